@@ -1,0 +1,72 @@
+"""The ``mlgitops`` command line: argparse, one module per subcommand under ``cli/commands``."""
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from mlgitops import __version__
+from mlgitops.cli.errors import EXIT_USAGE, run_guarded
+
+# Each module defines ``register(subparsers)``, which adds its parser and sets ``handler`` to a
+# function ``(args) -> int``.
+COMMAND_MODULES = (
+    "validate",
+    "schema",
+    "plan",
+    "reconcile",
+    "watch",
+    "predict",
+    "engine",
+    "standin",
+    "unlock",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a usage exit code that cannot collide with ``--detailed-exitcode``'s 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, with every available subcommand."""
+    parser = _Parser(prog="mlgitops", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"mlgitops {__version__}")
+    parser.add_argument("--traceback", action="store_true", help="show a traceback for internal errors")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"mlgitops.cli.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"mlgitops.cli.commands.{name}":
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the chosen command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(args.verbose, 2),
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    handler = args.handler
+    return run_guarded(lambda: int(handler(args)), show_traceback=args.traceback)
+
+
+def entrypoint() -> None:
+    """Console-script entry point."""
+    raise SystemExit(main())

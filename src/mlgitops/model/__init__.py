@@ -1,0 +1,1 @@
+"""Pydantic models of the manifests and pure helpers shared by every layer."""

@@ -1,0 +1,324 @@
+"""Manifest documents: the four kinds, their specs, and the envelope around them.
+
+These pydantic models are the single source of the JSON Schemas in ``schemas/``. A Connector's spec
+takes a blueprint body exactly as ML Commons' ``_create`` takes it, so an official blueprint can be
+pasted; the only difference is that credential values are references (``{env: NAME}`` or
+``{file: path}``), never secrets.
+"""
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field
+
+API_VERSION = "mlgitops/v1"
+
+NAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$"
+
+ACTION_TYPES = ("predict", "execute", "batch_predict", "cancel_batch_predict", "batch_predict_status")
+PROTOCOLS = ("http", "aws_sigv4")
+ACCESS_MODES = ("public", "private", "restricted")
+RETRY_BACKOFF_POLICIES = ("constant", "exponential_equal_jitter", "exponential_full_jitter")
+
+
+class Kind(StrEnum):
+    """The resource kinds, in the order they are applied."""
+
+    CLUSTER_SETTINGS = "ClusterSettings"
+    MODEL_GROUP = "ModelGroup"
+    CONNECTOR = "Connector"
+    MODEL = "Model"
+
+
+KIND_ORDER: tuple[Kind, ...] = tuple(Kind)
+
+
+class ResourceKey(NamedTuple):
+    """Identity of a desired resource: its kind and logical name."""
+
+    kind: Kind
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}/{self.name}"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class EnvRef(_Strict):
+    """A credential read from an environment variable when the plan is applied."""
+
+    env: str = Field(min_length=1, description="Name of the environment variable holding the value.")
+
+
+class FileRef(_Strict):
+    """A credential read from a file (relative to the manifest) when the plan is applied."""
+
+    file: str = Field(min_length=1, description="Path of a file whose content (stripped) is the value.")
+
+
+CredentialValue = Annotated[
+    EnvRef | FileRef | str,
+    Field(
+        description=(
+            "A reference {env: NAME} or {file: path}. A literal string is a validation error unless "
+            "plaintext credentials are explicitly allowed (local tests only)."
+        )
+    ),
+]
+
+
+class Metadata(_Strict):
+    """Identity and bookkeeping of a document."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="Logical name: the identity of the resource.")
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    protected: bool = Field(default=False, description="Never delete this resource, even with --prune.")
+
+
+ActionType = Literal[
+    "predict",
+    "execute",
+    "batch_predict",
+    "cancel_batch_predict",
+    "batch_predict_status",
+    "PREDICT",
+    "EXECUTE",
+    "BATCH_PREDICT",
+    "CANCEL_BATCH_PREDICT",
+    "BATCH_PREDICT_STATUS",
+]
+
+
+class ConnectorAction(_Strict):
+    """One entry of a connector's ``actions``."""
+
+    action_type: ActionType
+    name: str | None = Field(default=None, description="Action name (ML Commons 3.5+).")
+    method: str = Field(min_length=1, description="HTTP method; ML Commons 2.19 calls POST or GET.")
+    url: str = Field(min_length=1, description="Endpoint; may use ${parameters.x} placeholders.")
+    headers: dict[str, str] | None = None
+    request_body: str | None = Field(default=None, description="JSON template with ${parameters.x}.")
+    pre_process_function: str | None = None
+    post_process_function: str | None = None
+    supports_structured_output: bool | None = Field(default=None, description="ML Commons 3.7+.")
+
+
+class ClientConfig(_Strict):
+    """A connector's HTTP client settings; the server fills every omitted field with its default."""
+
+    max_connection: int | None = Field(default=None, ge=1)
+    connection_timeout: int | None = Field(default=None, ge=0, description="Seconds (2.14+).")
+    read_timeout: int | None = Field(default=None, ge=0, description="Seconds (2.14+).")
+    retry_backoff_millis: int | None = Field(default=None, ge=0)
+    retry_timeout_seconds: int | None = Field(default=None, ge=0)
+    max_retry_times: int | None = Field(default=None, ge=-1, description="-1 retries until the timeout.")
+    retry_backoff_policy: str | None = Field(
+        default=None, description="constant, exponential_equal_jitter or exponential_full_jitter."
+    )
+    skip_ssl_verification: bool | None = Field(default=None, description="ML Commons 3.5+.")
+
+
+class AccessFields(_Strict):
+    """Access-control fields shared by connectors and model groups."""
+
+    backend_roles: list[str] | None = None
+    add_all_backend_roles: bool | None = None
+    access_mode: Literal["public", "private", "restricted"] | None = None
+
+
+class ConnectorSpec(AccessFields):
+    """A connector body as ML Commons' ``POST /_plugins/_ml/connectors/_create`` takes it."""
+
+    name: str | None = Field(default=None, description="Defaults to metadata.name.")
+    description: str | None = None
+    version: str | int | float = Field(description="Stored by ML Commons as a string.")
+    protocol: Literal["http", "aws_sigv4"]
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    credential: dict[str, CredentialValue] = Field(min_length=1)
+    actions: list[ConnectorAction] = Field(min_length=1)
+    client_config: ClientConfig | None = None
+
+
+class InlineConnectorSpec(ConnectorSpec):
+    """A connector embedded in a Model (``connector`` of the register body)."""
+
+    version: str | int | float = "1"
+
+
+class ModelGroupSpec(AccessFields):
+    """A model group as ``POST /_plugins/_ml/model_groups/_register`` takes it."""
+
+    name: str | None = Field(default=None, description="Defaults to metadata.name; unique on the cluster.")
+    description: str | None = None
+
+
+class ClusterSettingsSpec(_Strict):
+    """Dynamic ``plugins.ml_commons.*`` cluster settings, keyed exactly as in ``PUT _cluster/settings``."""
+
+    scope: Literal["persistent", "transient"] = "persistent"
+    trusted_connector_endpoints_regex: list[str] | None = Field(
+        default=None, alias="plugins.ml_commons.trusted_connector_endpoints_regex"
+    )
+    connector_access_control_enabled: bool | None = Field(
+        default=None, alias="plugins.ml_commons.connector_access_control_enabled"
+    )
+    model_access_control_enabled: bool | None = Field(
+        default=None, alias="plugins.ml_commons.model_access_control_enabled"
+    )
+    only_run_on_ml_node: bool | None = Field(default=None, alias="plugins.ml_commons.only_run_on_ml_node")
+    private_ip_enabled: bool | None = Field(
+        default=None, alias="plugins.ml_commons.connector.private_ip_enabled"
+    )
+    remote_inference_enabled: bool | None = Field(
+        default=None, alias="plugins.ml_commons.remote_inference.enabled"
+    )
+    local_model_enabled: bool | None = Field(default=None, alias="plugins.ml_commons.local_model.enabled")
+    eligible_node_role_remote_model: list[str] | None = Field(
+        default=None, alias="plugins.ml_commons.task_dispatcher.eligible_node_role.remote_model"
+    )
+    eligible_node_role_local_model: list[str] | None = Field(
+        default=None, alias="plugins.ml_commons.task_dispatcher.eligible_node_role.local_model"
+    )
+    model_auto_deploy_enable: bool | None = Field(
+        default=None, alias="plugins.ml_commons.model_auto_deploy.enable"
+    )
+    model_auto_redeploy_enable: bool | None = Field(
+        default=None, alias="plugins.ml_commons.model_auto_redeploy.enable"
+    )
+    allow_custom_deployment_plan: bool | None = Field(
+        default=None, alias="plugins.ml_commons.allow_custom_deployment_plan"
+    )
+    safe_delete_model: bool | None = Field(default=None, alias="plugins.ml_commons.safe_delete_model")
+    offline_batch_inference_enabled: bool | None = Field(
+        default=None, alias="plugins.ml_commons.offline_batch_inference_enabled"
+    )
+    controller_enabled: bool | None = Field(default=None, alias="plugins.ml_commons.controller_enabled")
+    max_model_on_node: int | None = Field(default=None, ge=0, alias="plugins.ml_commons.max_model_on_node")
+    max_register_model_tasks_per_node: int | None = Field(
+        default=None, ge=0, le=10, alias="plugins.ml_commons.max_register_model_tasks_per_node"
+    )
+    max_deploy_model_tasks_per_node: int | None = Field(
+        default=None, ge=0, le=10, alias="plugins.ml_commons.max_deploy_model_tasks_per_node"
+    )
+    ml_task_timeout_in_seconds: int | None = Field(
+        default=None, ge=0, alias="plugins.ml_commons.ml_task_timeout_in_seconds"
+    )
+    sync_up_job_interval_in_seconds: int | None = Field(
+        default=None, ge=0, alias="plugins.ml_commons.sync_up_job_interval_in_seconds"
+    )
+
+    def settings(self) -> dict[str, Any]:
+        """The settings that are set, keyed by their full ``plugins.ml_commons.*`` name."""
+        return self.model_dump(by_alias=True, exclude_none=True, exclude={"scope"})
+
+
+class RateLimiter(_Strict):
+    """Model-level rate limit (2.12+)."""
+
+    limit: str | int | float
+    unit: Literal["NANOSECONDS", "MICROSECONDS", "MILLISECONDS", "SECONDS", "MINUTES", "HOURS", "DAYS"]
+
+
+class DeploySetting(_Strict):
+    """Auto-deploy settings (2.13+)."""
+
+    is_auto_deploy_enabled: bool | None = None
+    model_ttl_minutes: int | None = None
+
+
+class ModelInterface(_Strict):
+    """JSON schemas of a model's input and output (2.14+); objects are stored as JSON strings."""
+
+    input: str | dict[str, Any] | None = None
+    output: str | dict[str, Any] | None = None
+
+
+class ModelSpec(_Strict):
+    """A remote model: registered from a connector into a group, and deployed when ``deployed``."""
+
+    name: str | None = Field(default=None, description="Defaults to metadata.name.")
+    function_name: Literal["remote", "REMOTE"]
+    description: str | None = None
+    model_group: str | None = Field(default=None, description="Logical name of a ModelGroup manifest.")
+    connector: str | None = Field(default=None, description="Logical name of a Connector manifest.")
+    inline_connector: InlineConnectorSpec | None = Field(
+        default=None, description="A connector stored inside the model instead of a Connector reference."
+    )
+    interface: ModelInterface | None = None
+    is_enabled: bool | None = None
+    rate_limiter: RateLimiter | None = None
+    deploy_setting: DeploySetting | None = None
+    guardrails: dict[str, Any] | None = None
+    model_config_: dict[str, Any] | None = Field(default=None, alias="model_config")
+    deployed: bool = Field(default=True, description="Desired state: deployed (true) or registered only.")
+
+
+class _Document(_Strict):
+    api_version: Literal["mlgitops/v1"] = Field(alias="apiVersion")
+    metadata: Metadata
+
+    @property
+    def key(self) -> ResourceKey:
+        """The resource's identity."""
+        return ResourceKey(Kind(self.kind_name()), self.metadata.name)
+
+    def kind_name(self) -> str:
+        """The document's kind."""
+        raise NotImplementedError
+
+
+class ClusterSettingsDocument(_Document):
+    """A ClusterSettings manifest."""
+
+    kind: Literal["ClusterSettings"]
+    spec: ClusterSettingsSpec
+
+    def kind_name(self) -> str:  # noqa: D102
+        return self.kind
+
+
+class ModelGroupDocument(_Document):
+    """A ModelGroup manifest."""
+
+    kind: Literal["ModelGroup"]
+    spec: ModelGroupSpec
+
+    def kind_name(self) -> str:  # noqa: D102
+        return self.kind
+
+
+class ConnectorDocument(_Document):
+    """A Connector manifest."""
+
+    kind: Literal["Connector"]
+    spec: ConnectorSpec
+
+    def kind_name(self) -> str:  # noqa: D102
+        return self.kind
+
+
+class ModelDocument(_Document):
+    """A Model manifest."""
+
+    kind: Literal["Model"]
+    spec: ModelSpec
+
+    def kind_name(self) -> str:  # noqa: D102
+        return self.kind
+
+
+Document = Annotated[
+    ClusterSettingsDocument | ModelGroupDocument | ConnectorDocument | ModelDocument,
+    Field(discriminator="kind"),
+]
+
+DOCUMENT_TYPES: dict[Kind, type[_Document]] = {
+    Kind.CLUSTER_SETTINGS: ClusterSettingsDocument,
+    Kind.MODEL_GROUP: ModelGroupDocument,
+    Kind.CONNECTOR: ConnectorDocument,
+    Kind.MODEL: ModelDocument,
+}
