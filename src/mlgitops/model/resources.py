@@ -142,6 +142,17 @@ class ConnectorSpec(AccessFields):
     actions: list[ConnectorAction] = Field(min_length=1)
     client_config: ClientConfig | None = None
 
+    def __repr_args__(self) -> Any:
+        """Like pydantic's, with literal credential values masked (references are shown)."""
+        for name, value in super().__repr_args__():
+            if name == "credential" and isinstance(value, dict):
+                yield (
+                    name,
+                    {k: v if isinstance(v, EnvRef | FileRef) else "**********" for k, v in value.items()},
+                )
+            else:
+                yield name, value
+
 
 class InlineConnectorSpec(ConnectorSpec):
     """A connector embedded in a Model (``connector`` of the register body)."""
@@ -258,8 +269,8 @@ class ModelSpec(_Strict):
 
 
 class _Document(_Strict):
-    api_version: Literal["mlgitops/v1"] = Field(alias="apiVersion")
-    metadata: Metadata
+    api_version: Literal["mlgitops/v1"] = Field(alias="apiVersion", description="Always mlgitops/v1.")
+    metadata: Metadata = Field(description="name (the identity), labels, annotations, protected.")
 
     @property
     def key(self) -> ResourceKey:
@@ -275,9 +286,9 @@ class ClusterSettingsDocument(_Document):
     """A ClusterSettings manifest."""
 
     kind: Literal["ClusterSettings"]
-    spec: ClusterSettingsSpec
+    spec: ClusterSettingsSpec = Field(description="plugins.ml_commons.* settings, keyed by their full name.")
 
-    def kind_name(self) -> str:  # noqa: D102
+    def kind_name(self) -> str:
         return self.kind
 
 
@@ -285,9 +296,9 @@ class ModelGroupDocument(_Document):
     """A ModelGroup manifest."""
 
     kind: Literal["ModelGroup"]
-    spec: ModelGroupSpec
+    spec: ModelGroupSpec = Field(description="The body of POST /_plugins/_ml/model_groups/_register.")
 
-    def kind_name(self) -> str:  # noqa: D102
+    def kind_name(self) -> str:
         return self.kind
 
 
@@ -295,9 +306,9 @@ class ConnectorDocument(_Document):
     """A Connector manifest."""
 
     kind: Literal["Connector"]
-    spec: ConnectorSpec
+    spec: ConnectorSpec = Field(description="A connector blueprint body; credential values are references.")
 
-    def kind_name(self) -> str:  # noqa: D102
+    def kind_name(self) -> str:
         return self.kind
 
 
@@ -305,9 +316,9 @@ class ModelDocument(_Document):
     """A Model manifest."""
 
     kind: Literal["Model"]
-    spec: ModelSpec
+    spec: ModelSpec = Field(description="A remote model, its group and connector by logical name, deployed.")
 
-    def kind_name(self) -> str:  # noqa: D102
+    def kind_name(self) -> str:
         return self.kind
 
 

@@ -25,7 +25,10 @@ def test_substitute_follows_string_substitutor(template: str, values: dict[str, 
 
 def test_find_placeholders_reports_namespace_name_and_default() -> None:
     found = find_placeholders("${parameters.a} $${parameters.skip} ${credential.b:-d}")
-    assert [(p.namespace, p.name, p.default) for p in found] == [("parameters", "a", None), ("credential", "b", "d")]
+    assert [(p.namespace, p.name, p.default) for p in found] == [
+        ("parameters", "a", None),
+        ("credential", "b", "d"),
+    ]
     assert found[1].text == "${credential.b:-d}"
 
 

@@ -1,0 +1,47 @@
+"""Predict parameter merging (section 4.1): connector, request, pre-process output, request again."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from mlgitops.engine.executor.javafmt import escape_json, gson_json, is_json_container
+
+NO_ESCAPE_PARAMS = "no_escape_params"
+
+
+def stringify(value: Any) -> str:
+    """A parameter value as ML Commons stores it: strings as-is, anything else as compact JSON."""
+    return value if isinstance(value, str) else gson_json(value)
+
+
+def prepare_request_parameters(
+    raw: Mapping[str, Any], connector_params: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """Request ``parameters``, stringified, JSON-escaped unless JSON or listed in no_escape_params.
+
+    ``no_escape_params`` (comma-separated names) comes from the request, else from the connector.
+    """
+    strings = {str(key): stringify(value) for key, value in raw.items()}
+    listed = strings.get(NO_ESCAPE_PARAMS, str((connector_params or {}).get(NO_ESCAPE_PARAMS, "")))
+    no_escape = {name.strip() for name in listed.split(",") if name.strip()}
+    return {
+        key: value if key in no_escape or is_json_container(value) else escape_json(value)
+        for key, value in strings.items()
+    }
+
+
+def stringify_processed(parameters: Mapping[str, Any]) -> dict[str, str]:
+    """Pre-process output parameters: strings kept raw, other values as compact JSON."""
+    return {str(key): stringify(value) for key, value in parameters.items()}
+
+
+def merge_parameters(
+    connector_params: Mapping[str, Any],
+    request_params: Mapping[str, str],
+    processed_params: Mapping[str, str],
+) -> dict[str, str]:
+    """Connector params, then request params, then pre-process output, then request params again."""
+    merged = {str(key): stringify(value) for key, value in connector_params.items()}
+    merged.update(request_params)
+    merged.update(processed_params)
+    merged.update(request_params)
+    return merged

@@ -1,0 +1,147 @@
+"""``run_predict``: one ``_predict`` call through a connector, as ML Commons 2.19 executes it."""
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from mlgitops.engine.executor import payload, preprocess, remote, safety, sigv4
+from mlgitops.engine.executor.params import merge_parameters, prepare_request_parameters, stringify
+from mlgitops.engine.executor.postprocess import postprocess
+from mlgitops.errors import EngineError
+from mlgitops.model.mlcommons import PREDICT_METHODS_2_19
+from mlgitops.model.templates import PARAMETERS, substitute
+
+logger = logging.getLogger(__name__)
+
+AWS_SIGV4 = "aws_sigv4"
+
+
+def find_action(connector: Mapping[str, Any], action_type: str) -> Mapping[str, Any]:
+    """The connector's action of ``action_type`` (case-insensitive)."""
+    wanted = action_type.upper()
+    for action in connector.get("actions") or []:
+        if str(action.get("action_type", "")).upper() == wanted:
+            return dict(action)
+    raise EngineError(f"no {wanted} action found")
+
+
+def _function_name(action: Mapping[str, Any], key: str, params: Mapping[str, str]) -> str | None:
+    name = action.get(key)
+    return substitute(str(name), PARAMETERS, params) if name else None
+
+
+def _processed_batches(
+    action: Mapping[str, Any], request: Mapping[str, Any], base: Mapping[str, str]
+) -> list[dict[str, str]]:
+    """Pre-process output parameters of every remote request this input needs."""
+    function = _function_name(action, "pre_process_function", base)
+    docs = request.get("text_docs")
+    if docs is not None:
+        if not isinstance(docs, list):
+            raise EngineError("text_docs must be a list of strings")
+        query = request.get("query_text")
+        return preprocess.preprocess_text_docs(
+            function, [stringify(doc) for doc in docs], None if query is None else str(query), base
+        )
+    return [preprocess.preprocess_parameters(function, request.get("parameters") or {}, base)]
+
+
+def _uri_error(url: str) -> EngineError:
+    return EngineError(
+        "Encountered error when trying to create uri from endpoint in ml connector. "
+        f"Please update the endpoint in connection configuration: {url}"
+    )
+
+
+def checked_url(url: str, settings: Mapping[str, Any]) -> str:
+    """Validate scheme, host and endpoint safety; returns the URL as it will be sent (and signed)."""
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise EngineError(f"Protocol is not http or https: {scheme}")
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        raise _uri_error(url) from None
+    if not parsed.host:
+        raise _uri_error(url)
+    safety.check_trusted_endpoint(url, settings)
+    safety.check_private_ip(parsed.host, settings)
+    return str(parsed)
+
+
+def _encode(text: str, charset: str) -> bytes:
+    try:
+        return text.encode(charset)
+    except LookupError:
+        raise EngineError(f"Unsupported charset: {charset}") from None
+    except UnicodeEncodeError as exc:
+        raise EngineError(f"Cannot encode the payload with charset {charset}: {exc.reason}") from None
+
+
+def _build_request(
+    connector: Mapping[str, Any],
+    action: Mapping[str, Any],
+    params: Mapping[str, str],
+    credentials: Mapping[str, str],
+    settings: Mapping[str, Any],
+) -> remote.RemoteRequest:
+    connector_params = {k: stringify(v) for k, v in (connector.get("parameters") or {}).items()}
+    body_text = payload.build_payload(action.get("request_body"), params)
+    payload.validate_payload(body_text, params)
+    method = str(action.get("method", "")).upper()
+    if method not in PREDICT_METHODS_2_19:
+        raise EngineError("unsupported http method")
+    url = checked_url(payload.build_url(str(action.get("url", "")), params), settings)
+    body = _encode(body_text, params.get("charset", "utf-8")) if body_text and method == "POST" else None
+    if method == "POST" and not body:
+        raise EngineError("Content-Length is 0. Aborting request to remote model")
+    headers = payload.build_headers(action.get("headers"), credentials, connector_params)
+    sign = None
+    if str(connector.get("protocol", "")).lower() == AWS_SIGV4:
+        region, service = sigv4.signing_scope(connector_params, credentials)
+
+        def sign(unsigned: dict[str, str]) -> dict[str, str]:
+            return sigv4.sign_headers(
+                method, url, unsigned, body, credentials=credentials, region=region, service=service
+            )
+
+    return remote.RemoteRequest(method, url, headers, body, sign)
+
+
+def run_predict(
+    connector: Mapping[str, Any],
+    credentials: Mapping[str, str],
+    request: Mapping[str, Any],
+    *,
+    settings: Mapping[str, Any],
+    action_type: str = "PREDICT",
+    client: httpx.Client | None = None,
+) -> dict[str, Any]:
+    """Run a predict through ``connector``; returns ``{"inference_results": [...]}``.
+
+    Raises EngineError for request problems (400 unless stated) and RemoteModelError for remote
+    failures; no credential value ever appears in either.
+
+    Follows 2.19, except that the trusted-endpoint regex is also checked on the URL resolved with
+    runtime parameters (ML Commons does that from 3.7). Later versions differ: 3.5 adds PUT/DELETE,
+    3.7 fills header ``${parameters.*}`` from runtime parameters, 3.6 changes the default timeouts.
+    """
+    action = find_action(connector, action_type)
+    request_params = prepare_request_parameters(request.get("parameters") or {}, connector.get("parameters"))
+    base = merge_parameters(connector.get("parameters") or {}, request_params, {})
+    config = remote.ClientConfig.from_connector(connector.get("client_config"))
+    redact = remote.build_redactor(str(value) for value in credentials.values())
+    post_function = _function_name(action, "post_process_function", base)
+    results: list[dict[str, Any]] = []
+    for processed in _processed_batches(action, request, base):
+        params = merge_parameters(connector.get("parameters") or {}, request_params, processed)
+        outgoing = _build_request(connector, action, params, credentials, settings)
+        logger.debug("predict: %s %s", outgoing.method, outgoing.url)
+        response = remote.send(outgoing, config, redact, client)
+        results.append(
+            {"output": postprocess(post_function, response.text, params), "status_code": response.status}
+        )
+    return {"inference_results": results}

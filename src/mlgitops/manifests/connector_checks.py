@@ -1,0 +1,254 @@
+"""Semantic checks of one connector body (standalone or inline), following ML Commons 2.19."""
+
+import difflib
+import ipaddress
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from mlgitops.manifests.documents import SourcedDocument
+from mlgitops.manifests.issues import Issue
+from mlgitops.manifests.positions import JsonPath
+from mlgitops.model import javaregex, mlcommons
+from mlgitops.model.resources import ConnectorAction, ConnectorSpec, EnvRef, FileRef
+from mlgitops.model.templates import CREDENTIAL, PARAMETERS, find_placeholders, substitute
+
+_TO_STRING = ".toString()"
+_SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "x-api-key", "api-key", "x-auth-token", "cookie"}
+)
+
+
+@dataclass(frozen=True)
+class TrustedEndpoints:
+    """The desired ``trusted_connector_endpoints_regex`` and where it comes from."""
+
+    patterns: tuple[str, ...] = mlcommons.DEFAULT_TRUSTED_ENDPOINTS_2_19
+    source: str = "the ML Commons 2.19 default list"
+
+
+@dataclass(frozen=True)
+class ConnectorContext:
+    """One connector body to check and where it sits in its document."""
+
+    doc: SourcedDocument
+    spec: ConnectorSpec
+    prefix: JsonPath
+    trusted: TrustedEndpoints | None  # None: the desired settings are unknown (broken ClusterSettings)
+    allow_plaintext: bool
+    private_ip_enabled: bool = False
+
+
+def parameter_text(value: Any) -> str:
+    """A connector parameter as ML Commons stores it: strings as-is, anything else compact JSON."""
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
+def check_connector(ctx: ConnectorContext) -> list[Issue]:
+    """Every semantic problem of one connector body."""
+    issues = list(_credential_values(ctx))
+    issues.extend(_aws_sigv4(ctx))
+    issues.extend(_client_config(ctx))
+    issues.extend(_parameter_values(ctx))
+    for index, action in enumerate(ctx.spec.actions):
+        at = (*ctx.prefix, "actions", index)
+        issues.extend(_action(ctx, action, at))
+        issues.extend(_templates(ctx, action, at))
+    return issues
+
+
+def _credential_values(ctx: ConnectorContext) -> Iterator[Issue]:
+    if ctx.allow_plaintext:
+        return
+    for name, value in ctx.spec.credential.items():
+        if not isinstance(value, EnvRef | FileRef):
+            message = (
+                f"credential '{name}' is a literal value: use {{env: NAME}} or {{file: path}} "
+                "so no secret lives in git"
+            )
+            yield ctx.doc.issue((*ctx.prefix, "credential", name), message)
+
+
+def _aws_sigv4(ctx: ConnectorContext) -> Iterator[Issue]:
+    spec = ctx.spec
+    if spec.protocol != "aws_sigv4":
+        return
+    missing = [key for key in ("access_key", "secret_key") if key not in spec.credential]
+    if missing:
+        message = (
+            f"aws_sigv4 connector needs credential {' and '.join(missing)} (ML Commons: Missing credential)"
+        )
+        yield ctx.doc.issue((*ctx.prefix, "credential"), message)
+    for key, label in (("service_name", "service name"), ("region", "region")):
+        if key not in spec.parameters and key not in spec.credential:
+            message = f"aws_sigv4 connector needs parameters.{key} (ML Commons: Missing {label})"
+            yield ctx.doc.issue((*ctx.prefix, "parameters"), message)
+
+
+def _client_config(ctx: ConnectorContext) -> Iterator[Issue]:
+    config = ctx.spec.client_config
+    if config is None:
+        return
+    at = (*ctx.prefix, "client_config")
+    policy = config.retry_backoff_policy
+    if policy is not None and policy.lower() not in mlcommons.RETRY_BACKOFF_POLICIES:
+        allowed = ", ".join(sorted(mlcommons.RETRY_BACKOFF_POLICIES))
+        message = f"Unsupported retry backoff policy '{policy}' (one of {allowed})"
+        yield ctx.doc.issue((*at, "retry_backoff_policy"), message)
+    if config.skip_ssl_verification is not None:
+        message = "client_config.skip_ssl_verification is ML Commons 3.5+; 2.19 ignores it"
+        yield ctx.doc.issue((*at, "skip_ssl_verification"), message, "warning")
+
+
+def _action(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Iterator[Issue]:
+    method = action.method.upper()
+    if method in mlcommons.PREDICT_METHODS_3_5 - mlcommons.PREDICT_METHODS_2_19:
+        message = f"method {action.method}: ML Commons 2.19 calls only POST or GET ({method} needs 3.5+)"
+        yield ctx.doc.issue((*at, "method"), message)
+    elif method not in mlcommons.PREDICT_METHODS_2_19:
+        yield ctx.doc.issue((*at, "method"), f"method {action.method}: ML Commons calls only POST or GET")
+    values = {key: parameter_text(value) for key, value in ctx.spec.parameters.items()}
+    url = substitute(action.url, PARAMETERS, values)
+    yield from _url_trusted(ctx, url, at)
+    yield from _private_host(ctx, url, at)
+    yield from _functions(ctx, action, at)
+    yield from _headers(ctx, action, at)
+    if action.supports_structured_output is not None:
+        message = "supports_structured_output is ML Commons 3.7+; 2.19 ignores it"
+        yield ctx.doc.issue((*at, "supports_structured_output"), message, "warning")
+    if action.name is not None:
+        yield ctx.doc.issue((*at, "name"), "action name is ML Commons 3.5+; 2.19 ignores it", "warning")
+
+
+def _url_trusted(ctx: ConnectorContext, url: str, at: JsonPath) -> Iterator[Issue]:
+    """Create-time check (section 2.1): the URL, filled from connector parameters, fully matches a regex."""
+    if ctx.trusted is None or javaregex.matches_any(list(ctx.trusted.patterns), url):
+        return
+    hint = ""
+    if find_placeholders(url, PARAMETERS):
+        hint = " (a placeholder is left: only connector parameters are substituted at create)"
+    message = (
+        f"connector URL '{url}' matches no trusted_connector_endpoints_regex of {ctx.trusted.source}{hint}; "
+        "ML Commons rejects it: Connector URL is not matching the trusted connector endpoint regex"
+    )
+    yield ctx.doc.issue((*at, "url"), message)
+
+
+def _private_host(ctx: ConnectorContext, url: str, at: JsonPath) -> Iterator[Issue]:
+    """Predict-time check (section 2.7), for literal hosts only: no DNS lookups while validating."""
+    if ctx.private_ip_enabled:
+        return
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return
+    if host is None or not _is_private(host):
+        return
+    message = (
+        f"host {host} is a private address: ML Commons refuses it at predict unless "
+        "plugins.ml_commons.connector.private_ip_enabled is true (2.15+)"
+    )
+    yield ctx.doc.issue((*at, "url"), message, "warning")
+
+
+def _is_private(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified
+
+
+def _functions(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Iterator[Issue]:
+    checks = (
+        ("pre_process_function", action.pre_process_function, mlcommons.PRE_PROCESS_PREFIX,
+         mlcommons.BUILTIN_PRE_PROCESS_FUNCTIONS),
+        ("post_process_function", action.post_process_function, mlcommons.POST_PROCESS_PREFIX,
+         mlcommons.BUILTIN_POST_PROCESS_FUNCTIONS),
+    )  # fmt: skip
+    for field_name, value, prefix, builtins in checks:
+        if value is None or not value.startswith(prefix) or "${" in value or value in builtins:
+            continue
+        close = difflib.get_close_matches(value, sorted(builtins), n=1, cutoff=0.5)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        message = f"unknown built-in {field_name} '{value}' for ML Commons 2.19{hint}"
+        yield ctx.doc.issue((*at, field_name), message)
+
+
+def _headers(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Iterator[Issue]:
+    seen: dict[str, str] = {}
+    for name, value in (action.headers or {}).items():
+        lowered = name.lower()
+        if lowered in _SECRET_HEADERS and not ctx.allow_plaintext and not find_placeholders(value):
+            message = (
+                f"header '{name}' holds a literal value: put the secret under credential and write "
+                "${credential.NAME} so no secret lives in git"
+            )
+            yield ctx.doc.issue((*at, "headers", name), message)
+        if lowered in seen:
+            message = f"header '{name}' is given twice (also as '{seen[lowered]}'; header names ignore case)"
+            yield ctx.doc.issue((*at, "headers", name), message)
+        seen.setdefault(lowered, name)
+
+
+def _templates(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Iterator[Issue]:
+    fields: list[tuple[JsonPath, str, bool]] = [((*at, "url"), action.url, False)]
+    if action.request_body is not None:
+        fields.append(((*at, "request_body"), action.request_body, False))
+    fields.extend(((*at, "headers", k), v, True) for k, v in (action.headers or {}).items())
+    supplied = _supplied_parameters(ctx.spec, action)
+    for path, template, is_header in fields:
+        yield from _credential_placeholders(ctx, path, template, allowed=is_header)
+        if supplied is not None:
+            yield from _parameter_placeholders(ctx, path, template, supplied)
+
+
+def _parameter_values(ctx: ConnectorContext) -> Iterator[Issue]:
+    for key, value in ctx.spec.parameters.items():
+        if isinstance(value, str):
+            path = (*ctx.prefix, "parameters", key)
+            yield from _credential_placeholders(ctx, path, value, allowed=False)
+
+
+def _supplied_parameters(spec: ConnectorSpec, action: ConnectorAction) -> set[str] | None:
+    """Parameters known before predict; None when a Painless pre-process may produce any."""
+    function = action.pre_process_function
+    if function is not None and function not in mlcommons.PRE_PROCESS_OUTPUT_PARAMETERS:
+        return None
+    produced = mlcommons.PRE_PROCESS_OUTPUT_PARAMETERS.get(function or "", frozenset())
+    return set(spec.parameters) | set(produced)
+
+
+def _parameter_placeholders(
+    ctx: ConnectorContext, path: JsonPath, template: str, supplied: set[str]
+) -> Iterator[Issue]:
+    for placeholder in find_placeholders(template, PARAMETERS):
+        name = placeholder.name.removesuffix(_TO_STRING)
+        if placeholder.default is not None or name in supplied:
+            continue
+        message = (
+            f"{placeholder.text} has no connector parameter and no ':-' default; "
+            "the predict request must supply it"
+        )
+        yield ctx.doc.issue(path, message, "warning")
+
+
+def _credential_placeholders(
+    ctx: ConnectorContext, path: JsonPath, template: str, *, allowed: bool
+) -> Iterator[Issue]:
+    defined = sorted(ctx.spec.credential)
+    for placeholder in find_placeholders(template, CREDENTIAL):
+        if placeholder.name not in ctx.spec.credential:
+            close = difflib.get_close_matches(placeholder.name, defined, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            message = f"{placeholder.text} is not defined in credential ({hint}defined: {', '.join(defined)})"
+            yield ctx.doc.issue(path, message)
+        if not allowed:
+            message = (
+                f"{placeholder.text} is never filled here: ML Commons substitutes credentials only in headers"
+            )
+            yield ctx.doc.issue(path, message)

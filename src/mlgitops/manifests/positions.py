@@ -1,0 +1,113 @@
+"""JSON paths inside a document and the YAML line/column where each field is written."""
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import yaml
+
+PathItem = str | int
+JsonPath = tuple[PathItem, ...]
+
+MAX_NODES = 100_000
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_TOKEN = re.compile(
+    r'\.(?P<name>[A-Za-z_][A-Za-z0-9_-]*)|\[(?P<index>\d+)\]|\[(?P<quoted>"(?:[^"\\]|\\.)*")\]'
+)
+
+
+def format_path(path: Iterable[PathItem]) -> str:
+    """``("spec", "actions", 0, "url")`` -> ``spec.actions[0].url``; odd keys as ``["a.b"]``."""
+    out: list[str] = []
+    for item in path:
+        if isinstance(item, int):
+            out.append(f"[{item}]")
+        elif _IDENTIFIER.match(item):
+            out.append(f".{item}" if out else item)
+        else:
+            escaped = item.replace("\\", "\\\\").replace('"', '\\"')
+            out.append(f'["{escaped}"]')
+    return "".join(out)
+
+
+def parse_path(text: str) -> JsonPath:
+    """The inverse of :func:`format_path` (a leading ``$`` is accepted); unparsable tails are dropped."""
+    body = text[1:] if text.startswith("$") else text
+    if body and not body.startswith((".", "[")):
+        body = "." + body
+    items: list[PathItem] = []
+    pos = 0
+    while pos < len(body) and (match := _TOKEN.match(body, pos)):
+        if match["name"] is not None:
+            items.append(match["name"])
+        elif match["index"] is not None:
+            items.append(int(match["index"]))
+        else:
+            items.append(match["quoted"][1:-1].replace('\\"', '"').replace("\\\\", "\\"))
+        pos = match.end()
+    return tuple(items)
+
+
+class DocumentTooComplexError(ValueError):
+    """A document with recursive aliases or too many nodes once aliases are expanded."""
+
+
+@dataclass(frozen=True)
+class Positions:
+    """1-based line/column of every field of one document (the key for mapping entries)."""
+
+    start: tuple[int, int]
+    marks: Mapping[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    duplicate_keys: tuple[JsonPath, ...] = ()
+
+    def locate(self, path: JsonPath) -> tuple[int, int]:
+        """Position of ``path``, or of its closest ancestor that exists in the YAML."""
+        for end in range(len(path), 0, -1):
+            mark = self.marks.get(path[:end])
+            if mark is not None:
+                return mark
+        return self.start
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def collect_positions(root: yaml.Node) -> Positions:
+    """Walk a composed YAML node and record where each field starts.
+
+    Raises DocumentTooComplexError for recursive aliases or alias bombs (more than MAX_NODES nodes).
+    """
+    marks: dict[JsonPath, tuple[int, int]] = {}
+    duplicates: list[JsonPath] = []
+    _walk(root, (), marks, duplicates, ())
+    return Positions(start=_mark(root), marks=marks, duplicate_keys=tuple(duplicates))
+
+
+def _walk(
+    node: yaml.Node,
+    path: JsonPath,
+    marks: dict[JsonPath, tuple[int, int]],
+    duplicates: list[JsonPath],
+    ancestors: tuple[int, ...],
+) -> None:
+    if id(node) in ancestors:
+        raise DocumentTooComplexError(f"recursive alias at line {_mark(node)[0]}")
+    if len(marks) > MAX_NODES:
+        raise DocumentTooComplexError(f"more than {MAX_NODES} values once aliases are expanded")
+    ancestors = (*ancestors, id(node))
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
+            child = (*path, key)
+            if key in seen:
+                duplicates.append(child)
+            seen.add(key)
+            marks[child] = _mark(key_node)
+            _walk(value_node, child, marks, duplicates, ancestors)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            marks[child] = _mark(item)
+            _walk(item, child, marks, duplicates, ancestors)

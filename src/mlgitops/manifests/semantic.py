@@ -1,0 +1,234 @@
+"""Semantic checks across the validated documents: names, references, settings, access control."""
+
+from collections.abc import Iterator, Sequence, Set
+from dataclasses import dataclass, field, replace
+
+from mlgitops.manifests.connector_checks import ConnectorContext, TrustedEndpoints, check_connector
+from mlgitops.manifests.documents import SourcedDocument
+from mlgitops.manifests.issues import Issue
+from mlgitops.manifests.positions import JsonPath
+from mlgitops.model import javaregex, mlcommons
+from mlgitops.model.resources import (
+    AccessFields,
+    ClusterSettingsDocument,
+    ConnectorDocument,
+    ConnectorSpec,
+    Kind,
+    ModelDocument,
+    ModelGroupDocument,
+    ResourceKey,
+)
+
+TRUSTED_KEY = "plugins.ml_commons.trusted_connector_endpoints_regex"
+CONNECTOR_ACCESS_KEY = "plugins.ml_commons.connector_access_control_enabled"
+MODEL_ACCESS_KEY = "plugins.ml_commons.model_access_control_enabled"
+REMOTE_INFERENCE_KEY = "plugins.ml_commons.remote_inference.enabled"
+
+
+@dataclass(frozen=True)
+class DesiredSettings:
+    """The cluster settings the manifests ask for that other checks depend on."""
+
+    trusted: TrustedEndpoints = field(default_factory=TrustedEndpoints)
+    connector_access_control: bool = False
+    model_access_control: bool = False
+    private_ip_enabled: bool = False
+    known: bool = True
+
+
+def check_documents(
+    documents: Sequence[SourcedDocument],
+    *,
+    allow_plaintext_credentials: bool,
+    declared: Set[ResourceKey] = frozenset(),
+) -> list[Issue]:
+    """Every semantic problem of a validated document set.
+
+    ``declared`` holds identities of documents that failed validation: references to them are not
+    reported again as missing, and a broken ClusterSettings turns off the checks that depend on it.
+    """
+    issues = list(_duplicates(documents))
+    settings, setting_issues = desired_settings(documents)
+    issues.extend(setting_issues)
+    valid = {doc.key for doc in documents}
+    if any(key.kind == Kind.CLUSTER_SETTINGS for key in set(declared) - valid):
+        settings = replace(settings, known=False)
+    names = valid | set(declared)
+    for doc in documents:
+        issues.extend(_check_one(doc, names, settings, allow_plaintext_credentials))
+    return issues
+
+
+def _check_one(
+    doc: SourcedDocument, names: Set[ResourceKey], settings: DesiredSettings, allow_plaintext: bool
+) -> Iterator[Issue]:
+    document = doc.document
+    if isinstance(document, ConnectorDocument):
+        yield from check_connector(_context(doc, document.spec, ("spec",), settings, allow_plaintext))
+        if settings.known:
+            yield from _access(doc, document.spec, settings.connector_access_control, "connector")
+    elif isinstance(document, ModelGroupDocument) and settings.known:
+        yield from _access(doc, document.spec, settings.model_access_control, "model group")
+    elif isinstance(document, ModelDocument):
+        yield from _model(doc, document, names, settings, allow_plaintext)
+
+
+def _context(
+    doc: SourcedDocument, spec: ConnectorSpec, at: JsonPath, settings: DesiredSettings, allow_plaintext: bool
+) -> ConnectorContext:
+    return ConnectorContext(
+        doc,
+        spec,
+        at,
+        settings.trusted if settings.known else None,
+        allow_plaintext,
+        settings.private_ip_enabled or not settings.known,
+    )
+
+
+def _duplicates(documents: Sequence[SourcedDocument]) -> Iterator[Issue]:
+    seen: dict[ResourceKey, SourcedDocument] = {}
+    group_names: dict[str, SourcedDocument] = {}
+    for doc in documents:
+        first = seen.setdefault(doc.key, doc)
+        if first is not doc:
+            where = f"{first.path}:{first.line}"
+            yield doc.issue(("metadata", "name"), f"duplicate {doc.key} (first defined at {where})")
+            continue
+        if isinstance(doc.document, ModelGroupDocument):
+            ml_name = doc.document.spec.name or doc.document.metadata.name
+            other = group_names.setdefault(ml_name, doc)
+            if other is not doc:
+                message = (
+                    f"model group name '{ml_name}' is also used by {other.key}; "
+                    "ML Commons requires unique model group names"
+                )
+                yield doc.issue(("spec", "name") if doc.document.spec.name else ("metadata", "name"), message)
+
+
+def desired_settings(documents: Sequence[SourcedDocument]) -> tuple[DesiredSettings, list[Issue]]:
+    """Merge the ClusterSettings documents (transient wins over persistent) and check their regexes."""
+    issues: list[Issue] = []
+    by_scope: dict[str, SourcedDocument] = {}
+    for doc in documents:
+        if not isinstance(doc.document, ClusterSettingsDocument):
+            continue
+        scope = doc.document.spec.scope
+        if scope in by_scope:
+            first = by_scope[scope]
+            message = f"a second {scope} ClusterSettings (first is {first.key} at {first.path}:{first.line})"
+            issues.append(doc.issue(("spec", "scope"), message))
+            continue
+        by_scope[scope] = doc
+        issues.extend(_regex_issues(doc))
+        issues.extend(_remote_inference_off(doc, documents))
+    settings = DesiredSettings()
+    for scope in ("persistent", "transient"):
+        if scope in by_scope:
+            settings = _overlay(settings, by_scope[scope])
+    return settings, issues
+
+
+def _remote_inference_off(doc: SourcedDocument, documents: Sequence[SourcedDocument]) -> Iterator[Issue]:
+    """Section 2.1 step 1: with remote inference disabled, every connector and remote model is refused."""
+    assert isinstance(doc.document, ClusterSettingsDocument)
+    remote = [d for d in documents if d.kind in (Kind.CONNECTOR, Kind.MODEL)]
+    if doc.document.spec.remote_inference_enabled is False and remote:
+        message = (
+            f"{REMOTE_INFERENCE_KEY} is false but the manifests define {len(remote)} connector(s)/model(s): "
+            "ML Commons refuses them (Remote Inference is currently disabled)"
+        )
+        yield doc.issue(("spec", REMOTE_INFERENCE_KEY), message)
+
+
+def _overlay(settings: DesiredSettings, doc: SourcedDocument) -> DesiredSettings:
+    assert isinstance(doc.document, ClusterSettingsDocument)
+    spec = doc.document.spec
+    trusted = settings.trusted
+    if spec.trusted_connector_endpoints_regex is not None:
+        trusted = TrustedEndpoints(tuple(spec.trusted_connector_endpoints_regex), f"{doc.key}")
+    return DesiredSettings(
+        trusted=trusted,
+        connector_access_control=_pick(
+            settings.connector_access_control, spec.connector_access_control_enabled
+        ),
+        model_access_control=_pick(settings.model_access_control, spec.model_access_control_enabled),
+        private_ip_enabled=_pick(settings.private_ip_enabled, spec.private_ip_enabled),
+    )
+
+
+def _pick(current: bool, desired: bool | None) -> bool:
+    return current if desired is None else desired
+
+
+def _regex_issues(doc: SourcedDocument) -> Iterator[Issue]:
+    assert isinstance(doc.document, ClusterSettingsDocument)
+    for index, pattern in enumerate(doc.document.spec.trusted_connector_endpoints_regex or []):
+        try:
+            javaregex.compile_java(pattern)
+        except javaregex.JavaRegexError as exc:
+            yield doc.issue(("spec", TRUSTED_KEY, index), f"invalid regex '{pattern}': {exc}")
+
+
+def _access(doc: SourcedDocument, spec: AccessFields, enabled: bool, what: str) -> Iterator[Issue]:
+    """Section 1.1 / 2.1: access fields only when access control is on, and then consistent."""
+    roles = spec.backend_roles or []
+    if not enabled:
+        setting = CONNECTOR_ACCESS_KEY if what == "connector" else MODEL_ACCESS_KEY
+        disabled = (
+            mlcommons.CONNECTOR_ACCESS_DISABLED_MESSAGE
+            if what == "connector"
+            else mlcommons.MODEL_ACCESS_DISABLED_MESSAGE
+        )
+        for name, is_set in (
+            ("access_mode", spec.access_mode is not None),
+            ("add_all_backend_roles", spec.add_all_backend_roles is not None),
+            ("backend_roles", bool(roles)),
+        ):
+            if is_set:
+                message = (
+                    f"{name} needs {setting}: true in a ClusterSettings manifest; ML Commons: {disabled}"
+                )
+                yield doc.issue(("spec", name), message)
+        return
+    yield from _access_enabled(doc, spec, roles, what)
+
+
+def _access_enabled(doc: SourcedDocument, spec: AccessFields, roles: list[str], what: str) -> Iterator[Issue]:
+    mode = spec.access_mode or ("restricted" if roles else "private")
+    if roles and spec.add_all_backend_roles:
+        yield doc.issue(
+            ("spec", "add_all_backend_roles"),
+            f"a {what} cannot have backend_roles and add_all_backend_roles: true at the same time",
+        )
+    if roles and mode != "restricted":
+        message = f"You can specify backend roles only for a {what} with the restricted access mode."
+        yield doc.issue(("spec", "backend_roles"), message)
+    if mode == "restricted" and not roles and not spec.add_all_backend_roles:
+        message = (
+            f"a restricted {what} needs backend_roles (or add_all_backend_roles: true); "
+            "otherwise make it public or private"
+        )
+        yield doc.issue(("spec", "access_mode"), message)
+
+
+def _model(
+    doc: SourcedDocument,
+    document: ModelDocument,
+    names: Set[ResourceKey],
+    settings: DesiredSettings,
+    allow_plaintext: bool,
+) -> Iterator[Issue]:
+    spec = document.spec
+    if spec.model_group is not None and (Kind.MODEL_GROUP, spec.model_group) not in names:
+        yield doc.issue(("spec", "model_group"), f"no ModelGroup named '{spec.model_group}' in the manifests")
+    if spec.connector is not None and spec.inline_connector is not None:
+        message = "a Model takes either connector (a reference) or inline_connector, not both"
+        yield doc.issue(("spec", "inline_connector"), message)
+    elif spec.connector is None and spec.inline_connector is None:
+        yield doc.issue(("spec",), "a remote Model needs connector (a Connector's name) or inline_connector")
+    if spec.connector is not None and (Kind.CONNECTOR, spec.connector) not in names:
+        yield doc.issue(("spec", "connector"), f"no Connector named '{spec.connector}' in the manifests")
+    if spec.inline_connector is not None:
+        at = ("spec", "inline_connector")
+        yield from check_connector(_context(doc, spec.inline_connector, at, settings, allow_plaintext))

@@ -1,0 +1,70 @@
+"""Dispatch a parsed document on ``kind``, check it against its JSON Schema, then build the model."""
+
+from functools import lru_cache
+from typing import Any, cast
+
+from jsonschema import Draft202012Validator
+from pydantic import ValidationError as PydanticValidationError
+
+from mlgitops.manifests.issues import Issue, Severity
+from mlgitops.manifests.loading import RawDocument
+from mlgitops.manifests.positions import JsonPath, format_path
+from mlgitops.manifests.schema_messages import describe, is_secret_path, suggest, type_of
+from mlgitops.model.resources import DOCUMENT_TYPES, Document, Kind
+from mlgitops.model.schemas import build_kind_schema
+
+KIND_NAMES = tuple(kind.value for kind in Kind)
+
+
+def issue_at(raw: RawDocument, path: JsonPath, message: str, severity: Severity = "error") -> Issue:
+    """An issue located at ``path`` inside ``raw``."""
+    line, column = raw.positions.locate(path)
+    return Issue(str(raw.path), line, column, message, severity, format_path(path), raw.index)
+
+
+@lru_cache(maxsize=len(Kind))
+def _validator(kind: Kind) -> Draft202012Validator:
+    return Draft202012Validator(build_kind_schema(kind))
+
+
+def _kind_of(raw: RawDocument, data: dict[str, Any]) -> tuple[Kind | None, list[Issue]]:
+    listed = ", ".join(KIND_NAMES)
+    if "kind" not in data:
+        return None, [issue_at(raw, (), f"missing required field 'kind' (one of {listed})")]
+    kind = data["kind"]
+    if isinstance(kind, str) and kind in KIND_NAMES:
+        return Kind(kind), []
+    message = f"unknown kind '{kind}'{suggest(str(kind), list(KIND_NAMES))} (kinds: {listed})"
+    return None, [issue_at(raw, ("kind",), message)]
+
+
+def validate_document(raw: RawDocument, data: Any) -> tuple[Document | None, list[Issue]]:
+    """Validate one document's data (variables already filled); every problem becomes an issue."""
+    if not isinstance(data, dict):
+        message = (
+            f"a manifest document must be a mapping with apiVersion, kind, metadata and spec, "
+            f"got a {type_of(data)}"
+        )
+        return None, [issue_at(raw, (), message)]
+    kind, issues = _kind_of(raw, data)
+    if kind is None:
+        return None, issues
+    for error in _validator(kind).iter_errors(data):
+        issues.extend(issue_at(raw, path, message) for path, message in describe(error))
+    if issues:
+        return None, issues
+    try:
+        return cast(Document, DOCUMENT_TYPES[kind].model_validate(data)), []
+    except PydanticValidationError as exc:
+        return None, [_pydantic_issue(raw, error) for error in exc.errors(include_input=False)]
+
+
+def _pydantic_issue(raw: RawDocument, error: Any) -> Issue:
+    """Problems the JSON Schema cannot express (e.g. a non-string mapping key)."""
+    loc = [item for item in error["loc"] if isinstance(item, str | int)]
+    if loc and loc[-1] == "[key]":
+        path: JsonPath = (*loc[:-2], str(loc[-2]))
+        return issue_at(raw, path, f"{format_path(path)}: mapping keys must be strings (quote the key)")
+    path = tuple(loc)
+    message = "invalid value" if is_secret_path(path) else str(error["msg"])
+    return issue_at(raw, path, f"{format_path(path) or 'document'}: {message}")
