@@ -1,0 +1,120 @@
+"""LocalEngine: the embedded ML Commons, one SQLite store plus encrypted credentials in a directory."""
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from mlgitops.engine import tasks
+from mlgitops.engine.connectors import Connectors
+from mlgitops.engine.context import EngineContext
+from mlgitops.engine.documents import Documents
+from mlgitops.engine.groups import ModelGroups
+from mlgitops.engine.lifecycle import Lifecycle, Predictor
+from mlgitops.engine.models import Models
+from mlgitops.engine.settings import ClusterSettings
+from mlgitops.engine.store import CONNECTOR_INDEX, GROUP_INDEX, MODEL_INDEX, TASK_INDEX, Store
+from mlgitops.engine.vault import Vault
+
+logger = logging.getLogger(__name__)
+
+DB_FILE = "engine.db"
+VERSION = "2.19.0"
+
+
+class LocalEngine:
+    """An ML Commons 2.19-compatible engine stored in ``directory`` (``engine.db`` + ``master.key``).
+
+    ``background_tasks`` runs deploys on a worker thread (pollable, like the plugin); by default they
+    run inline so in-process callers are deterministic. ``security_enabled`` emulates a cluster with
+    the Security plugin (access-control fields accepted when the ML access-control settings are on).
+    ``predictor`` replaces ``mlgitops.engine.executor.run_predict`` (tests).
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        security_enabled: bool = False,
+        background_tasks: bool = False,
+        predictor: Predictor | None = None,
+        db_path: Path | None = None,
+    ) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.store = Store(db_path or self.directory / DB_FILE)
+        try:
+            self.vault = Vault(self.directory, self.store)
+        except BaseException:
+            self.store.close()
+            raise
+        self.settings = ClusterSettings(self.store)
+        self.ctx = EngineContext(self.store, self.vault, self.settings, security_enabled)
+        self.runner = tasks.TaskRunner(background=background_tasks)
+        self.model_groups = ModelGroups(self.ctx)
+        self.connectors = Connectors(self.ctx)
+        self.models = Models(self.ctx)
+        self.lifecycle = Lifecycle(self.ctx, self.runner, predictor)
+        self.tasks = tasks.Tasks(self.store)
+        self.documents = Documents(self.store)
+        tasks.recover(self.store)
+
+    def __repr__(self) -> str:
+        return f"LocalEngine({str(self.directory)!r})"
+
+    def __enter__(self) -> "LocalEngine":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def cluster_info(self) -> dict[str, Any]:
+        """``GET /``."""
+        return {
+            "name": "mlgitops-local",
+            "cluster_name": "mlgitops-local-engine",
+            "cluster_uuid": self.vault.fingerprint,
+            "version": {
+                "distribution": "opensearch",
+                "number": VERSION,
+                "build_type": "embedded",
+                "lucene_version": "9.12.1",
+                "minimum_wire_compatibility_version": "7.10.0",
+                "minimum_index_compatibility_version": "7.0.0",
+            },
+            "tagline": "The OpenSearch Project: https://opensearch.org/",
+        }
+
+    def wait_for_tasks(self) -> None:
+        """Block until every queued background task has finished."""
+        self.runner.drain()
+
+    def rotate_key(self) -> str:
+        """Re-encrypt every credential under a new master key; returns its fingerprint."""
+        return self.vault.rotate()
+
+    def info(self) -> dict[str, Any]:
+        """Counts and the key fingerprint (never secrets)."""
+        with self.store.read() as tx:
+            counts = {
+                name: len(tx.scan(index))
+                for name, index in (
+                    ("model_groups", GROUP_INDEX),
+                    ("connectors", CONNECTOR_INDEX),
+                    ("models", MODEL_INDEX),
+                    ("tasks", TASK_INDEX),
+                )
+            }
+            indices = tx.index_names()
+        return {
+            "directory": str(self.directory),
+            "database": str(self.store.path),
+            **counts,
+            "credentials": self.vault.count(),
+            "document_indices": indices,
+            "master_key_fingerprint": self.vault.fingerprint,
+        }
+
+    def close(self) -> None:
+        """Finish background tasks and close the database."""
+        self.runner.close()
+        self.store.close()

@@ -1,0 +1,165 @@
+"""The plain OpenSearch document API for mlgitops' own bookkeeping (index ``.mlgitops`` and others)."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from mlgitops.engine import ids, query
+from mlgitops.engine.responses import SHARDS, write_response
+from mlgitops.engine.store import SYSTEM_TABLES, Store, Transaction
+from mlgitops.errors import EngineError
+
+SYSTEM_PREFIX = ".plugins-ml-"
+
+
+def _index_missing(index: str) -> EngineError:
+    return EngineError(f"no such index [{index}]", 404, "index_not_found_exception")
+
+
+def _conflict(doc_id: str, detail: str) -> EngineError:
+    return EngineError(f"[{doc_id}]: version conflict, {detail}", 409, "version_conflict_engine_exception")
+
+
+def _check_writable(index: str) -> None:
+    if index.startswith(SYSTEM_PREFIX):
+        raise EngineError(
+            f"writing to the system index [{index}] through the document API is not allowed",
+            403,
+            "security_exception",
+        )
+    if not index or index.startswith(("_", "-", "+")) or index != index.lower():
+        raise EngineError(
+            f"Invalid index name [{index}], must be lowercase and must not start with '_', '-', or '+'",
+            400,
+            "invalid_index_name_exception",
+        )
+
+
+class Documents:
+    """``/{index}/_doc``, ``_create``, ``_search``, index create/exists/delete, ``_refresh``."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def _exists(self, tx: Transaction, index: str) -> bool:
+        return index in SYSTEM_TABLES or index in tx.index_names()
+
+    def index(
+        self,
+        index: str,
+        doc_id: str | None,
+        body: dict[str, Any] | None,
+        params: Mapping[str, str],
+        *,
+        create_only: bool = False,
+    ) -> tuple[int, dict[str, Any]]:
+        """Index a document; returns (HTTP status, IndexResponse)."""
+        _check_writable(index)
+        if not isinstance(body, dict):
+            raise EngineError("request body is required", 400, "action_request_validation_exception")
+        doc_id = doc_id or ids.new_id()
+        create_only = create_only or params.get("op_type") == "create"
+        with self._store.write() as tx:
+            tx.create_index(index, ids.now_ms())
+            existing = tx.get(index, doc_id)
+            if create_only and existing is not None:
+                raise _conflict(doc_id, f"document already exists (current version [{existing.version}])")
+            self._check_seq_no(doc_id, existing, params)
+            row = tx.put(index, doc_id, body)
+        return (
+            (201, write_response(row, "created"))
+            if existing is None
+            else (200, write_response(row, "updated"))
+        )
+
+    @staticmethod
+    def _check_seq_no(doc_id: str, existing: Any, params: Mapping[str, str]) -> None:
+        if "if_seq_no" not in params and "if_primary_term" not in params:
+            return
+        wanted_seq, wanted_term = params.get("if_seq_no", "-2"), params.get("if_primary_term", "0")
+        required = f"required seqNo [{wanted_seq}], primary term [{wanted_term}]"
+        if existing is None:
+            raise _conflict(doc_id, f"{required}. but no document was found")
+        if str(existing.seq_no) != wanted_seq or wanted_term != "1":
+            raise _conflict(
+                doc_id, f"{required}. current document has seqNo [{existing.seq_no}] and primary term [1]"
+            )
+
+    def get(self, index: str, doc_id: str) -> tuple[int, dict[str, Any]]:
+        """GET a document -> (200, found) or (404, found:false)."""
+        with self._store.read() as tx:
+            if not self._exists(tx, index):
+                raise _index_missing(index)
+            row = tx.get(index, doc_id)
+        if row is None:
+            return 404, {"_index": index, "_id": doc_id, "found": False}
+        return 200, {
+            "_index": index,
+            "_id": doc_id,
+            "_version": row.version,
+            "_seq_no": row.seq_no,
+            "_primary_term": 1,
+            "found": True,
+            "_source": row.source,
+        }
+
+    def delete(self, index: str, doc_id: str, params: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+        """DELETE a document -> (200, deleted) or (404, not_found)."""
+        _check_writable(index)
+        with self._store.write() as tx:
+            if not self._exists(tx, index):
+                raise _index_missing(index)
+            existing = tx.get(index, doc_id)
+            self._check_seq_no(doc_id, existing, params)
+            row = tx.delete(index, doc_id)
+        if row is None:
+            return 404, {
+                "_index": index,
+                "_id": doc_id,
+                "_version": 1,
+                "result": "not_found",
+                "_shards": dict(SHARDS),
+                "_seq_no": -2,
+                "_primary_term": 0,
+            }
+        return 200, write_response(row, "deleted")
+
+    def search(self, index: str, body: dict[str, Any] | None, params: Mapping[str, str]) -> dict[str, Any]:
+        """``_search`` on a document index (system indices are readable too)."""
+        with self._store.read() as tx:
+            if not self._exists(tx, index):
+                raise _index_missing(index)
+            rows = tx.scan(index)
+        return query.search(rows, body, params)
+
+    def exists(self, index: str) -> bool:
+        """``HEAD /{index}``."""
+        with self._store.read() as tx:
+            return self._exists(tx, index)
+
+    def describe_index(self, index: str) -> dict[str, Any]:
+        """``GET /{index}``: empty aliases, mappings and settings."""
+        if not self.exists(index):
+            raise _index_missing(index)
+        return {index: {"aliases": {}, "mappings": {}, "settings": {}}}
+
+    def create_index(self, index: str) -> dict[str, Any]:
+        """``PUT /{index}`` (mappings and settings in the body are accepted and ignored)."""
+        _check_writable(index)
+        with self._store.write() as tx:
+            if not tx.create_index(index, ids.now_ms()):
+                raise EngineError(f"index [{index}] already exists", 400, "resource_already_exists_exception")
+        return {"acknowledged": True, "shards_acknowledged": True, "index": index}
+
+    def delete_index(self, index: str) -> dict[str, Any]:
+        """``DELETE /{index}``."""
+        _check_writable(index)
+        with self._store.write() as tx:
+            if not tx.drop_index(index):
+                raise _index_missing(index)
+        return {"acknowledged": True}
+
+    def refresh(self, index: str) -> dict[str, Any]:
+        """``POST /{index}/_refresh``: a no-op, writes are visible at once."""
+        if not self.exists(index):
+            raise _index_missing(index)
+        return {"_shards": dict(SHARDS)}

@@ -1,0 +1,193 @@
+"""Deploy, undeploy and predict: model states, deploy tasks and the call into the executor."""
+
+import importlib
+import json
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from mlgitops.engine import admission, ids, tasks
+from mlgitops.engine.connectors import ACTIVE_STATES
+from mlgitops.engine.context import EngineContext
+from mlgitops.engine.models import not_found
+from mlgitops.engine.store import CONNECTOR_INDEX, MODEL_INDEX, Transaction
+from mlgitops.errors import EngineError, MlGitOpsError
+
+logger = logging.getLogger(__name__)
+
+Predictor = Callable[..., dict[str, Any]]
+DEPLOYED_STATES = frozenset({"DEPLOYED", "PARTIALLY_DEPLOYED", "LOADED", "PARTIALLY_LOADED"})
+
+
+def default_predictor(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """``mlgitops.engine.executor.run_predict``, imported when first needed."""
+    try:
+        executor = importlib.import_module("mlgitops.engine.executor")
+    except ModuleNotFoundError as exc:
+        raise EngineError(
+            "predict needs mlgitops.engine.executor, which is not available", 500, "exception"
+        ) from exc
+    result: dict[str, Any] = executor.run_predict(*args, **kwargs)
+    return result
+
+
+def resolve_connector(
+    ctx: EngineContext, tx: Transaction, model_id: str, model: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The connector a model uses and its decrypted credentials."""
+    if isinstance(model.get("connector"), Mapping):
+        owner, connector = model_id, dict(model["connector"])
+    else:
+        owner = str(model.get("connector_id"))
+        row = tx.get(CONNECTOR_INDEX, owner)
+        if row is None:
+            raise EngineError(f"Failed to find connector:{owner}", 404, "status_exception")
+        connector = row.source
+    secrets = ctx.vault.load(tx, owner)
+    return connector, {key: value.get_secret_value() for key, value in secrets.items()}
+
+
+class Lifecycle:
+    """``_deploy``, ``_undeploy`` and ``_predict``."""
+
+    def __init__(
+        self, ctx: EngineContext, runner: tasks.TaskRunner, predictor: Predictor | None = None
+    ) -> None:
+        self._ctx = ctx
+        self._runner = runner
+        self._predictor = predictor or default_predictor
+        self._limiter = admission.RateLimiter()
+
+    def _start_deploy(self, model_id: str, body: Mapping[str, Any] | None) -> str:
+        with self._ctx.store.write() as tx:
+            row = tx.get(MODEL_INDEX, model_id)
+            if row is None:
+                raise not_found(model_id)
+            self._ctx.require_remote_inference()
+            if row.source.get("is_hidden") is True:
+                raise EngineError(
+                    "User doesn't have privilege to perform this operation on this model",
+                    403,
+                    "status_exception",
+                )
+            if body and body.get("node_ids") and not self._ctx.setting("allow_custom_deployment_plan"):
+                raise EngineError("Don't allow custom deployment plan")
+            task_id = tasks.new_task(tx, "DEPLOY_MODEL", model_id, "CREATED", is_async=True)
+            tx.put(
+                MODEL_INDEX,
+                model_id,
+                {
+                    **row.source,
+                    "model_state": "DEPLOYING",
+                    "planning_worker_node_count": 1,
+                    "planning_worker_nodes": [ids.NODE_ID],
+                    "deploy_to_all_nodes": True,
+                },
+            )
+        return task_id
+
+    def deploy(self, model_id: str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Deploy as a task -> ``{"task_id", "task_type": "DEPLOY_MODEL", "status": "COMPLETED"}`` (2.11+)."""
+        task_id = self._start_deploy(model_id, body)
+
+        def job() -> None:
+            self.finish_deploy(model_id, task_id)
+
+        self._runner.submit(job)
+        return {"task_id": task_id, "task_type": "DEPLOY_MODEL", "status": "COMPLETED"}
+
+    def finish_deploy(self, model_id: str, task_id: str) -> str | None:
+        """Run a deploy task to its end; returns the error message when it failed."""
+        with self._ctx.store.write() as tx:
+            tasks.set_state(tx, task_id, "RUNNING")
+        error: str | None = None
+        try:
+            with self._ctx.store.read() as tx:
+                row = tx.get(MODEL_INDEX, model_id)
+                if row is None:
+                    raise not_found(model_id)
+                resolve_connector(self._ctx, tx, model_id, row.source)
+        except MlGitOpsError as exc:
+            error = str(exc)
+        with self._ctx.store.write() as tx:
+            row = tx.get(MODEL_INDEX, model_id)
+            if row is not None and row.source.get("model_state") == "DEPLOYING":
+                tx.put(MODEL_INDEX, model_id, self._deployed(row.source, error))
+            node_error = None if error is None else json.dumps({ids.NODE_ID: error})
+            tasks.set_state(tx, task_id, "COMPLETED" if error is None else "FAILED", node_error)
+        if error is not None:
+            logger.warning("deploy of model %s failed: %s", model_id, error)
+        return error
+
+    @staticmethod
+    def _deployed(source: Mapping[str, Any], error: str | None) -> dict[str, Any]:
+        if error is not None:
+            return {**source, "model_state": "DEPLOY_FAILED", "current_worker_node_count": 0}
+        now = ids.now_ms()
+        return {
+            **source,
+            "model_state": "DEPLOYED",
+            "current_worker_node_count": 1,
+            "last_deployed_time": now,
+            "auto_redeploy_retry_times": 0,
+        }
+
+    def undeploy(self, model_ids: list[str]) -> dict[str, Any]:
+        """Undeploy models (state UNDEPLOYED even when they were not deployed) -> node map."""
+        if not model_ids:
+            raise EngineError("Must set specific model ids to undeploy")
+        stats: dict[str, str] = {}
+        with self._ctx.store.write() as tx:
+            for model_id in model_ids:
+                row = tx.get(MODEL_INDEX, model_id)
+                if row is None:
+                    stats[model_id] = "not_found"
+                    continue
+                active = row.source.get("model_state") in ACTIVE_STATES
+                stats[model_id] = "undeployed" if active else "not_found"
+                tx.put(
+                    MODEL_INDEX,
+                    model_id,
+                    {
+                        **row.source,
+                        "model_state": "UNDEPLOYED",
+                        "planning_worker_nodes": [],
+                        "planning_worker_node_count": 0,
+                        "current_worker_node_count": 0,
+                        "last_undeployed_time": ids.now_ms(),
+                    },
+                )
+        return {ids.NODE_ID: {"stats": stats}}
+
+    def _ensure_deployed(self, model_id: str, model: Mapping[str, Any]) -> None:
+        if model.get("model_state") in DEPLOYED_STATES:
+            return
+        if not self._ctx.setting("model_auto_deploy.enable"):
+            raise EngineError("Model not ready yet. Please deploy the model first.")
+        if (model.get("deploy_setting") or {}).get("is_auto_deploy_enabled") is False:
+            raise EngineError("Auto deployment disabled for this model, please deploy model first")
+        error = self.finish_deploy(model_id, self._start_deploy(model_id, None))
+        if error is not None:
+            raise EngineError(error, 400, "status_exception")
+
+    def predict(self, model_id: str, body: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Call the model's connector through the executor (auto-deploying when allowed)."""
+        with self._ctx.store.read() as tx:
+            row = tx.get(MODEL_INDEX, model_id)
+        if row is None:
+            raise not_found(model_id)
+        self._ctx.require_remote_inference()
+        if row.source.get("is_enabled") is False:
+            raise EngineError("Model is disabled.", 403, "status_exception")
+        admission.check_input_schema(row.source, body or {})
+        self._limiter.admit(model_id, row.source.get("rate_limiter"))
+        self._ensure_deployed(model_id, row.source)
+        with self._ctx.store.read() as tx:
+            connector, credentials = resolve_connector(self._ctx, tx, model_id, row.source)
+        return self._predictor(
+            connector,
+            credentials,
+            dict(body or {}),
+            settings=self._ctx.settings.effective(),
+            action_type="PREDICT",
+        )

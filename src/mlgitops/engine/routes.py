@@ -1,0 +1,168 @@
+"""The route table: ML Commons paths, cluster endpoints and the document API mapped to engine calls."""
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mlgitops.engine.api import LocalEngine
+from mlgitops.errors import EngineError
+
+Result = dict[str, Any] | tuple[int, dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One routed request."""
+
+    engine: LocalEngine
+    path: Mapping[str, str]
+    query: Mapping[str, str]
+    body: Any
+
+    @property
+    def json(self) -> dict[str, Any] | None:
+        """The body as an object (None when empty); anything else is a 400."""
+        if self.body is None or isinstance(self.body, dict):
+            return self.body
+        raise EngineError("request body must be a JSON object", 400, "parse_exception")
+
+    def flag(self, name: str) -> bool:
+        """A boolean query parameter (``?name``, ``?name=true``)."""
+        return self.query.get(name, "false").lower() in ("", "true")
+
+
+Handler = Callable[[Call], Result]
+_ML = "/_plugins/_ml"
+_ID = r"(?P<id>[^/]+)"
+_INDEX = r"/(?P<index>[^/_][^/]*)"
+
+
+def _register(call: Call) -> Result:
+    response = call.engine.models.register(call.json)
+    if call.flag("deploy"):
+        call.engine.lifecycle.deploy(response["model_id"])
+    return response
+
+
+def _undeploy_many(call: Call) -> Result:
+    return call.engine.lifecycle.undeploy([str(i) for i in (call.json or {}).get("model_ids") or []])
+
+
+def _settings(call: Call) -> Result:
+    return call.engine.settings.get(
+        flat_settings=call.flag("flat_settings"), include_defaults=call.flag("include_defaults")
+    )
+
+
+def _doc_write(create: bool) -> Handler:
+    def handler(call: Call) -> Result:
+        return call.engine.documents.index(
+            call.path["index"], call.path.get("id"), call.json, call.query, create_only=create
+        )
+
+    return handler
+
+
+def _head_index(call: Call) -> Result:
+    return (200 if call.engine.documents.exists(call.path["index"]) else 404), None
+
+
+_e = LocalEngine
+ROUTES: list[tuple[frozenset[str], str, Handler]] = [
+    (frozenset({"GET"}), r"/", lambda c: c.engine.cluster_info()),
+    (frozenset({"HEAD"}), r"/", lambda _c: (200, None)),
+    (frozenset({"GET"}), r"/_cluster/settings", _settings),
+    (frozenset({"PUT"}), r"/_cluster/settings", lambda c: c.engine.settings.put(c.json)),
+    (
+        frozenset({"POST"}),
+        _ML + r"/model_groups/_register",
+        lambda c: c.engine.model_groups.register(c.json or {}),
+    ),
+    (
+        frozenset({"GET", "POST"}),
+        _ML + r"/model_groups/_search",
+        lambda c: c.engine.model_groups.search(c.json, c.query),
+    ),
+    (frozenset({"GET"}), _ML + r"/model_groups/" + _ID, lambda c: c.engine.model_groups.get(c.path["id"])),
+    (
+        frozenset({"PUT"}),
+        _ML + r"/model_groups/" + _ID,
+        lambda c: c.engine.model_groups.update(c.path["id"], c.json or {}),
+    ),
+    (
+        frozenset({"DELETE"}),
+        _ML + r"/model_groups/" + _ID,
+        lambda c: c.engine.model_groups.delete(c.path["id"]),
+    ),
+    (frozenset({"POST"}), _ML + r"/connectors/_create", lambda c: c.engine.connectors.create(c.json)),
+    (
+        frozenset({"GET", "POST"}),
+        _ML + r"/connectors/_search",
+        lambda c: c.engine.connectors.search(c.json, c.query),
+    ),
+    (frozenset({"GET"}), _ML + r"/connectors/" + _ID, lambda c: c.engine.connectors.get(c.path["id"])),
+    (
+        frozenset({"PUT"}),
+        _ML + r"/connectors/" + _ID,
+        lambda c: c.engine.connectors.update(c.path["id"], c.json),
+    ),
+    (frozenset({"DELETE"}), _ML + r"/connectors/" + _ID, lambda c: c.engine.connectors.delete(c.path["id"])),
+    (frozenset({"POST"}), _ML + r"/models/_(?:register|upload)", _register),
+    (frozenset({"GET", "POST"}), _ML + r"/models/_search", lambda c: c.engine.models.search(c.json, c.query)),
+    (frozenset({"POST"}), _ML + r"/models/_(?:undeploy|unload)", _undeploy_many),
+    (
+        frozenset({"POST"}),
+        _ML + r"/models/" + _ID + r"/_(?:deploy|load)",
+        lambda c: c.engine.lifecycle.deploy(c.path["id"], c.json),
+    ),
+    (
+        frozenset({"POST"}),
+        _ML + r"/models/" + _ID + r"/_(?:undeploy|unload)",
+        lambda c: c.engine.lifecycle.undeploy([c.path["id"]]),
+    ),
+    (
+        frozenset({"POST"}),
+        _ML + r"/models/" + _ID + r"/_predict/?",
+        lambda c: c.engine.lifecycle.predict(c.path["id"], c.json),
+    ),
+    (
+        frozenset({"POST"}),
+        _ML + r"/_predict/(?P<algorithm>[^/]+)/" + _ID + "/?",
+        lambda c: c.engine.lifecycle.predict(c.path["id"], c.json),
+    ),
+    (frozenset({"GET"}), _ML + r"/models/" + _ID, lambda c: c.engine.models.get(c.path["id"])),
+    (frozenset({"PUT"}), _ML + r"/models/" + _ID, lambda c: c.engine.models.update(c.path["id"], c.json)),
+    (frozenset({"DELETE"}), _ML + r"/models/" + _ID, lambda c: c.engine.models.delete(c.path["id"])),
+    (frozenset({"GET", "POST"}), _ML + r"/tasks/_search", lambda c: c.engine.tasks.search(c.json, c.query)),
+    (frozenset({"GET"}), _ML + r"/tasks/" + _ID, lambda c: c.engine.tasks.get(c.path["id"])),
+    (frozenset({"DELETE"}), _ML + r"/tasks/" + _ID, lambda c: c.engine.tasks.delete(c.path["id"])),
+    (frozenset({"PUT", "POST"}), _INDEX + r"/_doc/" + _ID, _doc_write(create=False)),
+    (frozenset({"POST"}), _INDEX + r"/_doc", _doc_write(create=False)),
+    (frozenset({"PUT", "POST"}), _INDEX + r"/_create/" + _ID, _doc_write(create=True)),
+    (
+        frozenset({"GET"}),
+        _INDEX + r"/_doc/" + _ID,
+        lambda c: c.engine.documents.get(c.path["index"], c.path["id"]),
+    ),
+    (
+        frozenset({"DELETE"}),
+        _INDEX + r"/_doc/" + _ID,
+        lambda c: c.engine.documents.delete(c.path["index"], c.path["id"], c.query),
+    ),
+    (
+        frozenset({"GET", "POST"}),
+        _INDEX + r"/_search",
+        lambda c: c.engine.documents.search(c.path["index"], c.json, c.query),
+    ),
+    (
+        frozenset({"GET", "POST"}),
+        _INDEX + r"/_refresh",
+        lambda c: c.engine.documents.refresh(c.path["index"]),
+    ),
+    (frozenset({"HEAD"}), _INDEX, _head_index),
+    (frozenset({"GET"}), _INDEX, lambda c: c.engine.documents.describe_index(c.path["index"])),
+    (frozenset({"PUT"}), _INDEX, lambda c: c.engine.documents.create_index(c.path["index"])),
+    (frozenset({"DELETE"}), _INDEX, lambda c: c.engine.documents.delete_index(c.path["index"])),
+]
+COMPILED = [(methods, re.compile(pattern), handler) for methods, pattern, handler in ROUTES]

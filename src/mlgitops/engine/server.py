@@ -1,0 +1,85 @@
+"""The HTTP facade: the REST router behind a stdlib ThreadingHTTPServer, loopback by default."""
+
+import ipaddress
+import json
+import logging
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from mlgitops.engine import rest
+from mlgitops.engine.api import LocalEngine
+from mlgitops.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 100_000_000
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: "EngineServer"
+    protocol_version = "HTTP/1.1"
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._send(
+                rest.RestResponse(413, rest.error_body(413, "too_long_http_line_exception", "body too large"))
+            )
+            return
+        body = self.rfile.read(length) if length else None
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        self._send(rest.handle(self.server.engine, self.command, url.path, query, body))
+
+    def _send(self, answer: rest.RestResponse) -> None:
+        payload = b"" if answer.body is None else json.dumps(answer.body).encode("utf-8")
+        self.send_response(answer.status)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _serve  # noqa: N815 - stdlib handler names
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.info("%s %s", self.address_string(), format % args)
+
+
+class EngineServer(ThreadingHTTPServer):
+    """A threading HTTP server that owns a LocalEngine."""
+
+    daemon_threads = True
+
+    def __init__(self, engine: LocalEngine, host: str, port: int) -> None:
+        self.engine = engine
+        super().__init__((host, port), _Handler)
+
+    @property
+    def url(self) -> str:
+        """``http://host:port`` of the bound socket."""
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+
+def make_server(
+    engine: LocalEngine, host: str = "127.0.0.1", port: int = 9200, *, allow_remote: bool = False
+) -> EngineServer:
+    """Bind the facade; non-loopback hosts are refused unless ``allow_remote``."""
+    if not allow_remote and not is_loopback(host):
+        raise ConfigError(f"refusing to serve on non-loopback host {host!r}; pass --allow-remote to do so")
+    try:
+        return EngineServer(engine, host, port)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc

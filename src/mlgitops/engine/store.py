@@ -1,0 +1,274 @@
+"""SQLite store: WAL mode, one ``BEGIN IMMEDIATE`` transaction per mutation, safe across processes."""
+
+import json
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlgitops.errors import EngineError
+
+logger = logging.getLogger(__name__)
+
+GROUP_INDEX = ".plugins-ml-model-group"
+CONNECTOR_INDEX = ".plugins-ml-connector"
+MODEL_INDEX = ".plugins-ml-model"
+TASK_INDEX = ".plugins-ml-task"
+SYSTEM_TABLES = {
+    GROUP_INDEX: "model_groups",
+    CONNECTOR_INDEX: "connectors",
+    MODEL_INDEX: "models",
+    TASK_INDEX: "tasks",
+}
+BUSY_TIMEOUT_MS = 30_000
+# Test-only hook: after this many write statements in this process, create the file named by
+# PAUSE_FILE_ENV and block forever inside the open transaction (tests SIGKILL the process there).
+PAUSE_AFTER_ENV = "MLGITOPS_TEST_ENGINE_PAUSE_AFTER_WRITES"
+PAUSE_FILE_ENV = "MLGITOPS_TEST_ENGINE_PAUSE_FILE"
+
+_RESOURCE_TABLE = (
+    "CREATE TABLE IF NOT EXISTS {} (id TEXT PRIMARY KEY, source TEXT NOT NULL, version INTEGER NOT NULL,"
+    " seq_no INTEGER NOT NULL)"
+)
+_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS settings (scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+    " PRIMARY KEY (scope, key))",
+    *(_RESOURCE_TABLE.format(table) for table in SYSTEM_TABLES.values()),
+    "CREATE TABLE IF NOT EXISTS indices (name TEXT PRIMARY KEY, created_time INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS documents (idx TEXT NOT NULL, id TEXT NOT NULL, source TEXT NOT NULL,"
+    " version INTEGER NOT NULL, seq_no INTEGER NOT NULL, PRIMARY KEY (idx, id))",
+    "CREATE TABLE IF NOT EXISTS credentials (owner_id TEXT NOT NULL, key TEXT NOT NULL,"
+    " ciphertext TEXT NOT NULL, PRIMARY KEY (owner_id, key))",
+]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One stored document with OpenSearch-style versioning."""
+
+    index: str
+    id: str
+    source: dict[str, Any]
+    version: int
+    seq_no: int
+
+
+class _WriteCounter:
+    """Counts write statements for the test-only pause hook."""
+
+    count = 0
+
+    @classmethod
+    def tick(cls) -> None:
+        limit = os.environ.get(PAUSE_AFTER_ENV)
+        if not limit:
+            return
+        cls.count += 1
+        if cls.count == int(limit):
+            Path(os.environ[PAUSE_FILE_ENV]).write_text(f"{os.getpid()}\n", encoding="ascii")
+            threading.Event().wait()
+
+
+class Transaction:
+    """Reads and writes inside one SQLite transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        return self._conn.execute(sql, params)
+
+    def _write(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        cursor = self._conn.execute(sql, params)
+        _WriteCounter.tick()
+        return cursor
+
+    def _where(self, index: str) -> tuple[str, str, tuple[Any, ...]]:
+        table = SYSTEM_TABLES.get(index)
+        if table is not None:
+            return table, "", ()
+        return "documents", " AND idx = ?", (index,)
+
+    def get(self, index: str, doc_id: str) -> Row | None:
+        """The document ``doc_id`` of ``index``, or None."""
+        table, extra, params = self._where(index)
+        found = self._exec(
+            f"SELECT id, source, version, seq_no FROM {table} WHERE id = ?{extra}",  # noqa: S608 - fixed names
+            (doc_id, *params),
+        ).fetchone()
+        return None if found is None else Row(index, found[0], json.loads(found[1]), found[2], found[3])
+
+    def scan(self, index: str) -> list[Row]:
+        """Every document of ``index`` in write order."""
+        table, extra, params = self._where(index)
+        rows = self._exec(
+            f"SELECT id, source, version, seq_no FROM {table} WHERE 1 = 1{extra} ORDER BY seq_no",  # noqa: S608
+            params,
+        ).fetchall()
+        return [Row(index, r[0], json.loads(r[1]), r[2], r[3]) for r in rows]
+
+    def next_seq_no(self) -> int:
+        """A store-wide increasing sequence number."""
+        current = int(self.meta_get("seq_no") or "-1") + 1
+        self.meta_set("seq_no", str(current))
+        return current
+
+    def put(self, index: str, doc_id: str, source: dict[str, Any]) -> Row:
+        """Create or replace a document; bumps its version and sequence number."""
+        existing = self.get(index, doc_id)
+        version = 1 if existing is None else existing.version + 1
+        seq_no = self.next_seq_no()
+        text = json.dumps(source, separators=(",", ":"))
+        table = SYSTEM_TABLES.get(index)
+        if table is None:
+            self._write(
+                "INSERT OR REPLACE INTO documents (idx, id, source, version, seq_no) VALUES (?, ?, ?, ?, ?)",
+                (index, doc_id, text, version, seq_no),
+            )
+        else:
+            self._write(
+                f"INSERT OR REPLACE INTO {table} (id, source, version, seq_no) VALUES (?, ?, ?, ?)",  # noqa: S608
+                (doc_id, text, version, seq_no),
+            )
+        return Row(index, doc_id, source, version, seq_no)
+
+    def delete(self, index: str, doc_id: str) -> Row | None:
+        """Delete a document; returns it as it was (version bumped), or None if it did not exist."""
+        existing = self.get(index, doc_id)
+        if existing is None:
+            return None
+        table, extra, params = self._where(index)
+        self._write(f"DELETE FROM {table} WHERE id = ?{extra}", (doc_id, *params))  # noqa: S608
+        return Row(index, doc_id, existing.source, existing.version + 1, self.next_seq_no())
+
+    def meta_get(self, key: str) -> str | None:
+        """A value of the store's own metadata."""
+        found = self._exec("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if found is None else str(found[0])
+
+    def meta_set(self, key: str, value: str) -> None:
+        """Set a metadata value."""
+        self._write("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def settings(self, scope: str) -> dict[str, Any]:
+        """Flat settings of one scope (``persistent`` / ``transient``)."""
+        rows = self._exec("SELECT key, value FROM settings WHERE scope = ? ORDER BY key", (scope,)).fetchall()
+        return {r[0]: json.loads(r[1]) for r in rows}
+
+    def set_setting(self, scope: str, key: str, value: Any) -> None:
+        """Set one setting; None removes it."""
+        if value is None:
+            self._write("DELETE FROM settings WHERE scope = ? AND key = ?", (scope, key))
+        else:
+            self._write(
+                "INSERT OR REPLACE INTO settings (scope, key, value) VALUES (?, ?, ?)",
+                (scope, key, json.dumps(value)),
+            )
+
+    def index_names(self) -> list[str]:
+        """The user-created document indices."""
+        return [r[0] for r in self._exec("SELECT name FROM indices ORDER BY name").fetchall()]
+
+    def create_index(self, name: str, created_ms: int) -> bool:
+        """Create a document index; False when it already exists."""
+        if name in self.index_names():
+            return False
+        self._write("INSERT INTO indices (name, created_time) VALUES (?, ?)", (name, created_ms))
+        return True
+
+    def drop_index(self, name: str) -> bool:
+        """Delete a document index and its documents; False when it did not exist."""
+        if name not in self.index_names():
+            return False
+        self._write("DELETE FROM documents WHERE idx = ?", (name,))
+        self._write("DELETE FROM indices WHERE name = ?", (name,))
+        return True
+
+    def ciphertexts(self, owner_id: str | None = None) -> list[tuple[str, str, str]]:
+        """``(owner_id, key, ciphertext)`` rows, for one owner or all."""
+        params: tuple[str, ...] = ()
+        if owner_id is None:
+            sql = "SELECT owner_id, key, ciphertext FROM credentials ORDER BY owner_id, key"
+        else:
+            sql = "SELECT owner_id, key, ciphertext FROM credentials WHERE owner_id = ? ORDER BY key"
+            params = (owner_id,)
+        return [(r[0], r[1], r[2]) for r in self._exec(sql, params).fetchall()]
+
+    def put_ciphertext(self, owner_id: str, key: str, ciphertext: str) -> None:
+        """Store one encrypted credential value."""
+        self._write(
+            "INSERT OR REPLACE INTO credentials (owner_id, key, ciphertext) VALUES (?, ?, ?)",
+            (owner_id, key, ciphertext),
+        )
+
+    def delete_ciphertexts(self, owner_id: str) -> None:
+        """Forget every credential of one resource."""
+        self._write("DELETE FROM credentials WHERE owner_id = ?", (owner_id,))
+
+
+class Store:
+    """One SQLite database file shared by threads (one connection, a lock) and processes (file locks)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._depth = 0
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
+            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self._conn.execute("PRAGMA secure_delete = ON")
+            with self.write() as tx:
+                for statement in _SCHEMA:
+                    tx._exec(statement)
+        except sqlite3.Error as exc:
+            raise EngineError(f"cannot open engine database {path}: {exc}", 500, "exception") from exc
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[Transaction]:
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield Transaction(self._conn)
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute(begin)
+            self._depth = 1
+            try:
+                yield Transaction(self._conn)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    @contextmanager
+    def write(self) -> Iterator[Transaction]:
+        """A write transaction (``BEGIN IMMEDIATE``): all or nothing, serialised across processes."""
+        with self._transaction("BEGIN IMMEDIATE") as tx:
+            yield tx
+
+    @contextmanager
+    def read(self) -> Iterator[Transaction]:
+        """A read transaction: a consistent snapshot."""
+        with self._transaction("BEGIN") as tx:
+            yield tx
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._conn.close()

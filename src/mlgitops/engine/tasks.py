@@ -1,0 +1,154 @@
+"""ML tasks: documents with states, a background worker, and recovery of tasks a dead process left behind."""
+
+import logging
+import os
+import queue
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from mlgitops.engine import ids, query
+from mlgitops.engine.responses import public, write_response
+from mlgitops.engine.store import MODEL_INDEX, TASK_INDEX, Store, Transaction
+from mlgitops.errors import EngineError
+
+logger = logging.getLogger(__name__)
+
+UNFINISHED = frozenset({"CREATED", "RUNNING"})
+_PID_KEY = "_engine_pid"
+
+
+def new_task(tx: Transaction, task_type: str, model_id: str, state: str, *, is_async: bool) -> str:
+    """Record a task; returns its id."""
+    now = ids.now_ms()
+    source: dict[str, Any] = {
+        "model_id": model_id,
+        "task_type": task_type,
+        "function_name": "REMOTE",
+        "state": state,
+        "worker_node": [ids.NODE_ID],
+        "create_time": now,
+        "last_update_time": now,
+        "is_async": is_async,
+    }
+    if state in UNFINISHED:
+        source[_PID_KEY] = os.getpid()
+    task_id = ids.new_id()
+    tx.put(TASK_INDEX, task_id, source)
+    return task_id
+
+
+def set_state(tx: Transaction, task_id: str, state: str, error: str | None = None) -> None:
+    """Move a task to ``state`` (with an error message for FAILED)."""
+    row = tx.get(TASK_INDEX, task_id)
+    if row is None:
+        return
+    source = dict(row.source)
+    source.update(state=state, last_update_time=ids.now_ms())
+    if error is not None:
+        source["error"] = error
+    if state not in UNFINISHED:
+        source.pop(_PID_KEY, None)
+    tx.put(TASK_INDEX, task_id, source)
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover(store: Store) -> int:
+    """Fail tasks (and their DEPLOYING models) left unfinished by a process that no longer runs."""
+    with store.write() as tx:
+        orphans = [
+            row
+            for row in tx.scan(TASK_INDEX)
+            if row.source.get("state") in UNFINISHED and not _alive(row.source.get(_PID_KEY))
+        ]
+        for row in orphans:
+            set_state(tx, row.id, "FAILED", "the engine process stopped before the task finished")
+            model = tx.get(MODEL_INDEX, str(row.source.get("model_id")))
+            if model is not None and model.source.get("model_state") == "DEPLOYING":
+                tx.put(MODEL_INDEX, model.id, {**model.source, "model_state": "DEPLOY_FAILED"})
+    if orphans:
+        logger.warning("marked %d interrupted task(s) as FAILED", len(orphans))
+    return len(orphans)
+
+
+class TaskRunner:
+    """Runs task bodies inline (deterministic) or on one background thread (pollable, like ML Commons)."""
+
+    def __init__(self, *, background: bool) -> None:
+        self._background = background
+        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        """Run ``job`` now (inline) or queue it for the worker thread."""
+        if not self._background:
+            job()
+            return
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="mlgitops-engine-tasks", daemon=True)
+                self._thread.start()
+        self._queue.put(job)
+
+    def _work(self) -> None:
+        while (job := self._queue.get()) is not None:
+            try:
+                job()
+            except Exception:
+                logger.exception("engine task failed")
+            finally:
+                self._queue.task_done()
+        self._queue.task_done()
+
+    def drain(self) -> None:
+        """Wait until every queued job has finished."""
+        self._queue.join()
+
+    def close(self) -> None:
+        """Finish queued jobs and stop the worker, so no task is left half-written."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(None)
+            thread.join()
+
+
+class Tasks:
+    """``/_plugins/_ml/tasks``."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def get(self, task_id: str) -> dict[str, Any]:
+        """The task document."""
+        with self._store.read() as tx:
+            row = tx.get(TASK_INDEX, task_id)
+        if row is None:
+            raise EngineError("Failed to find task", 404, "status_exception")
+        return public(row.source)
+
+    def search(self, body: dict[str, Any] | None, params: Mapping[str, str]) -> dict[str, Any]:
+        """Search tasks."""
+        with self._store.read() as tx:
+            rows = tx.scan(TASK_INDEX)
+        return query.search(rows, body, params, lambda row: public(row.source))
+
+    def delete(self, task_id: str) -> dict[str, Any]:
+        """Delete a task."""
+        with self._store.write() as tx:
+            row = tx.delete(TASK_INDEX, task_id)
+        if row is None:
+            raise EngineError("Failed to find task", 404, "status_exception")
+        return write_response(row, "deleted")

@@ -1,0 +1,64 @@
+"""The REST router: paths, methods, errors, JSON parsing rules, cluster info."""
+
+import httpx
+from enginekit import create_connector, error, ok, register_model
+
+
+def test_cluster_info(client: httpx.Client) -> None:
+    info = ok(client.get("/"))
+    assert info["version"]["number"] == "2.19.0"
+    assert info["version"]["distribution"] == "opensearch"
+    assert client.head("/").status_code == 200
+
+
+def test_unknown_path_and_wrong_method(client: httpx.Client) -> None:
+    assert error(client.get("/_plugins/_ml/nothing/here"), 404) == (
+        "no handler found for uri [/_plugins/_ml/nothing/here] and method [GET]"
+    )
+    assert error(client.delete("/_cluster/settings"), 405) == (
+        "Incorrect HTTP method for uri [/_cluster/settings] and method [DELETE], allowed: [GET, PUT]"
+    )
+
+
+def test_json_with_comments_is_accepted(client: httpx.Client) -> None:
+    body = b'{\n // a comment\n "name": "g", /* another */ "description": "a // not a comment"\n}'
+    group_id = ok(client.post("/_plugins/_ml/model_groups/_register", content=body))["model_group_id"]
+    assert ok(client.get(f"/_plugins/_ml/model_groups/{group_id}"))["description"] == "a // not a comment"
+
+
+def test_duplicate_keys_and_bad_json_are_rejected(client: httpx.Client) -> None:
+    response = client.post("/_plugins/_ml/model_groups/_register", content=b'{"name": "a", "name": "b"}')
+    assert error(response, 400) == "Duplicate field 'name'"
+    assert response.json()["error"]["type"] == "parse_exception"
+    bad = client.post("/_plugins/_ml/model_groups/_register", content=b'{"name": ')
+    assert error(bad, 400).startswith("Failed to parse request body")
+    assert error(client.post("/_plugins/_ml/model_groups/_register", content=b"[1]"), 400) == (
+        "request body must be a JSON object"
+    )
+
+
+def test_aliases_and_trailing_slashes(client: httpx.Client) -> None:
+    model_id = register_model(client, create_connector(client))
+    ok(client.post(f"/_plugins/_ml/models/{model_id}/_load"))
+    ok(client.post(f"/_plugins/_ml/models/{model_id}/_unload"))
+    ok(client.get(f"/_plugins/_ml/models/{model_id}/"))
+    ok(client.post("/_plugins/_ml/models/_search/", json={"query": {"ids": {"values": [model_id]}}}))
+
+
+def test_search_query_dsl(client: httpx.Client) -> None:
+    first = register_model(client, create_connector(client), name="alpha model")
+    register_model(client, create_connector(client), name="beta")
+    query = {
+        "query": {
+            "bool": {
+                "must": [{"match": {"name": "alpha"}}],
+                "must_not": [{"term": {"name": "beta"}}],
+                "should": [{"exists": {"field": "connector_id"}}],
+            }
+        }
+    }
+    hits = ok(client.post("/_plugins/_ml/models/_search", json=query))["hits"]["hits"]
+    assert [hit["_id"] for hit in hits] == [first]
+    assert error(client.post("/_plugins/_ml/models/_search", json={"query": {"fuzzy": {}}}), 400) == (
+        "unknown query [fuzzy]"
+    )

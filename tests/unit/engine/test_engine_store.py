@@ -1,0 +1,149 @@
+"""The SQLite store: atomic transactions, crash safety under SIGKILL, two processes writing at once."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from mlgitops.engine import LocalEngine
+from mlgitops.engine.store import (
+    CONNECTOR_INDEX,
+    GROUP_INDEX,
+    MODEL_INDEX,
+    PAUSE_AFTER_ENV,
+    PAUSE_FILE_ENV,
+    TASK_INDEX,
+    Store,
+)
+
+_CHILD_ENV = {k: v for k, v in os.environ.items() if k != "MLGITOPS_MASTER_KEY"}
+
+
+def _run_child(script: str, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(script), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_CHILD_ENV,
+    )
+
+
+def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db")
+    with pytest.raises(RuntimeError), store.write() as tx:
+        tx.put("idx", "a", {"x": 1})
+        tx.put("idx", "b", {"x": 2})
+        raise RuntimeError("boom")
+    with store.read() as tx:
+        assert tx.scan("idx") == []
+    store.close()
+
+
+def test_versions_and_sequence_numbers(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db")
+    with store.write() as tx:
+        first = tx.put("idx", "a", {"x": 1})
+        second = tx.put("idx", "a", {"x": 2})
+        deleted = tx.delete("idx", "a")
+    assert (first.version, second.version) == (1, 2)
+    assert first.seq_no < second.seq_no
+    assert deleted is not None and deleted.version == 3
+    store.close()
+
+
+_CRASH_CHILD = f"""
+    import os, sys
+    from pathlib import Path
+    from mlgitops.engine import LocalEngine
+    engine = LocalEngine(Path(sys.argv[1]))
+    os.environ["{PAUSE_AFTER_ENV}"] = "3"
+    os.environ["{PAUSE_FILE_ENV}"] = "/dev/stdout"
+    engine.models.register({{"name": "m", "function_name": "remote", "connector": {{
+        "protocol": "http", "credential": {{"key": "secret-value"}},
+        "actions": [{{"action_type": "predict", "method": "POST", "url": "https://api.openai.com/v1/x"}}]}}}})
+    print("finished")
+"""
+
+
+def test_sigkill_in_the_middle_of_a_write_leaves_a_consistent_store(tmp_path: Path) -> None:
+    child = _run_child(_CRASH_CHILD, str(tmp_path))
+    assert child.stdout is not None
+    paused_pid = child.stdout.readline()  # the hook writes the pid, then blocks inside the transaction
+    assert paused_pid.strip() == str(child.pid), child.stderr.read() if child.stderr else ""
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    child.stdout.close()
+    if child.stderr:
+        child.stderr.close()
+    with LocalEngine(tmp_path) as engine, engine.store.read() as tx:
+        for index in (GROUP_INDEX, CONNECTOR_INDEX, MODEL_INDEX, TASK_INDEX):
+            assert tx.scan(index) == []
+        assert tx.ciphertexts() == []
+        assert tx.meta_get("seq_no") is None
+    with sqlite3.connect(tmp_path / "engine.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    db.close()
+    with LocalEngine(tmp_path) as engine:
+        engine.models.register(
+            {
+                "name": "m",
+                "function_name": "remote",
+                "connector": {
+                    "protocol": "http",
+                    "credential": {"key": "v"},
+                    "actions": [
+                        {"action_type": "predict", "method": "POST", "url": "https://api.openai.com/v1/x"}
+                    ],
+                },
+            }
+        )
+        with engine.store.read() as tx:
+            assert len(tx.scan(MODEL_INDEX)) == 1
+            assert len(tx.scan(GROUP_INDEX)) == 1
+
+
+_WRITER_CHILD = """
+    import json, sys
+    from pathlib import Path
+    from mlgitops.engine import LocalEngine
+    from mlgitops.errors import EngineError
+    engine = LocalEngine(Path(sys.argv[1]))
+    tag = sys.argv[2]
+    won = 0
+    for i in range(25):
+        engine.documents.index("counters", f"{tag}-{i}", {"i": i}, {})
+        engine.model_groups.register({"name": f"{tag}-group-{i}"})
+        try:
+            engine.model_groups.register({"name": f"shared-{i}"})
+            won += 1
+        except EngineError:
+            pass
+    print(json.dumps({"won": won}))
+    engine.close()
+"""
+
+
+def test_two_processes_write_at_once_without_lost_writes(tmp_path: Path) -> None:
+    LocalEngine(tmp_path).close()  # the key and schema exist before the race starts
+    children = [_run_child(_WRITER_CHILD, str(tmp_path), tag) for tag in ("a", "b")]
+    outputs = [child.communicate() for child in children]
+    assert all(child.returncode == 0 for child in children), outputs
+    won = sum(json.loads(out)["won"] for out, _ in outputs)
+    with LocalEngine(tmp_path) as engine, engine.store.read() as tx:
+        names = [row.source["name"] for row in tx.scan(GROUP_INDEX)]
+        docs = tx.scan("counters")
+    assert len(docs) == 50
+    assert sorted(n for n in names if not n.startswith("shared-")) == sorted(
+        f"{tag}-group-{i}" for tag in "ab" for i in range(25)
+    )
+    shared = [n for n in names if n.startswith("shared-")]
+    assert len(shared) == len(set(shared)) == 25 == won
+    seq_nos = [row.seq_no for row in docs]
+    assert len(set(seq_nos)) == len(seq_nos)
