@@ -27,7 +27,7 @@ def run_guarded(command: Callable[[], int], *, show_traceback: bool = False) -> 
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+    except Exception as exc:  # the last line of defence: one line, not a traceback
         print(f"internal error: {type(exc).__name__}: {exc} (re-run with --traceback)", file=sys.stderr)
         if show_traceback:
             traceback.print_exc()

@@ -9,13 +9,19 @@ DEFAULT_MANIFESTS = Path("manifests")
 def add_paths(parser: argparse.ArgumentParser) -> None:
     """``PATH...`` positional arguments, defaulting to ``manifests/``."""
     parser.add_argument(
-        "paths", nargs="*", type=Path, metavar="PATH", help="manifest files or directories (default: manifests/)"
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="manifest files or directories (default: manifests/)",
     )
 
 
 def add_environment(parser: argparse.ArgumentParser) -> None:
     """``--env`` and ``--config``: pick an environment from the project file."""
-    parser.add_argument("--env", metavar="NAME", help="environment from mlgitops.yaml (vars and default target)")
+    parser.add_argument(
+        "--env", metavar="NAME", help="environment from mlgitops.yaml (vars and default target)"
+    )
     parser.add_argument(
         "--config", type=Path, metavar="FILE", help="project file (default: ./mlgitops.yaml when present)"
     )
@@ -31,7 +37,7 @@ def add_target(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--target",
         metavar="TARGET",
-        help="local:DIR for the embedded engine (default local:.mlgitops) or https://host:9200 for OpenSearch",
+        help="local:DIR for the embedded engine (default local:.mlgitops) or https://host:9200 (OpenSearch)",
     )
 
 

@@ -14,6 +14,7 @@ from mlgitops.engine.models import Models
 from mlgitops.engine.settings import ClusterSettings
 from mlgitops.engine.store import CONNECTOR_INDEX, GROUP_INDEX, MODEL_INDEX, TASK_INDEX, Store
 from mlgitops.engine.vault import Vault
+from mlgitops.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,10 @@ class LocalEngine:
         db_path: Path | None = None,
     ) -> None:
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot use engine directory {directory}: {exc.strerror or exc}") from None
         self.store = Store(db_path or self.directory / DB_FILE)
         try:
             self.vault = Vault(self.directory, self.store)

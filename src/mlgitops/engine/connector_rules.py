@@ -8,18 +8,17 @@ from pydantic import SecretStr
 
 from mlgitops.errors import EngineError
 from mlgitops.model import javaregex, templates
-from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG
+from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG, RETRY_BACKOFF_POLICIES
 
 PROTOCOLS = ("http", "aws_sigv4")
 ACTION_TYPES = ("PREDICT", "EXECUTE", "BATCH_PREDICT", "CANCEL_BATCH_PREDICT", "BATCH_PREDICT_STATUS")
-BACKOFF_POLICIES = ("constant", "exponential_equal_jitter", "exponential_full_jitter")
 _ACTION_FIELDS = ("headers", "request_body", "pre_process_function", "post_process_function")
 _COPIED = ("name", "version", "description", "protocol")
 
 
 def stringify(value: Any) -> str:
-    """Parameter values are stored as strings; other JSON values as compact JSON (Gson)."""
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    """Parameter values are stored as strings; other JSON values as compact JSON, non-ASCII kept (Gson)."""
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _action(raw: Any) -> dict[str, Any]:
@@ -49,7 +48,7 @@ def client_config(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise EngineError("client_config must be an object")
     policy = str(raw.get("retry_backoff_policy", DEFAULT_CLIENT_CONFIG["retry_backoff_policy"])).lower()
-    if policy not in BACKOFF_POLICIES:
+    if policy not in RETRY_BACKOFF_POLICIES:
         raise EngineError("Unsupported retry backoff policy")
     filled = {**DEFAULT_CLIENT_CONFIG, **{k: v for k, v in raw.items() if v is not None}}
     filled["retry_backoff_policy"] = policy
@@ -71,8 +70,12 @@ def parse(body: Mapping[str, Any], *, required: bool) -> tuple[dict[str, Any], d
     if "protocol" in doc and doc["protocol"] not in PROTOCOLS:
         raise EngineError(f"Can't find class for type {doc['protocol']}")
     if body.get("parameters") is not None:
-        doc["parameters"] = {str(k): stringify(v) for k, v in dict(body["parameters"]).items()}
+        if not isinstance(body["parameters"], Mapping):
+            raise EngineError("Connector parameters must be an object", 400, "parse_exception")
+        doc["parameters"] = {str(k): stringify(v) for k, v in body["parameters"].items()}
     if body.get("actions") is not None:
+        if not isinstance(body["actions"], list):
+            raise EngineError("Connector actions must be an array", 400, "parse_exception")
         doc["actions"] = [_action(raw) for raw in body["actions"]]
     if body.get("client_config") is not None:
         doc["client_config"] = client_config(body["client_config"])

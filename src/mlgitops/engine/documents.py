@@ -76,6 +76,9 @@ class Documents:
         if "if_seq_no" not in params and "if_primary_term" not in params:
             return
         wanted_seq, wanted_term = params.get("if_seq_no", "-2"), params.get("if_primary_term", "0")
+        for key, value in (("if_seq_no", wanted_seq), ("if_primary_term", wanted_term)):
+            if not value.lstrip("-").isdigit():
+                raise EngineError(f"Failed to parse int parameter [{key}] with value [{value}]")
         required = f"required seqNo [{wanted_seq}], primary term [{wanted_term}]"
         if existing is None:
             raise _conflict(doc_id, f"{required}. but no document was found")

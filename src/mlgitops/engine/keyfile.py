@@ -3,6 +3,7 @@
 import contextlib
 import os
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 
 from mlgitops.engine import crypto
@@ -19,9 +20,20 @@ def read_key(path: Path) -> bytes | None:
         text = path.read_text(encoding="ascii")
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CredentialStoreError(f"cannot read master key file {path}: {exc}") from None
+    except OSError as exc:
+        raise CredentialStoreError(f"cannot read master key file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise CredentialStoreError(f"master key in {path} is not valid base64") from None
     return crypto.decode_key(text, str(path))
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Turn an OSError while writing a key file into a one-line CredentialStoreError."""
+    try:
+        yield
+    except OSError as exc:
+        raise CredentialStoreError(f"cannot write master key file {path}: {exc.strerror or exc}") from None
 
 
 def _write_temp(directory: Path, key: bytes) -> Path:
@@ -30,6 +42,9 @@ def _write_temp(directory: Path, key: bytes) -> Path:
     try:
         os.write(fd, (crypto.encode_key(key) + "\n").encode("ascii"))
         os.fsync(fd)
+    except BaseException:
+        temp.unlink()
+        raise
     finally:
         os.close(fd)
     return temp
@@ -46,28 +61,43 @@ def sync_directory(directory: Path) -> None:
 
 def create_exclusive(path: Path, key: bytes) -> bool:
     """Create ``path`` holding ``key`` only if it does not exist yet; False when another process won."""
-    temp = _write_temp(path.parent, key)
-    try:
-        os.link(temp, path)
-    except FileExistsError:
-        return False
-    finally:
-        temp.unlink()
-    sync_directory(path.parent)
+    with _writing(path):
+        temp = _write_temp(path.parent, key)
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            return False
+        finally:
+            temp.unlink()
+        sync_directory(path.parent)
     return True
 
 
 def write_replace(path: Path, key: bytes) -> None:
     """Write ``key`` to ``path``, replacing any existing file atomically."""
-    temp = _write_temp(path.parent, key)
-    temp.replace(path)
-    sync_directory(path.parent)
+    with _writing(path):
+        temp = _write_temp(path.parent, key)
+        try:
+            temp.replace(path)
+        except BaseException:
+            temp.unlink()
+            raise
+        sync_directory(path.parent)
 
 
-def promote(new_path: Path, path: Path) -> None:
-    """Atomically make the rotated key (``master.key.new``) the current key file."""
-    new_path.replace(path)
-    sync_directory(path.parent)
+def promote(new_path: Path, path: Path, key: bytes) -> None:
+    """Atomically make the rotated ``key`` (in ``master.key.new``) the current key file.
+
+    Another process that opened the store between the rotation's commit and this rename may have
+    promoted the file already; that is fine as long as ``path`` now holds ``key``.
+    """
+    with _writing(path):
+        try:
+            new_path.replace(path)
+        except FileNotFoundError:
+            if read_key(path) != key:
+                raise
+        sync_directory(path.parent)
 
 
 def discard(path: Path) -> None:

@@ -14,6 +14,7 @@ from mlgitops.errors import ConfigError
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 100_000_000
+MAX_PORT = 65_535
 
 
 def is_loopback(host: str) -> bool:
@@ -26,17 +27,30 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _content_length(header: str | None) -> int | rest.RestResponse:
+    """The request's body length, or the error answer for a bad or oversized Content-Length."""
+    try:
+        length = int(header or 0)
+    except ValueError:
+        length = -1
+    if length < 0:
+        reason = f"invalid Content-Length [{header}]"
+        return rest.RestResponse(400, rest.error_body(400, "illegal_argument_exception", reason))
+    if length > MAX_BODY:
+        return rest.RestResponse(413, rest.error_body(413, "too_long_http_line_exception", "body too large"))
+    return length
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: "EngineServer"
     protocol_version = "HTTP/1.1"
 
     def _serve(self) -> None:
         url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._send(
-                rest.RestResponse(413, rest.error_body(413, "too_long_http_line_exception", "body too large"))
-            )
+        length = _content_length(self.headers.get("Content-Length"))
+        if isinstance(length, rest.RestResponse):
+            self.close_connection = True  # the body's end is unknown: do not read the next request
+            self._send(length)
             return
         body = self.rfile.read(length) if length else None
         query = dict(parse_qsl(url.query, keep_blank_values=True))
@@ -79,6 +93,8 @@ def make_server(
     """Bind the facade; non-loopback hosts are refused unless ``allow_remote``."""
     if not allow_remote and not is_loopback(host):
         raise ConfigError(f"refusing to serve on non-loopback host {host!r}; pass --allow-remote to do so")
+    if not 0 <= port <= MAX_PORT:
+        raise ConfigError(f"cannot listen on {host}:{port}: the port must be between 0 and {MAX_PORT}")
     try:
         return EngineServer(engine, host, port)
     except OSError as exc:

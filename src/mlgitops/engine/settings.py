@@ -113,6 +113,9 @@ class ClusterSettings:
             raise EngineError(
                 "Validation Failed: 1: no settings to update;", 400, "action_request_validation_exception"
             )
+        for scope in SCOPES:
+            if not isinstance(body.get(scope) or {}, Mapping):
+                raise EngineError(f"[{scope}] settings must be an object", 400, "parse_exception")
         changes = {scope: flatten(body.get(scope) or {}) for scope in SCOPES}
         stored = {
             scope: {key: validate(scope, key, value) for key, value in flat.items()}

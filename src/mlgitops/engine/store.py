@@ -1,5 +1,6 @@
 """SQLite store: WAL mode, one ``BEGIN IMMEDIATE`` transaction per mutation, safe across processes."""
 
+import contextlib
 import json
 import logging
 import os
@@ -215,24 +216,36 @@ class Transaction:
 class Store:
     """One SQLite database file shared by threads (one connection, a lock) and processes (file locks)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = path
         self._lock = threading.RLock()
         self._depth = 0
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+                path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
             )
-            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        except (OSError, sqlite3.Error) as exc:
+            raise EngineError(f"cannot open engine database {path}: {exc}", 500, "exception") from exc
+        try:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA secure_delete = ON")
             with self.write() as tx:
                 for statement in _SCHEMA:
                     tx._exec(statement)
-        except sqlite3.Error as exc:
-            raise EngineError(f"cannot open engine database {path}: {exc}", 500, "exception") from exc
+        except (sqlite3.Error, EngineError) as exc:
+            self._conn.close()
+            reason = exc.__cause__ if isinstance(exc, EngineError) else exc
+            raise EngineError(f"cannot open engine database {path}: {reason}", 500, "exception") from exc
+
+    def _failed(self, exc: sqlite3.Error) -> EngineError:
+        """Roll back after a database error and describe it in one line."""
+        if self._conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
+        return EngineError(f"engine database {self.path}: {exc}", 500, "exception")
 
     @contextmanager
     def _transaction(self, begin: str) -> Iterator[Transaction]:
@@ -244,15 +257,19 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
-            self._conn.execute(begin)
+            try:
+                self._conn.execute(begin)
+            except sqlite3.Error as exc:
+                raise self._failed(exc) from exc
             self._depth = 1
             try:
                 yield Transaction(self._conn)
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise self._failed(exc) from exc
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-            else:
-                self._conn.execute("COMMIT")
             finally:
                 self._depth = 0
 

@@ -70,7 +70,7 @@ class Vault:
         if pending is not None:
             if recorded == crypto.fingerprint(pending):
                 logger.warning("finishing an interrupted master key rotation")
-                keyfile.promote(self._new_key_path, self._key_path)
+                keyfile.promote(self._new_key_path, self._key_path, pending)
                 return pending
             keyfile.discard(self._new_key_path)
         if current is not None:
@@ -131,7 +131,7 @@ class Vault:
                 aad = crypto.associated_data(owner, name)
                 tx.put_ciphertext(owner, name, crypto.encrypt(new_key, plain, aad))
             tx.meta_set(FINGERPRINT_META, crypto.fingerprint(new_key))
-        keyfile.promote(self._new_key_path, self._key_path)
+        keyfile.promote(self._new_key_path, self._key_path, new_key)
         self._key = new_key
         logger.info("master key rotated; new fingerprint %s", self.fingerprint)
         return self.fingerprint

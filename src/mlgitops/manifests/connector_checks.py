@@ -9,16 +9,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mlgitops.manifests.documents import SourcedDocument
-from mlgitops.manifests.issues import Issue
+from mlgitops.manifests.issues import Issue, Severity
 from mlgitops.manifests.positions import JsonPath
+from mlgitops.manifests.redaction import SECRET_HEADERS, display_url, looks_secret
 from mlgitops.model import javaregex, mlcommons
 from mlgitops.model.resources import ConnectorAction, ConnectorSpec, EnvRef, FileRef
 from mlgitops.model.templates import CREDENTIAL, PARAMETERS, find_placeholders, substitute
 
 _TO_STRING = ".toString()"
-_SECRET_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "x-api-key", "api-key", "x-auth-token", "cookie"}
-)
 
 
 @dataclass(frozen=True)
@@ -111,7 +109,7 @@ def _action(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Ite
         yield ctx.doc.issue((*at, "method"), f"method {action.method}: ML Commons calls only POST or GET")
     values = {key: parameter_text(value) for key, value in ctx.spec.parameters.items()}
     url = substitute(action.url, PARAMETERS, values)
-    yield from _url_trusted(ctx, url, at)
+    yield from _url_trusted(ctx, url, display_url(action.url, values), at)
     yield from _private_host(ctx, url, at)
     yield from _functions(ctx, action, at)
     yield from _headers(ctx, action, at)
@@ -122,7 +120,7 @@ def _action(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Ite
         yield ctx.doc.issue((*at, "name"), "action name is ML Commons 3.5+; 2.19 ignores it", "warning")
 
 
-def _url_trusted(ctx: ConnectorContext, url: str, at: JsonPath) -> Iterator[Issue]:
+def _url_trusted(ctx: ConnectorContext, url: str, shown: str, at: JsonPath) -> Iterator[Issue]:
     """Create-time check (section 2.1): the URL, filled from connector parameters, fully matches a regex."""
     if ctx.trusted is None or javaregex.matches_any(list(ctx.trusted.patterns), url):
         return
@@ -130,7 +128,8 @@ def _url_trusted(ctx: ConnectorContext, url: str, at: JsonPath) -> Iterator[Issu
     if find_placeholders(url, PARAMETERS):
         hint = " (a placeholder is left: only connector parameters are substituted at create)"
     message = (
-        f"connector URL '{url}' matches no trusted_connector_endpoints_regex of {ctx.trusted.source}{hint}; "
+        f"connector URL '{shown}' matches no trusted_connector_endpoints_regex of "
+        f"{ctx.trusted.source}{hint}; "
         "ML Commons rejects it: Connector URL is not matching the trusted connector endpoint regex"
     )
     yield ctx.doc.issue((*at, "url"), message)
@@ -183,12 +182,13 @@ def _headers(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> It
     seen: dict[str, str] = {}
     for name, value in (action.headers or {}).items():
         lowered = name.lower()
-        if lowered in _SECRET_HEADERS and not ctx.allow_plaintext and not find_placeholders(value):
+        if looks_secret(name) and not ctx.allow_plaintext and not find_placeholders(value):
             message = (
                 f"header '{name}' holds a literal value: put the secret under credential and write "
                 "${credential.NAME} so no secret lives in git"
             )
-            yield ctx.doc.issue((*at, "headers", name), message)
+            severity: Severity = "error" if lowered in SECRET_HEADERS else "warning"
+            yield ctx.doc.issue((*at, "headers", name), message, severity)
         if lowered in seen:
             message = f"header '{name}' is given twice (also as '{seen[lowered]}'; header names ignore case)"
             yield ctx.doc.issue((*at, "headers", name), message)
@@ -209,9 +209,16 @@ def _templates(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> 
 
 def _parameter_values(ctx: ConnectorContext) -> Iterator[Issue]:
     for key, value in ctx.spec.parameters.items():
-        if isinstance(value, str):
-            path = (*ctx.prefix, "parameters", key)
-            yield from _credential_placeholders(ctx, path, value, allowed=False)
+        if not isinstance(value, str):
+            continue
+        path = (*ctx.prefix, "parameters", key)
+        yield from _credential_placeholders(ctx, path, value, allowed=False)
+        if value and looks_secret(key) and not ctx.allow_plaintext and not find_placeholders(value):
+            message = (
+                f"parameter '{key}' looks like a secret and holds a literal value: connector parameters "
+                "are stored in clear and returned by GET; put it under credential and use it in a header"
+            )
+            yield ctx.doc.issue(path, message, "warning")
 
 
 def _supplied_parameters(spec: ConnectorSpec, action: ConnectorAction) -> set[str] | None:

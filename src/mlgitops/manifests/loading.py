@@ -1,6 +1,7 @@
 """The only disk reader of the manifests package: find files, parse YAML documents with positions."""
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,11 +10,15 @@ from typing import Any
 import yaml
 
 from mlgitops.manifests.issues import Issue
-from mlgitops.manifests.positions import DocumentTooComplexError, Positions, collect_positions
+from mlgitops.manifests.positions import MAX_DEPTH, DocumentTooComplexError, Positions, collect_positions
 
 logger = logging.getLogger(__name__)
 
 YAML_SUFFIXES = (".yaml", ".yml")
+_YAML_HINTS = (
+    ("'\\t'", "; indent with spaces: YAML does not allow tabs there"),
+    ("undefined alias", "; an anchor (&name) must come earlier in the same document (not across ---)"),
+)
 
 
 @dataclass(frozen=True)
@@ -31,19 +36,18 @@ class FileReadError(Exception):
 
 
 def find_manifest_files(paths: Sequence[Path]) -> tuple[list[Path], list[Issue]]:
-    """Expand files and directories (recursively, ``*.yaml``/``*.yml``, hidden entries skipped)."""
+    """Expand files and directories (recursively, ``*.yaml``/``*.yml``, hidden entries skipped).
+
+    Symbolic links to files are read; links to directories are not followed (a warning says so),
+    which keeps symlink loops and links out of the tree harmless. A file reached twice is read once.
+    """
     files: list[Path] = []
     issues: list[Issue] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.suffix in YAML_SUFFIXES
-                and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not found:
+            found, walk_issues = _walk_directory(path)
+            issues.extend(walk_issues)
+            if not found and not walk_issues:
                 issues.append(
                     Issue(str(path), 0, 0, f"no manifests found in {path} (looked for *.yaml, *.yml)")
                 )
@@ -51,8 +55,59 @@ def find_manifest_files(paths: Sequence[Path]) -> tuple[list[Path], list[Issue]]
         elif path.is_file():
             files.append(path)
         else:
-            issues.append(Issue(str(path), 0, 0, f"no such file or directory: {path}"))
-    return list(dict.fromkeys(files)), issues
+            issues.append(Issue(str(path), 0, 0, _not_readable(path)))
+    return _unique_files(files), issues
+
+
+def _walk_directory(root: Path) -> tuple[list[Path], list[Issue]]:
+    files: list[Path] = []
+    issues: list[Issue] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = exc.filename or root
+        issues.append(Issue(str(where), 0, 0, f"cannot read directory: {exc.strerror or exc}"))
+
+    for current, dirs, names in os.walk(root, onerror=unreadable):
+        here = Path(current)
+        dirs[:] = sorted(name for name in dirs if not name.startswith("."))
+        for name in list(dirs):
+            if (here / name).is_symlink():
+                dirs.remove(name)
+                message = f"symbolic link to a directory not followed: {here / name} (pass it as a PATH)"
+                issues.append(Issue(str(here / name), 0, 0, message, "warning"))
+        for name in names:
+            path = here / name
+            if name.startswith(".") or path.suffix not in YAML_SUFFIXES:
+                continue
+            if path.is_file():
+                files.append(path)
+            else:
+                issues.append(Issue(str(path), 0, 0, _not_readable(path)))
+    return sorted(files), issues
+
+
+def _not_readable(path: Path) -> str:
+    if path.is_symlink():
+        return f"broken symbolic link: {path} (its target is missing or the links loop)"
+    if path.exists():
+        return f"not a regular file or directory: {path}"
+    return f"no such file or directory: {path}"
+
+
+def _unique_files(files: list[Path]) -> list[Path]:
+    """``files`` in order, without a second path to the same file (links, ``a/../a``)."""
+    seen: set[tuple[int, int]] = set()
+    unique: list[Path] = []
+    for file in files:
+        try:
+            stat = file.stat()
+            identity = (stat.st_dev, stat.st_ino)
+        except OSError:
+            identity = (-1, hash(file))
+        if identity not in seen:
+            seen.add(identity)
+            unique.append(file)
+    return unique
 
 
 def read_text(path: Path) -> str:
@@ -91,7 +146,12 @@ def parse_documents(text: str, path: Path) -> tuple[list[RawDocument], list[Issu
                     documents.append(RawDocument(path, index, data, positions))
             index += 1
     except DocumentTooComplexError as exc:
-        return documents, [Issue(str(path), 1, 1, f"document too complex: {exc}", document=index)]
+        line, column = exc.mark
+        return documents, [Issue(str(path), line, column, f"document too complex: {exc}", document=index)]
+    except RecursionError:
+        mark = loader.get_mark()
+        message = f"document too complex: nested too deeply to parse (more than {MAX_DEPTH} levels)"
+        return documents, [Issue(str(path), mark.line + 1, mark.column + 1, message, document=index)]
     except yaml.MarkedYAMLError as exc:
         return documents, [_yaml_issue(exc, path, index)]
     finally:
@@ -114,7 +174,8 @@ def _yaml_issue(exc: yaml.MarkedYAMLError, path: Path, index: int) -> Issue:
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = exc.problem or "syntax error"
     context = f" ({exc.context})" if exc.context else ""
-    return Issue(str(path), line, column, f"invalid YAML: {problem}{context}", document=index)
+    hint = next((text for clue, text in _YAML_HINTS if clue in problem), "")
+    return Issue(str(path), line, column, f"invalid YAML: {problem}{context}{hint}", document=index)
 
 
 def read_manifest_file(path: Path) -> tuple[list[RawDocument], list[Issue]]:

@@ -10,6 +10,8 @@ PathItem = str | int
 JsonPath = tuple[PathItem, ...]
 
 MAX_NODES = 100_000
+MAX_DEPTH = 64
+_TRUE_WORDS = frozenset({"yes", "true", "on"})
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _TOKEN = re.compile(
     r'\.(?P<name>[A-Za-z_][A-Za-z0-9_-]*)|\[(?P<index>\d+)\]|\[(?P<quoted>"(?:[^"\\]|\\.)*")\]'
@@ -49,7 +51,11 @@ def parse_path(text: str) -> JsonPath:
 
 
 class DocumentTooComplexError(ValueError):
-    """A document with recursive aliases or too many nodes once aliases are expanded."""
+    """A document with recursive aliases, too many nodes once aliases are expanded, or too deep."""
+
+    def __init__(self, message: str, node: yaml.Node) -> None:
+        super().__init__(message)
+        self.mark = _mark(node)
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,25 @@ class Positions:
         return self.start
 
 
+def key_text(key: object) -> str:
+    """A mapping key as a path item, spelled as YAML writes it (``null``, ``true``, ``1``)."""
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
+
+
+def _node_key(node: yaml.Node) -> str:
+    if not isinstance(node, yaml.ScalarNode):
+        return repr(node.value)
+    if node.tag == "tag:yaml.org,2002:null":
+        return "null"
+    if node.tag == "tag:yaml.org,2002:bool":
+        return "true" if str(node.value).lower() in _TRUE_WORDS else "false"
+    return str(node.value)
+
+
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -76,7 +101,8 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 def collect_positions(root: yaml.Node) -> Positions:
     """Walk a composed YAML node and record where each field starts.
 
-    Raises DocumentTooComplexError for recursive aliases or alias bombs (more than MAX_NODES nodes).
+    Raises DocumentTooComplexError for recursive aliases, alias bombs (more than MAX_NODES nodes) or
+    nesting deeper than MAX_DEPTH (later steps recurse over the data).
     """
     marks: dict[JsonPath, tuple[int, int]] = {}
     duplicates: list[JsonPath] = []
@@ -92,14 +118,16 @@ def _walk(
     ancestors: tuple[int, ...],
 ) -> None:
     if id(node) in ancestors:
-        raise DocumentTooComplexError(f"recursive alias at line {_mark(node)[0]}")
+        raise DocumentTooComplexError(f"recursive alias at line {_mark(node)[0]}", node)
     if len(marks) > MAX_NODES:
-        raise DocumentTooComplexError(f"more than {MAX_NODES} values once aliases are expanded")
+        raise DocumentTooComplexError(f"more than {MAX_NODES} values once aliases are expanded", node)
+    if len(ancestors) > MAX_DEPTH:
+        raise DocumentTooComplexError(f"nested more than {MAX_DEPTH} levels deep", node)
     ancestors = (*ancestors, id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
-            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
+            key = _node_key(key_node)
             child = (*path, key)
             if key in seen:
                 duplicates.append(child)

@@ -6,7 +6,7 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
-from mlgitops.manifests.positions import JsonPath, format_path
+from mlgitops.manifests.positions import JsonPath, format_path, key_text
 
 Problem = tuple[JsonPath, str]
 
@@ -67,8 +67,9 @@ def _additional(error: ValidationError, path: JsonPath) -> Iterator[Problem]:
     allowed = sorted(schema.get("properties", {}))
     extras = [key for key in instance if key not in allowed]
     for key in extras:
-        hint = suggest(str(key), allowed) or f" (allowed: {', '.join(allowed)})"
-        yield (*path, str(key)), f"unknown field '{key}' in {_where(path)}{hint}"
+        name = key_text(key)
+        hint = suggest(name, allowed) or f" (allowed: {', '.join(allowed)})"
+        yield (*path, name), f"unknown field '{name}' in {_where(path)}{hint}"
 
 
 def _required(error: ValidationError, path: JsonPath) -> Iterator[Problem]:

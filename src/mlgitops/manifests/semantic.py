@@ -1,5 +1,6 @@
 """Semantic checks across the validated documents: names, references, settings, access control."""
 
+import difflib
 from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass, field, replace
 
@@ -92,8 +93,9 @@ def _duplicates(documents: Sequence[SourcedDocument]) -> Iterator[Issue]:
     for doc in documents:
         first = seen.setdefault(doc.key, doc)
         if first is not doc:
-            where = f"{first.path}:{first.line}"
-            yield doc.issue(("metadata", "name"), f"duplicate {doc.key} (first defined at {where})")
+            line, column = first.locate_path(("metadata", "name"))
+            message = f"duplicate {doc.key} (first defined at {first.path}:{line}:{column})"
+            yield doc.issue(("metadata", "name"), message)
             continue
         if isinstance(doc.document, ModelGroupDocument):
             ml_name = doc.document.spec.name or doc.document.metadata.name
@@ -220,15 +222,30 @@ def _model(
     allow_plaintext: bool,
 ) -> Iterator[Issue]:
     spec = document.spec
-    if spec.model_group is not None and (Kind.MODEL_GROUP, spec.model_group) not in names:
-        yield doc.issue(("spec", "model_group"), f"no ModelGroup named '{spec.model_group}' in the manifests")
+    for field_name, kind, name in (
+        ("model_group", Kind.MODEL_GROUP, spec.model_group),
+        ("connector", Kind.CONNECTOR, spec.connector),
+    ):
+        if name is not None and (kind, name) not in names:
+            yield doc.issue(("spec", field_name), _missing_reference(kind, name, names))
     if spec.connector is not None and spec.inline_connector is not None:
         message = "a Model takes either connector (a reference) or inline_connector, not both"
         yield doc.issue(("spec", "inline_connector"), message)
     elif spec.connector is None and spec.inline_connector is None:
         yield doc.issue(("spec",), "a remote Model needs connector (a Connector's name) or inline_connector")
-    if spec.connector is not None and (Kind.CONNECTOR, spec.connector) not in names:
-        yield doc.issue(("spec", "connector"), f"no Connector named '{spec.connector}' in the manifests")
     if spec.inline_connector is not None:
         at = ("spec", "inline_connector")
+        if not any(action.action_type.lower() == "predict" for action in spec.inline_connector.actions):
+            message = (
+                "an inline connector needs a predict action; ML Commons: Connector endpoint is required "
+                "when creating a remote model without connector id!"
+            )
+            yield doc.issue((*at, "actions"), message)
         yield from check_connector(_context(doc, spec.inline_connector, at, settings, allow_plaintext))
+
+
+def _missing_reference(kind: Kind, name: str, names: Set[ResourceKey]) -> str:
+    known = sorted(key.name for key in names if key.kind == kind)
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else f" (defined: {', '.join(known) or 'none'})"
+    return f"no {kind.value} named '{name}' in the manifests{hint}"

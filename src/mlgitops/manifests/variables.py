@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from mlgitops.manifests.positions import JsonPath
+from mlgitops.manifests.positions import JsonPath, key_text
 
 _VARIABLE = re.compile(r"\$?\$\{vars\.(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)\}")
 _EXACT = re.compile(r"^\$\{vars\.(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)\}$")
@@ -47,7 +47,7 @@ def _substitute(
     value: Any, path: JsonPath, variables: Mapping[str, Any], undefined: list[tuple[JsonPath, str]]
 ) -> Any:
     if isinstance(value, dict):
-        return {k: _substitute(v, (*path, str(k)), variables, undefined) for k, v in value.items()}
+        return {k: _substitute(v, (*path, key_text(k)), variables, undefined) for k, v in value.items()}
     if isinstance(value, list):
         return [_substitute(v, (*path, i), variables, undefined) for i, v in enumerate(value)]
     if not isinstance(value, str) or "${vars." not in value:

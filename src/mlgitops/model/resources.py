@@ -155,9 +155,14 @@ class ConnectorSpec(AccessFields):
 
 
 class InlineConnectorSpec(ConnectorSpec):
-    """A connector embedded in a Model (``connector`` of the register body)."""
+    """A connector embedded in a Model (``connector`` of the register body).
+
+    ML Commons parses it with ``Connector.createConnector``, so unlike a standalone create neither
+    name, version nor credential is required (aws_sigv4 still needs its keys).
+    """
 
     version: str | int | float = "1"
+    credential: dict[str, CredentialValue] = Field(default_factory=dict)
 
 
 class ModelGroupSpec(AccessFields):

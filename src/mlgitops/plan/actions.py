@@ -48,7 +48,22 @@ class Action:
     """One step of a plan.
 
     ``body`` is the request body to send, with references by logical name (resolved to ids when
-    applied) and never any credential value. ``depends_on`` lists indexes of earlier actions.
+    applied) and never any credential value: in a Model body ``model_group`` is a ModelGroup's
+    logical name, ``connector`` a Connector's logical name (a string) or an inline connector (a
+    mapping, whose ``credential`` the backend fills from the secrets). ``depends_on`` lists indexes
+    of earlier actions. ``secret_digests`` and ``protected`` are what the ownership record must hold
+    after the step. Verb semantics for a backend:
+
+    * CREATE/REGISTER/REPLACE: create (register, for models) a new resource from ``body`` and point
+      the record at the new id; for REPLACE the old resource (``resource_id``) is removed by a later
+      DELETE action of the same key (create before destroy).
+    * UPDATE: send ``body`` (a PUT; ClusterSettings: the ``PUT _cluster/settings`` body) to
+      ``resource_id`` (None for a resource replaced earlier in the plan: use the record's id).
+      ``body`` None means nothing changes on the server: only rewrite the ownership record (e.g.
+      ``metadata.protected`` changed).
+    * DEPLOY/UNDEPLOY: the model ``resource_id`` (None: the record's id, e.g. after a REPLACE).
+    * DELETE: delete ``resource_id``; drop the record only when it still points at that id.
+    * ADOPT: write the ownership record for the existing unowned ``resource_id``.
     """
 
     index: int
@@ -60,6 +75,8 @@ class Action:
     resource_id: str | None = None
     depends_on: tuple[int, ...] = ()
     disruptive: bool = False
+    secret_digests: Mapping[str, str] = field(default_factory=dict)
+    protected: bool = False
 
     @property
     def symbol(self) -> str:

@@ -1,11 +1,17 @@
 """``mlgitops engine info|rotate-key`` and the facade's loopback guard, in-process."""
 
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from enginekit import SECRET, connector_body
 
+from mlgitops.cli.errors import EXIT_USAGE
 from mlgitops.cli.main import main
 from mlgitops.engine import LocalEngine, keyfile
 from mlgitops.engine.server import is_loopback, make_server
@@ -65,3 +71,66 @@ def test_loopback_guard(tmp_path: Path) -> None:
         server = make_server(engine, "127.0.0.1", 0)
         assert server.url.startswith("http://127.0.0.1:")
         server.server_close()
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_bad_port_is_a_usage_error(tmp_path: Path, port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["engine", "serve", "--dir", str(tmp_path), "--port", port])
+    assert exited.value.code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert f"argument --port: invalid port {port if port != 'http' else repr(port)}" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "engine.db").exists()
+
+
+def test_make_server_refuses_an_out_of_range_port(tmp_path: Path) -> None:
+    with LocalEngine(tmp_path) as engine, pytest.raises(ConfigError, match="between 0 and 65535"):
+        make_server(engine, "127.0.0.1", 70000)
+
+
+def test_a_busy_port_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        assert main(["engine", "serve", "--dir", str(tmp_path), "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
+    assert err.count("\n") == 1
+
+
+def test_a_dir_that_is_a_file_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "file").write_text("x")
+    for directory in (tmp_path / "file", tmp_path / "file" / "sub"):
+        assert main(["engine", "info", "--dir", str(directory)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: cannot use engine directory {directory}: ")
+        assert err.count("\n") == 1
+
+
+def test_a_corrupt_database_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "engine.db").write_bytes(b"not a database " * 200)
+    assert main(["engine", "rotate-key", "--dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: cannot open engine database {tmp_path / 'engine.db'}: file is not a database\n"
+    assert not (tmp_path / "master.key").exists()
+
+
+def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "MLGITOPS_MASTER_KEY"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mlgitops", "engine", "serve", "--dir", str(tmp_path), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith(f"serving ML Commons API for {tmp_path} on http://127.0.0.1:"), line
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert stderr == ""
+    assert not (tmp_path / "engine.db-wal").exists()  # the database was closed (WAL checkpointed)

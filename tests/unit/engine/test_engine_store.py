@@ -21,6 +21,7 @@ from mlgitops.engine.store import (
     TASK_INDEX,
     Store,
 )
+from mlgitops.errors import EngineError
 
 _CHILD_ENV = {k: v for k, v in os.environ.items() if k != "MLGITOPS_MASTER_KEY"}
 
@@ -147,3 +148,25 @@ def test_two_processes_write_at_once_without_lost_writes(tmp_path: Path) -> None
     assert len(shared) == len(set(shared)) == 25 == won
     seq_nos = [row.seq_no for row in docs]
     assert len(set(seq_nos)) == len(seq_nos)
+
+
+def test_a_locked_database_is_a_one_line_engine_error_and_leaves_no_open_transaction(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db", busy_timeout_ms=1)
+    other = sqlite3.connect(tmp_path / "db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(EngineError, match=r"^engine database .*db: database is locked$"), store.write() as tx:
+        tx.put("idx", "a", {"x": 1})
+    other.execute("ROLLBACK")
+    other.close()
+    with store.write() as tx:  # the failed attempt left nothing open
+        tx.put("idx", "a", {"x": 1})
+    with store.read() as tx:
+        assert [row.id for row in tx.scan("idx")] == ["a"]
+    store.close()
+
+
+def test_a_corrupt_database_file_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "engine.db").write_bytes(b"this is not an SQLite database, just some text" * 100)
+    expected = r"^cannot open engine database .*engine\.db: file is not a database$"
+    with pytest.raises(EngineError, match=expected):
+        LocalEngine(tmp_path)

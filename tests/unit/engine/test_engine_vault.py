@@ -192,3 +192,36 @@ def test_transport_client_never_sees_credentials(client: httpx.Client) -> None:
     connector_id = create_connector(client)
     assert SECRET not in client.get(f"/_plugins/_ml/connectors/{connector_id}").text
     assert isinstance(EngineTransport, type)
+
+
+def test_key_file_write_failure_is_one_clear_error_and_leaves_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "master.key"
+    (target / "occupied").mkdir(parents=True)  # a non-empty directory cannot be replaced by a file
+    with pytest.raises(CredentialStoreError, match=r"^cannot write master key file .*master\.key: "):
+        keyfile.write_replace(target, crypto.generate_key())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["master.key"]
+
+
+def test_rotation_promoted_by_another_process_first_is_not_an_error(tmp_path: Path) -> None:
+    new_key = crypto.generate_key()
+    keyfile.write_replace(tmp_path / "master.key", crypto.generate_key())
+    keyfile.write_replace(tmp_path / "master.key.new", new_key)
+    keyfile.promote(tmp_path / "master.key.new", tmp_path / "master.key", new_key)  # the other process
+    keyfile.promote(tmp_path / "master.key.new", tmp_path / "master.key", new_key)  # the rotating one
+    assert keyfile.read_key(tmp_path / "master.key") == new_key
+    with pytest.raises(CredentialStoreError, match="cannot write master key file"):
+        keyfile.promote(tmp_path / "master.key.new", tmp_path / "master.key", crypto.generate_key())
+
+
+def test_unreadable_key_file_is_a_clear_error_without_its_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MLGITOPS_MASTER_KEY", raising=False)
+    (tmp_path / "master.key").write_bytes(b"\xc3\xa9" * 22)
+    with pytest.raises(CredentialStoreError) as caught:
+        LocalEngine(tmp_path)
+    assert str(caught.value) == f"master key in {tmp_path / 'master.key'} is not valid base64"
+    (tmp_path / "master.key").unlink()
+    (tmp_path / "master.key").mkdir()
+    with pytest.raises(CredentialStoreError, match=r"^cannot read master key file .*: Is a directory$"):
+        LocalEngine(tmp_path)

@@ -34,7 +34,9 @@ def group(name: str = "g", extra: str = "") -> str:
 def test_duplicate_names_per_kind(load_text: Loader) -> None:
     result = load_text(CONNECTOR + "---\n" + CONNECTOR)
     assert len(result.errors) == 1
-    assert result.errors[0].message.startswith("duplicate Connector/openai (first defined at ")
+    assert result.errors[0].message.endswith(
+        "duplicate Connector/openai (first defined at " + f"{result.errors[0].path}:4:3)"
+    )
     assert result.errors[0].line == 24
 
 
@@ -52,9 +54,11 @@ def test_duplicate_model_group_ml_names(load_text: Loader) -> None:
 def test_model_references_must_exist(load_text: Loader) -> None:
     result = load_text(CONNECTOR + "---\n" + MODEL.format(group="nope", connector="missing"))
     assert messages(result) == [
-        "no ModelGroup named 'nope' in the manifests",
-        "no Connector named 'missing' in the manifests",
+        "no ModelGroup named 'nope' in the manifests (defined: none)",
+        "no Connector named 'missing' in the manifests (defined: openai)",
     ]
+    typo = load_text(CONNECTOR + "---\n" + MODEL.format(group="nope", connector="opeani"))
+    assert "no Connector named 'opeani' in the manifests; did you mean 'openai'?" in messages(typo)
     ok = load_text(CONNECTOR + "---\n" + group("g") + "---\n" + MODEL.format(group="g", connector="openai"))
     assert ok.ok, ok.issues
 

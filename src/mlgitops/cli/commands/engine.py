@@ -2,12 +2,33 @@
 
 import argparse
 import json
+import signal
 from pathlib import Path
+from types import FrameType
 
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.server import make_server
+from mlgitops.engine.server import MAX_PORT, make_server
 
 DEFAULT_DIR = Path(".mlgitops")
+
+
+def _port(text: str) -> int:
+    """An argparse type: a TCP port number (0 picks a free one)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: not a number") from None
+    if not 0 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"invalid port {port}: must be between 0 and {MAX_PORT}")
+    return port
+
+
+class _Terminated(Exception):  # noqa: N818 - a signal, not an error
+    """Raised from the SIGTERM handler to leave serve_forever cleanly."""
+
+
+def _raise_terminated(_signum: int, _frame: FrameType | None) -> None:
+    raise _Terminated
 
 
 def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -16,7 +37,7 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     commands = parser.add_subparsers(dest="engine_command", metavar="SUBCOMMAND", required=True)
     serve = commands.add_parser("serve", help="serve the ML Commons REST API for the engine directory")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=9200, help="port (default 9200; 0 picks a free one)")
+    serve.add_argument("--port", type=_port, default=9200, help="port (default 9200; 0 picks a free one)")
     serve.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address")
     serve.set_defaults(handler=_serve)
     rotate = commands.add_parser("rotate-key", help="re-encrypt every credential under a new master key")
@@ -30,10 +51,15 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 def _serve(args: argparse.Namespace) -> int:
     with LocalEngine(args.dir, background_tasks=True) as engine:
         server = make_server(engine, args.host, args.port, allow_remote=args.allow_remote)
-        print(f"serving ML Commons API for {args.dir} on {server.url}", flush=True)
+        # On SIGTERM leave serve_forever like ^C does, so queued tasks finish and the database closes.
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
         try:
+            print(f"serving ML Commons API for {args.dir} on {server.url}", flush=True)
             server.serve_forever()
+        except _Terminated:
+            pass
         finally:
+            signal.signal(signal.SIGTERM, previous)
             server.server_close()
     return 0
 

@@ -61,11 +61,6 @@ def escape_json(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)[1:-1]
 
 
-def gson_json(value: Any) -> str:
-    """Compact JSON as Gson writes it (used when non-string parameters are stringified)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
 def is_json_container(text: str) -> bool:
     """True when ``text`` parses as a JSON object or array (ML Commons' ``isJson``)."""
     stripped = text.strip()

@@ -3,14 +3,12 @@
 from collections.abc import Mapping
 from typing import Any
 
-from mlgitops.engine.executor.javafmt import escape_json, gson_json, is_json_container
+from mlgitops.engine.connector_rules import stringify
+from mlgitops.engine.executor.javafmt import escape_json, is_json_container
+
+__all__ = ["merge_parameters", "prepare_request_parameters", "stringify", "stringify_processed"]
 
 NO_ESCAPE_PARAMS = "no_escape_params"
-
-
-def stringify(value: Any) -> str:
-    """A parameter value as ML Commons stores it: strings as-is, anything else as compact JSON."""
-    return value if isinstance(value, str) else gson_json(value)
 
 
 def prepare_request_parameters(

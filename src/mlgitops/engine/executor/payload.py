@@ -90,6 +90,9 @@ def build_headers(
         text = substitute(text, PARAMETERS, connector_params)
         if _CONTROL_CHARS.search(text) or _CONTROL_CHARS.search(str(name)):
             raise EngineError("Header value contains invalid control character")
+        if not (text.isascii() and str(name).isascii()):
+            # httpx would raise UnicodeEncodeError, whose args hold the whole value (a credential).
+            raise EngineError("Header value contains a non-ASCII character")
         filled[str(name)] = text
     if not any(name.lower() == "content-type" for name in filled):
         filled["Content-Type"] = "application/json"

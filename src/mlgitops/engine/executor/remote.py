@@ -10,13 +10,12 @@ from typing import Any
 import httpx
 
 from mlgitops.errors import EngineError, RemoteModelError
-from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG
+from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG, RETRY_BACKOFF_POLICIES
 
 logger = logging.getLogger(__name__)
 
 MAX_ERROR_BODY = 256
 REDACTED = "***"
-BACKOFF_POLICIES = ("constant", "exponential_equal_jitter", "exponential_full_jitter")
 
 Signer = Callable[[dict[str, str]], dict[str, str]]
 Redactor = Callable[[str], str]
@@ -45,7 +44,7 @@ class ClientConfig:
                 max_retry_times=int(merged["max_retry_times"]),
                 retry_backoff_millis=int(merged["retry_backoff_millis"]),
                 retry_timeout_seconds=float(merged["retry_timeout_seconds"]),
-                retry_backoff_policy=policy if policy in BACKOFF_POLICIES else "constant",
+                retry_backoff_policy=policy if policy in RETRY_BACKOFF_POLICIES else "constant",
             )
         except (TypeError, ValueError) as exc:
             raise EngineError(f"Invalid client_config: {exc}") from None

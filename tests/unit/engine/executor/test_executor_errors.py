@@ -349,3 +349,18 @@ def test_unlimited_retries_stop_at_the_retry_timeout(settings) -> None:
         )
     assert err.value.status == 503
     assert len(calls) == 1
+
+
+def test_a_non_ascii_credential_is_refused_without_echoing_it(settings) -> None:
+    client = mock_client(200, b"{}")
+    creds = {"cohere_key": "k\u00e9y-SECRETPART"}
+    with pytest.raises(EngineError, match=r"^Header value contains a non-ASCII character$") as err:
+        run_predict(
+            cohere_chat("http://127.0.0.1:9"),
+            creds,
+            {"parameters": {"message": "m"}},
+            settings=settings,
+            client=client,
+        )
+    assert "SECRETPART" not in repr(err.value.args)
+    assert err.value.__cause__ is None and err.value.__context__ is None

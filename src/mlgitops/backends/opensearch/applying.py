@@ -1,0 +1,207 @@
+"""Execute one plan action with the ML Commons choreography, journalled and recorded in ``.mlgitops``."""
+
+import dataclasses
+import itertools
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pydantic import SecretStr
+
+from mlgitops.backends.base import Resolver, Secrets
+from mlgitops.backends.opensearch import bodies, resources
+from mlgitops.backends.opensearch.client import MLCommonsClient
+from mlgitops.backends.opensearch.records import Bookkeeping, Intent
+from mlgitops.errors import BackendError, BackendRejectedError, BackendUnavailableError, PlanError
+from mlgitops.model.resources import Kind, ResourceKey
+from mlgitops.plan.actions import Action, Verb
+from mlgitops.plan.state import OwnershipRecord
+
+logger = logging.getLogger(__name__)
+
+_CREATES = (Verb.CREATE, Verb.REGISTER, Verb.REPLACE)
+
+
+class Applier:
+    """Runs actions for one run id: intent -> mutation -> ownership record -> intent done."""
+
+    def __init__(
+        self,
+        client: MLCommonsClient,
+        book: Bookkeeping,
+        *,
+        clock: Callable[[], float] = time.time,
+        task_timeout: float = 300.0,
+    ) -> None:
+        """Bind to a target; ``clock`` stamps intents and records."""
+        self._client = client
+        self._book = book
+        self._clock = clock
+        self._task_timeout = task_timeout
+        self.run_id = f"run-{uuid.uuid4().hex[:12]}"
+        self._seq = itertools.count(1)
+        self._guard = threading.Lock()
+        self._replaced: dict[tuple[ResourceKey, str], Intent] = {}
+
+    def now_ms(self) -> int:
+        """The clock in epoch milliseconds."""
+        return int(self._clock() * 1000)
+
+    def apply(self, action: Action, *, secrets: Secrets, resolve: Resolver) -> str | None:
+        """Execute ``action``; returns the id of the resource it created or changed."""
+
+        def lookup(key: ResourceKey) -> str | None:
+            found = resolve(key)
+            if found is None:
+                record = self._book.read_record(key)
+                found = None if record is None else record.resource_id
+            return found
+
+        credential = secrets.get(action.key)
+        target_id = action.resource_id
+        if action.verb not in _CREATES and target_id is None:
+            target_id = lookup(action.key)
+        intent = self._journal(action, target_id, lookup)
+        if action.verb in _CREATES:
+            return self._create(action, intent, credential, lookup)
+        if target_id is None:
+            raise PlanError(f"{action.key} has no id on the target; run plan again")
+        try:
+            if action.verb is Verb.DELETE:
+                self._delete(action, intent, target_id)
+                return None
+            self._mutate(action, target_id, credential, lookup)
+        except BackendError as exc:
+            if not exc.retryable:  # refused outright: nothing changed, nothing to recover
+                self._book.finish_intent(intent)
+            raise
+        if action.verb in (Verb.UPDATE, Verb.ADOPT):
+            self._record(action, target_id)
+        self._book.finish_intent(intent)
+        return target_id
+
+    def _journal(self, action: Action, target_id: str | None, lookup: Resolver) -> Intent:
+        with self._guard:
+            seq = next(self._seq)
+        group_id = None
+        group = (action.body or {}).get("model_group")
+        if action.key.kind is Kind.MODEL and isinstance(group, str):
+            group_id = lookup(ResourceKey(Kind.MODEL_GROUP, group))
+        intent = Intent(
+            intent_id=f"intent:{self.run_id}:{seq}",
+            run_id=self.run_id,
+            seq=seq,
+            verb=action.verb.value,
+            key=action.key,
+            ml_name=bodies.ml_name(action.key, action.body),
+            time_ms=self.now_ms(),
+            resource_id=target_id,
+            group_id=group_id,
+            secret_digests=dict(action.secret_digests),
+            protected=action.protected,
+        )
+        self._book.write_intent(intent)
+        return intent
+
+    def _record(self, action: Action, resource_id: str) -> None:
+        record = OwnershipRecord(
+            action.key, resource_id, dict(action.secret_digests), action.protected, self.run_id
+        )
+        self._book.write_record(record, self.now_ms())
+
+    def _create(
+        self, action: Action, intent: Intent, credential: Mapping[str, SecretStr] | None, lookup: Resolver
+    ) -> str:
+        body = dict(action.body or {})
+        kind = action.key.kind
+        if kind is Kind.CLUSTER_SETTINGS:
+            self._client.put_cluster_settings(body)
+            new_id = resources.SETTINGS_ID
+        elif kind is Kind.MODEL_GROUP:
+            new_id = self._client.register_model_group(body)
+        elif kind is Kind.CONNECTOR:
+            new_id = self._client.create_connector(bodies.with_credential(body, credential))
+        else:
+            new_id = self._register_model(bodies.build_model_body(body, credential, lookup))
+        self._record(action, new_id)
+        old_id = action.resource_id
+        if action.verb is Verb.REPLACE and old_id and old_id != new_id:
+            # The old resource still exists until the plan's DELETE of it: keep the intent (committed) so a
+            # crash in between cannot orphan it; the DELETE finishes it.
+            committed = dataclasses.replace(intent, committed=True)
+            self._book.write_intent(committed)
+            with self._guard:
+                self._replaced[(action.key, old_id)] = committed
+        else:
+            self._book.finish_intent(intent)
+        return new_id
+
+    def _register_model(self, body: Mapping[str, Any]) -> str:
+        model_id, task_id = self._client.register_model(body)
+        if task_id is not None:
+            task = self._client.wait_for_task(task_id, self._task_timeout)
+            model_id = model_id or task.get("model_id")
+        if not model_id:
+            raise BackendRejectedError("model registration finished without a model id")
+        return str(model_id)
+
+    def _mutate(
+        self, action: Action, target_id: str, credential: Mapping[str, SecretStr] | None, lookup: Resolver
+    ) -> None:
+        body = dict(action.body or {})
+        kind = action.key.kind
+        if action.verb is Verb.DEPLOY:
+            self.deploy(target_id)
+        elif action.verb is Verb.UNDEPLOY:
+            self._client.undeploy_model(target_id)
+        elif action.verb is Verb.ADOPT:
+            return
+        elif kind is Kind.CLUSTER_SETTINGS:
+            self._client.put_cluster_settings(body)
+        elif kind is Kind.MODEL_GROUP:
+            self._client.update_model_group(target_id, body)
+        elif kind is Kind.CONNECTOR:
+            self._client.update_connector(target_id, bodies.with_credential(body, credential))
+        else:
+            self._client.update_model(
+                target_id, bodies.build_model_body(body, credential, lookup, update=True)
+            )
+
+    def deploy(self, model_id: str) -> None:
+        """Deploy a model and wait until DEPLOYED (PARTIALLY_DEPLOYED is accepted with a warning)."""
+        task_id = self._client.deploy_model(model_id)
+        if task_id is not None:
+            self._client.wait_for_task(task_id, self._task_timeout)
+        state = self._client.wait_for_model_state(model_id, self._task_timeout)
+        if state == "PARTIALLY_DEPLOYED":
+            logger.warning("model %s is only partially deployed (some nodes failed)", model_id)
+        elif state == "DEPLOYING":
+            raise BackendUnavailableError(
+                f"model {model_id} is still DEPLOYING after its deploy task finished"
+            )
+        elif state != "DEPLOYED":
+            raise BackendRejectedError(f"model {model_id} did not deploy: state {state or 'unknown'}")
+
+    def _delete(self, action: Action, intent: Intent, target_id: str) -> None:
+        record = self._book.read_record(action.key)
+        if record is not None and record.resource_id == target_id and record.protected:
+            self._book.finish_intent(intent)
+            raise PlanError(
+                f"{action.key} is protected; remove `protected: true` and apply before deleting it"
+            )
+        if action.key.kind is Kind.CLUSTER_SETTINGS:
+            reset = bodies.reset_settings(action.body or {})
+            if reset:
+                self._client.put_cluster_settings(reset)
+        else:
+            resources.delete_resource(self._client, action.key.kind, target_id)
+        if record is not None and record.resource_id == target_id:
+            self._book.delete_record(action.key)
+        with self._guard:
+            replaced = self._replaced.pop((action.key, target_id), None)
+        if replaced is not None:
+            self._book.finish_intent(replaced)
+        self._book.finish_intent(intent)

@@ -1,0 +1,115 @@
+"""OpenSearchBackend: the Backend protocol over an ML Commons REST target, and ``connect``."""
+
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from mlgitops.backends.base import LockInfo, RecoveryReport, Resolver, Secrets
+from mlgitops.backends.opensearch import auth, http, reading
+from mlgitops.backends.opensearch.applying import Applier
+from mlgitops.backends.opensearch.client import MLCommonsClient
+from mlgitops.backends.opensearch.http import RetryPolicy
+from mlgitops.backends.opensearch.locking import TargetLock
+from mlgitops.backends.opensearch.records import Bookkeeping
+from mlgitops.backends.opensearch.recovery import Recovery
+from mlgitops.errors import ConfigError
+from mlgitops.model.resources import Kind, ResourceKey
+from mlgitops.plan.actions import Action
+from mlgitops.plan.state import ActualState, DesiredResource
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_RETRY = RetryPolicy(attempts=5, base_seconds=0.5, cap_seconds=20.0)
+
+
+class OpenSearchBackend:
+    """A target speaking the ML Commons REST API: a real cluster or the embedded engine."""
+
+    def __init__(
+        self,
+        client: MLCommonsClient,
+        *,
+        clock: Callable[[], float] = time.time,
+        task_timeout: float = 300.0,
+        lock: TargetLock | None = None,
+    ) -> None:
+        """Compose the client with bookkeeping, lock, applier and recovery."""
+        self.client = client
+        self._book = Bookkeeping(client)
+        self._lock = lock or TargetLock(client, clock=clock)
+        self._applier = Applier(client, self._book, clock=clock, task_timeout=task_timeout)
+        self._recovery = Recovery(client, self._book, self._applier.now_ms)
+
+    def read_state(self, desired: Sequence[DesiredResource]) -> ActualState:
+        """Owned resources, unowned look-alikes of desired ones, ML settings, and a fingerprint."""
+        return reading.read_state(self.client, self._book, desired)
+
+    def apply(self, action: Action, *, secrets: Secrets, resolve: Resolver) -> str | None:
+        """Execute one action (journalled; ownership record kept); returns the resource id."""
+        return self._applier.apply(action, secrets=secrets, resolve=resolve)
+
+    def digest_key(self) -> bytes:
+        """The target's HMAC key for credential digests (shared by every machine reconciling it)."""
+        return self._book.read_digest_key()
+
+    def recover(self) -> RecoveryReport:
+        """Recover the intents of interrupted runs (under the lock, before ``read_state``)."""
+        return self._recovery.run()
+
+    def acquire_lock(self, run_id: str, holder: str, *, ttl_seconds: int = 3600) -> LockInfo:
+        """Lock the target for ``run_id`` (intents of this run carry it); call ``recover`` next."""
+        info = self._lock.acquire(run_id, holder, ttl_seconds)
+        self._applier.run_id = run_id
+        return info
+
+    def release_lock(self, lock_id: str) -> None:
+        """Release our lock."""
+        self._lock.release(lock_id)
+
+    def break_lock(self, lock_id: str) -> LockInfo:
+        """Break a stale lock by its exact id."""
+        return self._lock.break_lock(lock_id)
+
+    def predict(
+        self, model: str, body: Mapping[str, Any], *, algorithm: str | None = None
+    ) -> Mapping[str, Any]:
+        """``_predict`` on the owned model named ``model``."""
+        record = self._book.read_record(ResourceKey(Kind.MODEL, model))
+        if record is None:
+            raise ConfigError(
+                f"no model named {model!r} is managed on this target; reconcile its manifest first"
+            )
+        return self.client.predict(record.resource_id, body, algorithm=algorithm)
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self.client.close()
+
+
+def connect(
+    url: str,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 30.0,
+    retry: RetryPolicy = DEFAULT_RETRY,
+) -> OpenSearchBackend:
+    """An OpenSearchBackend for ``url`` (the only place an httpx.Client is made).
+
+    With ``transport`` (the embedded engine's in-process transport) ``url`` is only a base URL and the
+    environment's auth and TLS settings are not used.
+    """
+    environ = os.environ if env is None else env
+    if transport is not None:
+        client = httpx.Client(transport=transport, base_url=url, timeout=timeout)
+    else:
+        settings = auth.read_connection_settings(url, environ)
+        client = httpx.Client(
+            base_url=settings.base_url, auth=settings.auth, verify=settings.verify, timeout=timeout
+        )
+    crash_after = http.crash_after_from_env(environ)
+    return OpenSearchBackend(MLCommonsClient(client, retry=retry, crash_after_mutation=crash_after))

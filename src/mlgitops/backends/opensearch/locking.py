@@ -1,0 +1,142 @@
+"""The target lock: document ``lock`` in ``.mlgitops``, created atomically with ``_create``."""
+
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from mlgitops.backends.base import LockInfo
+from mlgitops.backends.opensearch.client import Json, MLCommonsClient
+from mlgitops.backends.opensearch.records import INDEX
+from mlgitops.errors import BackendConflictError, LockError
+
+logger = logging.getLogger(__name__)
+
+LOCK_DOC = "lock"
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this pid exists on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _info(source: Json) -> LockInfo:
+    return LockInfo(
+        lock_id=str(source.get("lock_id", "")),
+        holder=str(source.get("holder", "unknown")),
+        run_id=str(source.get("run_id", "")),
+        created=str(source.get("created", "")),
+        ttl_seconds=int(source.get("ttl_seconds", 0)),
+    )
+
+
+def _held_error(info: LockInfo) -> LockError:
+    return LockError(
+        f"the target is locked by {info.holder} (run {info.run_id}) since {info.created}; "
+        f"if that run is gone, break the lock with: mlgitops unlock {info.lock_id}"
+    )
+
+
+class TargetLock:
+    """Acquire, release and break the lock of one target.
+
+    A lock expires after its TTL, and a lock whose holder process is gone from this very host (same
+    hostname, pid no longer running: a killed run) is stale too; both are taken over with a warning.
+    Any other held lock raises LockError naming the holder and ``mlgitops unlock <lock-id>``.
+    """
+
+    def __init__(
+        self,
+        client: MLCommonsClient,
+        *,
+        clock: Callable[[], float] = time.time,
+        host: str | None = None,
+        pid: int | None = None,
+        is_alive: Callable[[int], bool] = pid_alive,
+    ) -> None:
+        """Bind to a target; ``clock``/``host``/``pid``/``is_alive`` are injectable for tests."""
+        self._client = client
+        self._clock = clock
+        self._host = host or socket.gethostname()
+        self._pid = os.getpid() if pid is None else pid
+        self._is_alive = is_alive
+
+    def acquire(self, run_id: str, holder: str, ttl_seconds: int = 3600) -> LockInfo:
+        """Take the lock or raise LockError; a stale lock is taken over."""
+        now = self._clock()
+        source = {
+            "type": "lock", "lock_id": secrets.token_hex(8), "holder": holder, "run_id": run_id,
+            "created": datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds"), "created_s": now,
+            "ttl_seconds": ttl_seconds, "host": self._host, "pid": self._pid,
+        }  # fmt: skip
+        try:
+            self._client.create_doc(INDEX, LOCK_DOC, source)
+        except BackendConflictError:
+            self._take_over(source)
+        return _info(source)
+
+    def _take_over(self, source: Json) -> None:
+        """Replace a stale lock atomically (only if unchanged since read); LockError when it is live."""
+        document = self._client.get_doc(INDEX, LOCK_DOC)
+        if document is None:  # released in between
+            self._create_or_fail(source)
+            return
+        held = document.source
+        if held.get("lock_id") == source["lock_id"]:
+            return  # our own create, answered ambiguously and retried
+        info = _info(held)
+        expired = self._clock() > float(held.get("created_s", 0)) + info.ttl_seconds
+        dead = held.get("host") == self._host and not self._is_alive(int(held.get("pid", -1)))
+        if not (expired or dead):
+            raise _held_error(info)
+        reason = "expired" if expired else "its process is gone"
+        logger.warning("taking over stale lock %s of %s (%s)", info.lock_id, info.holder, reason)
+        try:
+            self._client.put_doc(
+                INDEX, LOCK_DOC, source, if_seq_no=document.seq_no, if_primary_term=document.primary_term
+            )
+        except BackendConflictError:
+            self._raise_current()
+
+    def _create_or_fail(self, source: Json) -> None:
+        try:
+            self._client.create_doc(INDEX, LOCK_DOC, source)
+        except BackendConflictError:
+            self._raise_current()
+
+    def _raise_current(self) -> None:
+        held = self.current()
+        raise _held_error(held or LockInfo("?", "another run", "?", "just now", 0))
+
+    def current(self) -> LockInfo | None:
+        """The lock currently held, if any."""
+        document = self._client.get_doc(INDEX, LOCK_DOC)
+        return None if document is None else _info(document.source)
+
+    def release(self, lock_id: str) -> None:
+        """Release our lock; a lock held under another id is left alone."""
+        held = self.current()
+        if held is not None and held.lock_id == lock_id:
+            self._client.delete_doc(INDEX, LOCK_DOC)
+
+    def break_lock(self, lock_id: str) -> LockInfo:
+        """Remove the lock when ``lock_id`` is exactly its id; LockError otherwise."""
+        held = self.current()
+        if held is None:
+            raise LockError("the target is not locked")
+        if held.lock_id != lock_id:
+            raise LockError(
+                f"lock id {lock_id!r} does not match the held lock "
+                f"{held.lock_id} ({held.holder}); copy the id from the lock error"
+            )
+        self._client.delete_doc(INDEX, LOCK_DOC)
+        return held

@@ -1,0 +1,102 @@
+"""Read a target's actual state: owned resources through ownership records, unowned look-alikes, settings."""
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from mlgitops.backends.opensearch import resources
+from mlgitops.backends.opensearch.client import MLCommonsClient
+from mlgitops.backends.opensearch.records import Bookkeeping
+from mlgitops.model.resources import Kind, ResourceKey
+from mlgitops.plan.state import ActualResource, ActualState, DesiredResource, OwnershipRecord
+
+# Fields whose change means the resource changed (a server that lacks them simply contributes nothing).
+_VOLATILE = (
+    "last_updated_time",
+    "model_state",
+    "last_deployed_time",
+    "last_undeployed_time",
+    "model_version",
+)
+
+
+def ml_name(desired: DesiredResource) -> str:
+    """The name the server knows a resource by: ``body.name``, defaulting to the logical name."""
+    name = desired.body.get("name")
+    return name if isinstance(name, str) and name else desired.key.name
+
+
+def read_state(client: MLCommonsClient, book: Bookkeeping, desired: Sequence[DesiredResource]) -> ActualState:
+    """Everything the planner needs from the target, with a fingerprint of it."""
+    records = book.read_records()
+    settings = resources.read_ml_settings(client)
+    owned: dict[ResourceKey, ActualResource] = {}
+    for key, record in sorted(records.items()):
+        document = (
+            settings
+            if key.kind is Kind.CLUSTER_SETTINGS
+            else resources.get_resource(client, key.kind, record.resource_id)
+        )
+        if document is not None:
+            owned[key] = ActualResource(key, record.resource_id, document, record)
+    unowned = _unowned(client, desired, owned, records)
+    return ActualState(
+        resources=owned,
+        unowned=unowned,
+        settings=settings,
+        fingerprint=build_fingerprint(owned, unowned, records, settings),
+    )
+
+
+def _unowned(
+    client: MLCommonsClient,
+    desired: Sequence[DesiredResource],
+    owned: Mapping[ResourceKey, ActualResource],
+    records: Mapping[ResourceKey, OwnershipRecord],
+) -> dict[ResourceKey, ActualResource]:
+    owned_ids = {record.resource_id for record in records.values()}
+    unowned: dict[ResourceKey, ActualResource] = {}
+    for item in desired:
+        if item.key in owned or item.key.kind is Kind.CLUSTER_SETTINGS:
+            continue
+        group_id = _desired_group_id(item, records)
+        for resource_id, document in resources.find_by_name(client, item.key.kind, ml_name(item)):
+            in_group = group_id is None or document.get("model_group_id") == group_id
+            if resource_id not in owned_ids and in_group:
+                unowned[item.key] = ActualResource(item.key, resource_id, document)
+                break
+    return unowned
+
+
+def _desired_group_id(item: DesiredResource, records: Mapping[ResourceKey, OwnershipRecord]) -> str | None:
+    """For a model in an owned group: that group's id (models are only look-alikes within one group)."""
+    group = item.body.get("model_group")
+    if item.key.kind is not Kind.MODEL or not isinstance(group, str):
+        return None
+    record = records.get(ResourceKey(Kind.MODEL_GROUP, group))
+    return None if record is None else record.resource_id
+
+
+def build_fingerprint(
+    owned: Mapping[ResourceKey, ActualResource],
+    unowned: Mapping[ResourceKey, ActualResource],
+    records: Mapping[ResourceKey, OwnershipRecord],
+    settings: Mapping[str, Any],
+) -> str:
+    """sha256 over ids, change markers, records and settings: differs whenever the target changed."""
+    parts: list[Any] = [sorted(settings.items())]
+    for label, group in (("owned", owned), ("unowned", unowned)):
+        for key, resource in sorted(group.items()):
+            markers = {name: resource.document.get(name) for name in _VOLATILE}
+            parts.append([label, str(key), resource.resource_id, markers, _digest(resource.document)])
+    for key, record in sorted(records.items()):
+        parts.append(
+            ["record", str(key), record.resource_id, sorted(record.secret_digests.items()), record.protected]
+        )
+    payload = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _digest(document: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()[:16]

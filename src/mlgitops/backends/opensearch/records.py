@@ -1,0 +1,157 @@
+"""mlgitops' bookkeeping in the target's index ``.mlgitops``: ownership records and the intent journal."""
+
+import contextlib
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlgitops.backends.opensearch.client import Json, MLCommonsClient
+from mlgitops.errors import BackendConflictError
+from mlgitops.model.resources import Kind, ResourceKey
+from mlgitops.plan.actions import Verb
+from mlgitops.plan.state import OwnershipRecord
+
+logger = logging.getLogger(__name__)
+
+INDEX = ".mlgitops"
+RECORD = "record"
+INTENT = "intent"
+DIGEST_KEY_DOC = "digest-key"
+
+
+def record_id(key: ResourceKey) -> str:
+    """Document id of a resource's ownership record (``record:<Kind>:<name>``)."""
+    return f"{RECORD}:{key.kind.value}:{key.name}"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A journalled mutation: written before it is sent, deleted once its record is written."""
+
+    intent_id: str
+    run_id: str
+    seq: int
+    verb: str
+    key: ResourceKey
+    ml_name: str
+    time_ms: int
+    resource_id: str | None = None
+    group_id: str | None = None
+    secret_digests: Mapping[str, str] = field(default_factory=dict)
+    protected: bool = False
+    committed: bool = False
+
+    def to_source(self) -> Json:
+        """The document stored in ``.mlgitops``."""
+        return {
+            "type": INTENT, "run_id": self.run_id, "seq": self.seq, "verb": self.verb,
+            "kind": self.key.kind.value, "name": self.key.name, "ml_name": self.ml_name,
+            "time_ms": self.time_ms,
+            "resource_id": self.resource_id, "group_id": self.group_id,
+            "secret_digests": dict(self.secret_digests), "protected": self.protected,
+            "committed": self.committed,
+        }  # fmt: skip
+
+    @classmethod
+    def from_source(cls, intent_id: str, source: Mapping[str, Any]) -> "Intent":
+        """Parse a stored intent document."""
+        return cls(
+            intent_id=intent_id,
+            run_id=str(source.get("run_id", "")),
+            seq=int(source.get("seq", 0)),
+            verb=Verb(str(source.get("verb", ""))).value,
+            key=ResourceKey(Kind(source["kind"]), str(source["name"])),
+            ml_name=str(source.get("ml_name", source["name"])),
+            time_ms=int(source.get("time_ms", 0)),
+            resource_id=source.get("resource_id"),
+            group_id=source.get("group_id"),
+            secret_digests=dict(source.get("secret_digests") or {}),
+            protected=bool(source.get("protected", False)),
+            committed=bool(source.get("committed", False)),
+        )
+
+
+def record_to_source(record: OwnershipRecord, now_ms: int) -> Json:
+    """The stored form of an ownership record (digests are keyed HMACs, never secrets)."""
+    return {
+        "type": RECORD, "kind": record.key.kind.value, "name": record.key.name,
+        "resource_id": record.resource_id, "secret_digests": dict(record.secret_digests),
+        "protected": record.protected, "run_id": record.run_id, "updated_ms": now_ms,
+    }  # fmt: skip
+
+
+def record_from_source(source: Mapping[str, Any]) -> OwnershipRecord:
+    """Parse a stored ownership record."""
+    return OwnershipRecord(
+        key=ResourceKey(Kind(source["kind"]), str(source["name"])),
+        resource_id=str(source["resource_id"]),
+        secret_digests=dict(source.get("secret_digests") or {}),
+        protected=bool(source.get("protected", False)),
+        run_id=str(source.get("run_id", "")),
+    )
+
+
+class Bookkeeping:
+    """Reads and writes ownership records and intents through the document API."""
+
+    def __init__(self, client: MLCommonsClient) -> None:
+        """Keep the client; nothing is read until asked."""
+        self._client = client
+
+    def read_digest_key(self) -> bytes:
+        """The target's random HMAC key for credential digests, created atomically on first use."""
+        document = self._client.get_doc(INDEX, DIGEST_KEY_DOC)
+        if document is None:
+            # Created atomically: when another run wins the race, its key is used.
+            with contextlib.suppress(BackendConflictError):
+                self._client.create_doc(
+                    INDEX, DIGEST_KEY_DOC, {"type": "digest-key", "key": secrets.token_hex(32)}
+                )
+            document = self._client.get_doc(INDEX, DIGEST_KEY_DOC)
+        key = "" if document is None else str(document.source.get("key", ""))
+        return bytes.fromhex(key) if key else b""
+
+    def read_records(self) -> dict[ResourceKey, OwnershipRecord]:
+        """Every ownership record in the target, by resource key."""
+        records: dict[ResourceKey, OwnershipRecord] = {}
+        for hit in self._client.search_docs(INDEX, {"term": {"type": RECORD}}):
+            try:
+                record = record_from_source(hit.get("_source") or {})
+            except (KeyError, ValueError):
+                logger.warning("ignoring malformed ownership record %s", hit.get("_id"))
+                continue
+            records[record.key] = record
+        return records
+
+    def read_record(self, key: ResourceKey) -> OwnershipRecord | None:
+        """The ownership record of one resource, if any."""
+        document = self._client.get_doc(INDEX, record_id(key))
+        return None if document is None else record_from_source(document.source)
+
+    def write_record(self, record: OwnershipRecord, now_ms: int) -> None:
+        """Create or replace an ownership record."""
+        self._client.put_doc(INDEX, record_id(record.key), record_to_source(record, now_ms))
+
+    def delete_record(self, key: ResourceKey) -> None:
+        """Drop an ownership record (after the resource is gone)."""
+        self._client.delete_doc(INDEX, record_id(key))
+
+    def write_intent(self, intent: Intent) -> None:
+        """Journal a mutation before sending it."""
+        self._client.put_doc(INDEX, intent.intent_id, intent.to_source())
+
+    def finish_intent(self, intent: Intent) -> None:
+        """Mark a journalled mutation done (its record is written): the intent is removed."""
+        self._client.delete_doc(INDEX, intent.intent_id)
+
+    def pending_intents(self) -> list[Intent]:
+        """Intents left by runs that did not finish, oldest first."""
+        intents = []
+        for hit in self._client.search_docs(INDEX, {"term": {"type": INTENT}}):
+            try:
+                intents.append(Intent.from_source(str(hit["_id"]), hit.get("_source") or {}))
+            except (KeyError, ValueError):
+                logger.warning("ignoring malformed intent %s", hit.get("_id"))
+        return sorted(intents, key=lambda intent: (intent.time_ms, intent.run_id, intent.seq))

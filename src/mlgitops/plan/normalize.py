@@ -1,0 +1,173 @@
+"""Per-kind normalisers applied to both sides of a diff, so what the server echoes back compares equal.
+
+ML Commons 2.19 echoes a body back differently from how it was sent (mlcommons-api.md 1.2, 1.3):
+``action_type`` in upper case, ``version`` as a string, non-string ``parameters`` as compact JSON
+strings, every ``client_config`` field filled with its default, ``interface`` schemas as JSON
+strings (and sometimes auto-filled), ids instead of names, and many server-owned fields
+(``created_time``, ``owner``, ``model_state``...). Only the fields a manifest can set are compared
+(a whitelist per kind), empty values equal missing ones, and JSON held in strings is compared parsed.
+"""
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG
+from mlgitops.model.resources import Kind
+
+# Maps an id found in an actual document to the logical name to show (or ``id:<id>`` when unknown).
+NameOf = Callable[[Kind, str], str]
+
+GROUP_FIELDS = ("name", "description", "backend_roles", "access_mode")
+CONNECTOR_FIELDS = (
+    "name",
+    "description",
+    "version",
+    "protocol",
+    "parameters",
+    "actions",
+    "client_config",
+    "backend_roles",
+    "access_mode",
+)
+MODEL_FIELDS = (
+    "name",
+    "description",
+    "model_group",
+    "connector",
+    "is_enabled",
+    "rate_limiter",
+    "deploy_setting",
+    "guardrails",
+    "interface",
+    "model_config",
+)
+
+
+def canonical_json_text(value: Any) -> str:
+    """Compact JSON as ML Commons' Gson writes a non-string value (sorted keys, for comparison)."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def parse_json_string(value: Any) -> Any:
+    """A string holding a JSON object or array, parsed; anything else unchanged."""
+    if isinstance(value, str) and value.strip()[:1] in {"{", "["}:
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def drop_empty(value: Any) -> Any:
+    """Recursively remove None, empty strings, empty mappings and empty lists from mappings."""
+    if isinstance(value, Mapping):
+        cleaned = {key: drop_empty(item) for key, item in value.items()}
+        return {key: item for key, item in cleaned.items() if item not in (None, "", {}, [])}
+    if isinstance(value, list):
+        return [drop_empty(item) for item in value]
+    return value
+
+
+def normalize_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameters as the server stores them: strings, with JSON inside compared parsed."""
+    out: dict[str, Any] = {}
+    for key, value in parameters.items():
+        text = value if isinstance(value, str) else canonical_json_text(value)
+        out[key] = parse_json_string(text)
+    return out
+
+
+def normalize_action(action: Mapping[str, Any]) -> dict[str, Any]:
+    """One connector action: upper-case type and method, request_body parsed when it is JSON."""
+    out = dict(action)
+    if isinstance(out.get("action_type"), str):
+        out["action_type"] = out["action_type"].upper()
+    if isinstance(out.get("method"), str):
+        out["method"] = out["method"].upper()
+    if "request_body" in out:
+        out["request_body"] = parse_json_string(out["request_body"])
+    return out
+
+
+def normalize_client_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A client_config with every omitted field at its 2.19 default (policy lower-case)."""
+    filled: dict[str, Any] = dict(DEFAULT_CLIENT_CONFIG)
+    filled.update({key: value for key, value in (config or {}).items() if value is not None})
+    if isinstance(filled.get("retry_backoff_policy"), str):
+        filled["retry_backoff_policy"] = filled["retry_backoff_policy"].lower()
+    return filled
+
+
+def normalize_connector(body: Mapping[str, Any], *, access_wanted: bool) -> dict[str, Any]:
+    """A connector body or GET document, reduced to comparable fields."""
+    doc = dict(body)
+    if "access" in doc and "access_mode" not in doc and access_wanted:
+        doc["access_mode"] = doc["access"]
+    out = {key: doc[key] for key in CONNECTOR_FIELDS if key in doc}
+    if "version" in out:
+        out["version"] = str(out["version"])
+    out["parameters"] = normalize_parameters(doc.get("parameters") or {})
+    out["actions"] = [normalize_action(action) for action in doc.get("actions") or []]
+    out["client_config"] = normalize_client_config(doc.get("client_config"))
+    return drop_empty(out)  # type: ignore[no-any-return]
+
+
+def normalize_group(body: Mapping[str, Any], *, access_wanted: bool) -> dict[str, Any]:
+    """A model group body or GET document, reduced to comparable fields."""
+    doc = dict(body)
+    if "access" in doc and "access_mode" not in doc and access_wanted:
+        doc["access_mode"] = doc["access"]
+    return drop_empty({key: doc[key] for key in GROUP_FIELDS if key in doc})  # type: ignore[no-any-return]
+
+
+def normalize_model(body: Mapping[str, Any], *, wanted: Mapping[str, Any], name_of: NameOf) -> dict[str, Any]:
+    """A model register body or GET document, reduced to comparable fields.
+
+    ``wanted`` is the normalised desired body: server defaults it does not set (an auto-filled
+    ``interface``, the group created after the model's name) are ignored.
+    """
+    doc = dict(body)
+    if "model_group_id" in doc:
+        doc["model_group"] = name_of(Kind.MODEL_GROUP, str(doc.pop("model_group_id")))
+    if "connector_id" in doc:
+        doc["connector"] = name_of(Kind.CONNECTOR, str(doc.pop("connector_id")))
+    out = {key: doc[key] for key in MODEL_FIELDS if key in doc}
+    if isinstance(out.get("connector"), Mapping):
+        out["connector"] = normalize_connector(out["connector"], access_wanted=False)
+    if out.get("is_enabled") is True:
+        del out["is_enabled"]
+    if isinstance(out.get("rate_limiter"), Mapping):
+        limiter = dict(out["rate_limiter"])
+        out["rate_limiter"] = {
+            **limiter,
+            "limit": str(limiter.get("limit")),
+            "unit": str(limiter.get("unit")).upper(),
+        }
+    if isinstance(out.get("interface"), Mapping):
+        out["interface"] = {key: parse_json_string(value) for key, value in out["interface"].items()}
+    _ignore_unwanted(out, wanted)
+    return drop_empty(out)  # type: ignore[no-any-return]
+
+
+def _ignore_unwanted(out: dict[str, Any], wanted: Mapping[str, Any]) -> None:
+    for field in ("model_group", "interface", "deploy_setting"):
+        if field not in wanted:
+            out.pop(field, None)
+    if isinstance(out.get("deploy_setting"), Mapping):
+        keep = wanted["deploy_setting"]
+        out["deploy_setting"] = {key: value for key, value in out["deploy_setting"].items() if key in keep}
+
+
+def normalize_setting(value: Any) -> Any:
+    """A cluster setting value as ``_cluster/settings`` returns it: strings (lists of strings)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return [normalize_setting(item) for item in value]
+    return value if isinstance(value, str) else str(value)
+
+
+def normalize_settings(settings: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """The given setting keys only, normalised (absent keys left out)."""
+    return {key: normalize_setting(settings[key]) for key in keys if key in settings}

@@ -1,0 +1,99 @@
+"""build_plan: desired against actual state to an ordered, dependency-annotated list of actions.
+
+Order (phases): cluster settings -> model groups -> undeploys a connector change needs -> connectors
+-> models -> deploys -> prune (undeploy, delete models, connectors, groups). Within a phase, kinds in
+apply order and names sorted, so the same inputs always give the same plan. Each action depends on
+the earlier actions touching the same resource or a resource it references (either way), and every
+action depends on the cluster-settings steps: that graph is what the service runs in parallel.
+"""
+
+from collections.abc import Sequence
+
+from mlgitops.errors import PlanError
+from mlgitops.model.resources import Kind, ResourceKey
+from mlgitops.plan.actions import Action, Plan
+from mlgitops.plan.drafts import Draft
+from mlgitops.plan.fingerprint import fingerprint_of
+from mlgitops.plan.rules import Planner
+from mlgitops.plan.state import ActualState, DesiredResource
+
+
+def build_plan(
+    desired: Sequence[DesiredResource],
+    actual: ActualState,
+    *,
+    prune: bool = False,
+    allow_empty: bool = False,
+    adopt: bool = False,
+    target: str = "",
+) -> Plan:
+    """The plan that makes ``actual`` match ``desired``.
+
+    Args:
+        desired: resources built from the manifests (``build_desired``).
+        actual: what the target holds (``Backend.read_state``).
+        prune: delete owned resources that left the manifests (never protected ones).
+        allow_empty: allow pruning when the manifests define no resource at all.
+        adopt: take over unowned resources with a desired ML name instead of failing.
+        target: the target's name, recorded in the plan.
+
+    Raises:
+        PlanError: a name clash with an unowned resource (without ``adopt``), or pruning with an
+            empty desired set (without ``allow_empty``).
+    """
+    _check_duplicates(desired)
+    _check_conflicts(desired, actual, adopt=adopt)
+    if prune and not desired and actual.resources and not allow_empty:
+        raise PlanError(
+            "the manifests define no resources: refusing to prune everything mlgitops owns on the "
+            "target (check the paths, or pass --allow-empty to really delete them all)"
+        )
+    planner = Planner(desired, actual, prune=prune)
+    drafts, warnings = planner.build()
+    actions = _number(drafts, planner.references)
+    return Plan(
+        actions=actions,
+        fingerprint=fingerprint_of(actual),
+        target=target,
+        warnings=tuple(warnings),
+    )
+
+
+def _check_duplicates(desired: Sequence[DesiredResource]) -> None:
+    seen: set[ResourceKey] = set()
+    for resource in desired:
+        if resource.key in seen:
+            raise PlanError(f"{resource.key} is defined more than once")
+        seen.add(resource.key)
+
+
+def _check_conflicts(desired: Sequence[DesiredResource], actual: ActualState, *, adopt: bool) -> None:
+    if adopt:
+        return
+    clashes = [
+        f"{resource.key} (existing id {actual.unowned[resource.key].resource_id})"
+        for resource in desired
+        if resource.key in actual.unowned and resource.key not in actual.resources
+    ]
+    if clashes:
+        raise PlanError(
+            f"{', '.join(clashes)}: a resource with this name already exists on the target and is not "
+            "managed by mlgitops; rename it in the manifests, or re-run with --adopt to manage it"
+        )
+
+
+def _number(drafts: list[Draft], references: dict[ResourceKey, set[ResourceKey]]) -> tuple[Action, ...]:
+    ordered = sorted(enumerate(drafts), key=lambda item: (item[1].phase, item[0]))
+    actions: list[Action] = []
+    for index, (_, draft) in enumerate(ordered):
+        depends = tuple(earlier.index for earlier in actions if _related(earlier, draft, references))
+        actions.append(draft.to_action(index, depends))
+    return tuple(actions)
+
+
+def _related(earlier: Action, draft: Draft, references: dict[ResourceKey, set[ResourceKey]]) -> bool:
+    if earlier.key.kind == Kind.CLUSTER_SETTINGS:
+        return True
+    if earlier.key == draft.key:
+        return True
+    return earlier.key in references.get(draft.key, set()) or draft.key in references.get(earlier.key, set())

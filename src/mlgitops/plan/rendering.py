@@ -1,0 +1,98 @@
+"""Plans as text for terminals: Terraform-like symbols, reasons, changed fields, and the summary line.
+
+Pure: the caller decides about colour (a TTY without NO_COLOR) and prints. Sensitive changes only
+ever show ``(sensitive value changed)``.
+"""
+
+import json
+from collections import Counter
+from typing import Any
+
+from mlgitops.plan.actions import Action, Change, Plan, Verb
+from mlgitops.plan.diffing import SENSITIVE, SENSITIVE_CHANGED
+
+MAX_VALUE = 160
+NO_CHANGES = "No changes. The target matches the manifests."
+
+_COLOURS = {"+": "32", "~": "33", "-": "31", "-/+": "35", ">": "36", "<": "36", "=": "34"}
+
+
+def format_value(value: Any, *, sensitive: bool = False, limit: int = MAX_VALUE) -> str:
+    """One value on one line (JSON), cut to ``limit`` characters; sensitive values are masked."""
+    if sensitive:
+        return value if value in (SENSITIVE, SENSITIVE_CHANGED, None) else SENSITIVE
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def format_change(change: Change) -> str:
+    """``~ path: before -> after`` (``+``/``-`` when the field is added or removed)."""
+    before = format_value(change.before, sensitive=change.sensitive)
+    after = format_value(change.after, sensitive=change.sensitive)
+    if change.before is None:
+        return f"+ {change.path}: {after}"
+    if change.after is None:
+        return f"- {change.path}: {before}"
+    return f"~ {change.path}: {before} -> {after}"
+
+
+def count_actions(plan: Plan) -> dict[str, int]:
+    """Counts for the summary line (the old half of a replacement is not counted as a destroy)."""
+    replaced = {action.key for action in plan.actions if action.verb == Verb.REPLACE}
+    verbs = Counter(action.verb for action in plan.actions)
+    destroys = sum(1 for a in plan.actions if a.verb == Verb.DELETE and a.key not in replaced)
+    return {
+        "add": verbs[Verb.CREATE] + verbs[Verb.REGISTER],
+        "change": verbs[Verb.UPDATE],
+        "replace": verbs[Verb.REPLACE],
+        "destroy": destroys,
+        "deploy": verbs[Verb.DEPLOY],
+        "undeploy": verbs[Verb.UNDEPLOY],
+        "adopt": verbs[Verb.ADOPT],
+    }
+
+
+def render_summary(plan: Plan) -> str:
+    """``Plan: N to add, N to change, N to replace, N to destroy, N to deploy, N to undeploy.``"""
+    if plan.is_empty:
+        return NO_CHANGES
+    counts = count_actions(plan)
+    parts = [
+        f"{counts[name]} to {name}" for name in ("add", "change", "replace", "destroy", "deploy", "undeploy")
+    ]
+    if counts["adopt"]:
+        parts.append(f"{counts['adopt']} to adopt")
+    return "Plan: " + ", ".join(parts) + "."
+
+
+def action_title(action: Action) -> str:
+    """``-/+ Connector/openai (replace) [disruptive]``."""
+    flag = " [disruptive]" if action.disruptive else ""
+    return f"{action.symbol} {action.key} ({action.verb.value}){flag}"
+
+
+def action_lines(action: Action) -> list[str]:
+    """The title, the reason and each changed field of one action, without colour."""
+    lines = [action_title(action), f"    # {action.reason}"]
+    lines.extend(f"    {format_change(change)}" for change in action.changes)
+    return lines
+
+
+def _paint(text: str, symbol: str, colour: bool) -> str:
+    code = _COLOURS.get(symbol)
+    return f"\x1b[{code}m{text}\x1b[0m" if colour and code else text
+
+
+def render_text(plan: Plan, *, colour: bool = False) -> str:
+    """The plan for a terminal: every action, the warnings, then the summary line."""
+    header = f"mlgitops plan for {plan.target}" if plan.target else "mlgitops plan"
+    lines = [header, ""]
+    for action in plan.actions:
+        first, *rest = action_lines(action)
+        lines.append(_paint(first, action.symbol, colour))
+        lines.extend(rest)
+    if plan.actions:
+        lines.append("")
+    lines.extend(f"warning: {warning}" for warning in plan.warnings)
+    lines.append(_paint(render_summary(plan), "~" if plan.actions else "+", colour))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,21 @@
+"""One reconcile pass for the CLI and ``watch``: load manifests, read the target, plan, apply, re-plan."""
+
+from mlgitops.service.executor import run_actions
+from mlgitops.service.passes import (
+    ApplyOutcome,
+    PlanOutcome,
+    default_holder,
+    plan_once,
+    reconcile_once,
+    require_converged,
+)
+
+__all__ = [
+    "ApplyOutcome",
+    "PlanOutcome",
+    "default_holder",
+    "plan_once",
+    "reconcile_once",
+    "require_converged",
+    "run_actions",
+]

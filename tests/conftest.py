@@ -1,0 +1,41 @@
+"""Shared fixtures: fake credentials with known values, a copy of the example project, a local target."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Fake credential values for the example manifests: tests search every output for them.
+FAKE_SECRETS = {
+    "OPENAI_API_KEY": "sk-test-openai-5f1c9e",
+    "COHERE_API_KEY": "co-test-cohere-8d2a7b",
+    "AWS_ACCESS_KEY_ID": "AKIATESTACCESS4417",
+    "AWS_SECRET_ACCESS_KEY": "aws-test-secret-key-93c1",
+    "AWS_SESSION_TOKEN": "aws-test-session-token-71ab",
+}
+
+
+@pytest.fixture
+def fake_secrets(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Set the example manifests' credential env vars to fake values; returns them."""
+    for name, value in FAKE_SECRETS.items():
+        monkeypatch.setenv(name, value)
+    return dict(FAKE_SECRETS)
+
+
+@pytest.fixture
+def example_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the repository's ``manifests/`` and ``mlgitops.yaml`` in tmp_path, made the cwd."""
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "manifests", project / "manifests")
+    shutil.copy(REPO / "mlgitops.yaml", project / "mlgitops.yaml")
+    monkeypatch.chdir(project)
+    return project
+
+
+@pytest.fixture
+def local_target(tmp_path: Path) -> str:
+    """A ``local:DIR`` target in tmp_path (the engine creates the directory)."""
+    return f"local:{tmp_path / 'target'}"

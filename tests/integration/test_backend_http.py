@@ -1,0 +1,76 @@
+"""The same reconcile over real HTTP: `mlgitops engine`'s loopback server as an OpenSearch stand-in."""
+
+import threading
+
+import pytest
+
+from mlgitops.cli.main import main
+from mlgitops.cli.wiring import open_backend
+from mlgitops.engine import LocalEngine
+from mlgitops.engine.server import make_server
+
+SECRET = "sk-over-http-secret-8080"
+MANIFESTS = """\
+apiVersion: mlgitops/v1
+kind: ModelGroup
+metadata: {name: grp}
+spec: {description: over http}
+---
+apiVersion: mlgitops/v1
+kind: Connector
+metadata: {name: emb}
+spec:
+  version: "1"
+  protocol: http
+  parameters: {model: text-embedding-3-small}
+  credential: {openAI_key: {env: OPENAI_API_KEY}}
+  actions:
+    - action_type: predict
+      method: POST
+      url: https://api.openai.com/v1/embeddings
+      headers: {Authorization: "Bearer ${credential.openAI_key}"}
+      request_body: '{ "input": ${parameters.input} }'
+---
+apiVersion: mlgitops/v1
+kind: Model
+metadata: {name: emb}
+spec: {function_name: remote, model_group: grp, connector: emb, deployed: true}
+"""
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    engine = LocalEngine(tmp_path / "engine")
+    server = make_server(engine, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    (tmp_path / "m.yaml").write_text(MANIFESTS)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    try:
+        yield server.url
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+        engine.close()
+
+
+def test_reconcile_over_http_then_plan_is_empty(served, capsys):
+    assert main(["reconcile", "m.yaml", "--target", served]) == 0, capsys.readouterr().err
+    assert main(["plan", "m.yaml", "--target", served, "--detailed-exitcode"]) == 0
+    output = capsys.readouterr()
+    assert SECRET not in output.out + output.err
+    with open_backend(served) as backend:
+        state = backend.read_state([])
+        assert {str(key) for key in state.resources} == {"ModelGroup/grp", "Connector/emb", "Model/emb"}
+        assert all(resource.owned for resource in state.resources.values())
+
+
+def test_lock_over_http(served, capsys):
+    with open_backend(served) as backend:
+        held = backend.acquire_lock("run-x", "someone@elsewhere")
+    assert main(["reconcile", "m.yaml", "--target", served]) == 1
+    assert f"mlgitops unlock {held.lock_id}" in capsys.readouterr().err
+    assert main(["unlock", held.lock_id, "--target", served]) == 0
+    assert main(["reconcile", "m.yaml", "--target", served]) == 0

@@ -1,0 +1,130 @@
+"""The target lock and the digest key, stored in the local engine's ``.mlgitops`` index."""
+
+import threading
+
+import pytest
+
+from mlgitops.backends.opensearch.backend import OpenSearchBackend
+from mlgitops.backends.opensearch.locking import TargetLock
+from mlgitops.cli.wiring import open_backend
+from mlgitops.errors import LockError
+
+
+@pytest.fixture
+def target(tmp_path):
+    return f"local:{tmp_path / 'engine'}"
+
+
+def lock_of(backend, **kwargs):
+    return TargetLock(backend.client, **kwargs)
+
+
+def test_a_held_lock_names_its_holder_and_the_unlock_command(target):
+    with open_backend(target) as backend:
+        held = backend.acquire_lock("run-a", "alice@ci")
+        with pytest.raises(LockError) as caught:
+            backend.acquire_lock("run-b", "bob@laptop")
+    message = str(caught.value)
+    assert "alice@ci" in message and "run-a" in message and held.created in message
+    assert f"mlgitops unlock {held.lock_id}" in message
+
+
+def test_release_frees_the_lock_and_ignores_other_ids(target):
+    with open_backend(target) as backend:
+        held = backend.acquire_lock("run-a", "alice@ci")
+        backend.release_lock("not-mine")
+        with pytest.raises(LockError):
+            backend.acquire_lock("run-b", "bob@laptop")
+        backend.release_lock(held.lock_id)
+        assert backend.acquire_lock("run-b", "bob@laptop").holder == "bob@laptop"
+
+
+def test_breaking_needs_the_exact_lock_id(target):
+    with open_backend(target) as backend:
+        held = backend.acquire_lock("run-a", "alice@ci")
+        with pytest.raises(LockError, match="does not match"):
+            backend.break_lock(held.lock_id[:-1])
+        assert backend.break_lock(held.lock_id).run_id == "run-a"
+        with pytest.raises(LockError, match="not locked"):
+            backend.break_lock(held.lock_id)
+        backend.acquire_lock("run-b", "bob@laptop")
+
+
+def test_a_lock_whose_process_died_on_this_host_is_taken_over(target):
+    with open_backend(target) as backend:
+        lock_of(backend, host="ci-runner", pid=4242).acquire("run-a", "alice@ci")
+        alive = lock_of(backend, host="ci-runner", pid=1, is_alive=lambda pid: True)
+        with pytest.raises(LockError):
+            alive.acquire("run-b", "bob")
+        other_host = lock_of(backend, host="elsewhere", pid=1, is_alive=lambda pid: False)
+        with pytest.raises(LockError):
+            other_host.acquire("run-b", "bob")
+        dead = lock_of(backend, host="ci-runner", pid=1, is_alive=lambda pid: pid != 4242)
+        assert dead.acquire("run-b", "bob").run_id == "run-b"
+
+
+def test_an_expired_lock_is_taken_over(target):
+    now = [1000.0]
+    with open_backend(target) as backend:
+        lock_of(backend, clock=lambda: now[0], host="h1").acquire("run-a", "alice", ttl_seconds=60)
+        with pytest.raises(LockError):
+            lock_of(backend, clock=lambda: now[0], host="h2").acquire("run-b", "bob")
+        now[0] += 61
+        assert lock_of(backend, clock=lambda: now[0], host="h2").acquire("run-b", "bob").holder == "bob"
+
+
+def test_concurrent_acquirers_get_exactly_one_lock(target):
+    with open_backend(target) as backend:
+        results, barrier = [], threading.Barrier(4)
+
+        def contend(n):
+            lock = lock_of(backend, host="h", pid=n, is_alive=lambda pid: True)
+            barrier.wait()
+            try:
+                results.append(lock.acquire(f"run-{n}", f"user{n}"))
+            except LockError:
+                results.append(None)
+
+        threads = [threading.Thread(target=contend, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len([r for r in results if r is not None]) == 1
+
+
+def test_the_digest_key_is_random_per_target_and_stable(tmp_path):
+    with open_backend(f"local:{tmp_path / 'a'}") as first:
+        key = first.digest_key()
+        assert len(key) == 32
+        assert first.digest_key() == key
+    with open_backend(f"local:{tmp_path / 'a'}") as again:
+        assert again.digest_key() == key
+    with open_backend(f"local:{tmp_path / 'b'}") as other:
+        assert isinstance(other, OpenSearchBackend)
+        assert other.digest_key() != key
+
+
+def test_racing_takeovers_of_a_stale_lock_leave_one_holder(target):
+    with open_backend(target) as backend:
+        lock_of(backend, host="h", pid=99).acquire("run-dead", "ghost")
+        results, barrier = [], threading.Barrier(4)
+
+        def contend(n):
+            lock = lock_of(backend, host="h", pid=n, is_alive=lambda pid: pid != 99)
+            barrier.wait()
+            try:
+                results.append(lock.acquire(f"run-{n}", f"user{n}").lock_id)
+            except LockError:
+                results.append(None)
+
+        threads = [threading.Thread(target=contend, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        winners = [lock_id for lock_id in results if lock_id is not None]
+        assert len(winners) == 1
+        held = backend.client.get_doc(".mlgitops", "lock")
+        assert held is not None
+        assert held.source["lock_id"] == winners[0]

@@ -1,0 +1,87 @@
+"""`mlgitops predict` end to end: reconcile a connector to a real loopback stand-in, then predict by name."""
+
+import json
+
+import pytest
+
+from mlgitops.cli.main import main
+from mlgitops.standin.server import StandinServer
+
+SECRET = "sk-predict-secret-5150"
+MANIFESTS = """\
+apiVersion: mlgitops/v1
+kind: ClusterSettings
+metadata: {name: ml}
+spec:
+  scope: persistent
+  plugins.ml_commons.trusted_connector_endpoints_regex: ['^http://127[.]0[.]0[.]1:[0-9]+/.*$']
+  plugins.ml_commons.connector.private_ip_enabled: true
+---
+apiVersion: mlgitops/v1
+kind: Connector
+metadata: {name: emb}
+spec:
+  version: "1"
+  protocol: http
+  parameters: {model: text-embedding-3-small}
+  credential: {openAI_key: {env: OPENAI_API_KEY}}
+  actions:
+    - action_type: predict
+      method: POST
+      url: URL/v1/embeddings
+      headers: {Authorization: "Bearer ${credential.openAI_key}"}
+      request_body: '{ "input": ${parameters.input}, "model": "${parameters.model}" }'
+      pre_process_function: connector.pre_process.openai.embedding
+      post_process_function: connector.post_process.openai.embedding
+---
+apiVersion: mlgitops/v1
+kind: Model
+metadata: {name: emb}
+spec: {function_name: remote, connector: emb, deployed: true}
+"""
+
+
+@pytest.fixture
+def reconciled(tmp_path, monkeypatch, capsys):
+    with StandinServer(api_keys={"openai": SECRET}) as standin:
+        (tmp_path / "m.yaml").write_text(MANIFESTS.replace("URL", standin.url))
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+        target = f"local:{tmp_path / 'engine'}"
+        assert main(["reconcile", "m.yaml", "--target", target]) == 0, capsys.readouterr().err
+        capsys.readouterr()
+        yield target, standin
+
+
+def test_predict_text_docs_by_logical_name(reconciled, capsys):
+    target, standin = reconciled
+    assert main(["predict", "emb", "--text-docs", "hello", "world", "--target", target]) == 0
+    output = capsys.readouterr()
+    result = json.loads(output.out)
+    embeddings = result["inference_results"][0]["output"]
+    assert [item["name"] for item in embeddings] == ["sentence_embedding"] * 2
+    assert SECRET not in output.out + output.err
+    assert standin.requests[-1].headers["authorization"] == f"Bearer {SECRET}"
+
+
+def test_predict_with_parameters(reconciled, capsys):
+    target, _ = reconciled
+    assert main(["predict", "emb", "--parameters", '{"input": ["hi"]}', "--target", target]) == 0
+    assert "inference_results" in json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["predict", "ghost", "--parameters", "{}"], "no model named 'ghost'"),
+        (["predict", "emb", "--parameters", "[1]"], "must be a JSON object"),
+        (["predict", "emb", "--parameters", "{nope"], "not valid JSON"),
+        (["predict", "emb"], "give --parameters"),
+    ],
+)
+def test_predict_user_errors_are_one_line(reconciled, capsys, argv, message):
+    target, _ = reconciled
+    assert main([*argv, "--target", target]) == 1
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1

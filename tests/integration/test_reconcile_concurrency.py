@@ -1,0 +1,86 @@
+"""Two reconciles of one target never interleave: the second is refused while the first applies."""
+
+# mypy: allow-untyped-defs, allow-untyped-calls
+
+import threading
+from typing import Any, cast
+
+import pytest
+
+from mlgitops.backends.base import Backend
+from mlgitops.cli.wiring import open_backend
+from mlgitops.errors import LockError
+from mlgitops.service import plan_once, reconcile_once
+
+ENV = {"CONCURRENCY_KEY": "sk-concurrency-secret-61d0"}
+MANIFESTS = """\
+apiVersion: mlgitops/v1
+kind: ModelGroup
+metadata: {name: group}
+spec: {description: concurrency test}
+---
+apiVersion: mlgitops/v1
+kind: Connector
+metadata: {name: conn}
+spec:
+  version: "1"
+  protocol: http
+  parameters: {model: text-embedding-3-small}
+  credential: {openAI_key: {env: CONCURRENCY_KEY}}
+  actions:
+    - action_type: predict
+      method: POST
+      url: https://api.openai.com/v1/embeddings
+      headers: {Authorization: "Bearer ${credential.openAI_key}"}
+      request_body: '{ "input": ${parameters.input}, "model": "${parameters.model}" }'
+"""
+
+
+def client_of(backend: Backend) -> Any:
+    """The REST client behind a backend (to act on the engine directly, as a user would)."""
+    return cast(Any, backend).client
+
+
+class PausingBackend:
+    """The real backend; its first apply waits until the test lets it go."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.applying = threading.Event()
+        self.resume = threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self.backend, name)
+
+    def apply(self, action, **kwargs):
+        self.applying.set()
+        assert self.resume.wait(timeout=30)
+        return self.backend.apply(action, **kwargs)
+
+
+def test_second_reconcile_is_refused_while_the_first_applies(tmp_path):
+    manifests = tmp_path / "manifests"
+    manifests.mkdir()
+    (manifests / "all.yaml").write_text(MANIFESTS)
+    target = f"local:{tmp_path / 'engine'}"
+    outcomes = []
+    with open_backend(target) as first_backend, open_backend(target) as second_backend:
+        first = PausingBackend(first_backend)
+
+        def first_run():
+            outcomes.append(reconcile_once([manifests], backend=first, environ=ENV, holder="alice@one"))
+
+        thread = threading.Thread(target=first_run)
+        thread.start()
+        try:
+            assert first.applying.wait(timeout=30)
+            with pytest.raises(LockError, match="alice@one"):
+                reconcile_once([manifests], backend=second_backend, environ=ENV, holder="bob@two")
+        finally:
+            first.resume.set()
+            thread.join(timeout=60)
+        assert outcomes and outcomes[0].ok
+        assert plan_once([manifests], backend=second_backend, environ=ENV).plan.is_empty
+        everything: dict[str, Any] = {"match_all": {}}
+        assert len(client_of(second_backend).search_connectors(everything)) == 1
+        assert len(client_of(second_backend).search_model_groups(everything)) == 1

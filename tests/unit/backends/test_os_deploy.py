@@ -1,0 +1,62 @@
+"""Deploy choreography against a scripted target: task wait, model state polling, partial/failed deploys."""
+
+import logging
+
+import httpx
+import pytest
+
+from mlgitops.backends.opensearch.applying import Applier
+from mlgitops.backends.opensearch.client import MLCommonsClient
+from mlgitops.backends.opensearch.records import Bookkeeping
+from mlgitops.errors import BackendRejectedError, BackendUnavailableError
+
+
+def applier_for(states):
+    script = iter(states)
+    sleeps = []
+
+    def handler(request):
+        path = request.url.path
+        if path.endswith("/_deploy"):
+            return httpx.Response(200, json={"task_id": "t1", "status": "CREATED"})
+        if path.startswith("/_plugins/_ml/tasks/"):
+            return httpx.Response(200, json={"state": "COMPLETED", "model_id": "m1"})
+        return httpx.Response(200, json={"name": "m", "model_state": next(script)})
+
+    now = [0.0]
+
+    def sleep(pause):
+        sleeps.append(pause)
+        now[0] += pause
+
+    client = MLCommonsClient(
+        httpx.Client(transport=httpx.MockTransport(handler), base_url="http://t"),
+        sleep=sleep,
+        clock=lambda: now[0],
+    )
+    return Applier(client, Bookkeeping(client), task_timeout=1.0), sleeps
+
+
+def test_deploy_waits_while_the_model_is_deploying():
+    applier, sleeps = applier_for(["DEPLOYING", "DEPLOYING", "DEPLOYED"])
+    applier.deploy("m1")
+    assert len(sleeps) == 2
+
+
+def test_partially_deployed_is_accepted_with_a_warning(caplog):
+    applier, _ = applier_for(["PARTIALLY_DEPLOYED"])
+    with caplog.at_level(logging.WARNING):
+        applier.deploy("m1")
+    assert "partially deployed" in caplog.text
+
+
+def test_failed_deploy_is_an_error():
+    applier, _ = applier_for(["DEPLOY_FAILED"])
+    with pytest.raises(BackendRejectedError, match="DEPLOY_FAILED"):
+        applier.deploy("m1")
+
+
+def test_a_deploy_stuck_in_deploying_times_out():
+    applier, _ = applier_for(["DEPLOYING"] * 100)
+    with pytest.raises(BackendUnavailableError, match="still DEPLOYING"):
+        applier.deploy("m1")

@@ -1,0 +1,67 @@
+"""The HTTP facade over real loopback sockets: malformed requests get OpenSearch errors, never tracebacks."""
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mlgitops.engine import LocalEngine
+from mlgitops.engine.server import EngineServer, make_server
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EngineServer]:
+    monkeypatch.delenv("MLGITOPS_MASTER_KEY", raising=False)
+    with LocalEngine(tmp_path) as engine:
+        served = make_server(engine, "127.0.0.1", 0)
+        thread = threading.Thread(target=served.serve_forever, args=(0.05,), daemon=True)
+        thread.start()
+        try:
+            yield served
+        finally:
+            served.shutdown()
+            served.server_close()
+            thread.join()
+
+
+def _raw(server: EngineServer, request: bytes) -> tuple[str, dict[str, object]]:
+    """Send raw bytes; returns the status line and the JSON body (the server closes the connection)."""
+    host, port = server.server_address[:2]
+    with socket.create_connection((str(host), port), timeout=10) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return head.split(b"\r\n", 1)[0].decode(), json.loads(body)
+
+
+@pytest.mark.parametrize("length", [b"abc", b"-5"])
+def test_a_bad_content_length_is_a_400(
+    server: EngineServer, length: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = b"POST /_plugins/_ml/model_groups/_register HTTP/1.1\r\nHost: x\r\nContent-Length: " + length
+    status, body = _raw(server, request + b"\r\n\r\n{}")
+    assert status == "HTTP/1.1 400 Bad Request"
+    assert body["error"]["reason"] == f"invalid Content-Length [{length.decode()}]"  # type: ignore[index]
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_non_json_body_is_a_parse_error(server: EngineServer) -> None:
+    for content in (b"not json", b'{"name": "a",}', b"\xff\xfe"):
+        response = httpx.post(f"{server.url}/_plugins/_ml/model_groups/_register", content=content)
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["type"] == "parse_exception"
+    response = httpx.post(f"{server.url}/_plugins/_ml/connectors/_create", json=["a", "list"])
+    assert response.json()["error"]["reason"] == "request body must be a JSON object"
+
+
+def test_head_has_no_body_and_keeps_the_connection_usable(server: EngineServer) -> None:
+    with httpx.Client(base_url=server.url) as client:
+        assert client.head("/").status_code == 200
+        assert client.head("/.mlgitops").status_code == 404
+        assert client.get("/").json()["version"]["number"] == "2.19.0"

@@ -1,0 +1,38 @@
+"""deepdiff output as our Change tuples; credential changes from digests only."""
+
+# mypy: allow-untyped-defs, allow-untyped-calls
+
+from mlgitops.plan.actions import Change
+from mlgitops.plan.diffing import build_changes, build_secret_changes, format_path
+
+
+def test_paths_are_dotted_with_indexes():
+    assert format_path(["actions", 0, "url"]) == "actions[0].url"
+    assert format_path(["plugins.ml_commons.x"]) == "plugins.ml_commons.x"
+
+
+def test_changes_added_removed_and_changed():
+    before = {"a": 1, "b": {"c": [1, 2]}, "gone": "x"}
+    after = {"a": 2, "b": {"c": [1, 3]}, "new": True}
+    assert build_changes(before, after) == (
+        Change("a", 1, 2),
+        Change("b.c[1]", 2, 3),
+        Change("gone", "x", None),
+        Change("new", None, True),
+    )
+
+
+def test_type_change_and_no_change():
+    assert build_changes({"a": "1"}, {"a": 1}) == (Change("a", "1", 1),)
+    assert build_changes({"a": [1]}, {"a": [1]}) == ()
+
+
+def test_secret_changes_never_carry_digests():
+    changes = build_secret_changes("credential.", {"k": "d1", "old": "d2"}, {"k": "d9", "new": "d3"})
+    assert [(c.path, c.before, c.after, c.sensitive) for c in changes] == [
+        ("credential.k", "(sensitive value)", "(sensitive value changed)", True),
+        ("credential.new", None, "(sensitive value changed)", True),
+        ("credential.old", "(sensitive value)", None, True),
+    ]
+    assert build_secret_changes("credential.", {"k": "d"}, {"k": "d"}) == ()
+    assert len(build_secret_changes("credential.", None, {"k": "d"})) == 1

@@ -1,0 +1,43 @@
+"""Saved plans round-trip, and stale ones are refused."""
+
+# mypy: allow-untyped-defs, allow-untyped-calls
+
+import json
+
+import pytest
+from plan_states import full_desired, full_state, state
+
+from mlgitops.errors import PlanError
+from mlgitops.plan.planning import build_plan
+from mlgitops.plan.saved import STALE_MESSAGE, build_saved_plan, check_saved_plan, parse_saved_plan
+
+
+def test_round_trip_through_json():
+    plan = build_plan(full_desired(), state(), target="local:x")
+    data = json.loads(json.dumps(build_saved_plan(plan)))
+    assert parse_saved_plan(data) == plan
+
+
+def test_stale_or_foreign_plans_are_refused():
+    plan = build_plan(full_desired(), full_state(), target="local:x")
+    check_saved_plan(plan, fingerprint=plan.fingerprint, target="local:x")
+    changed = build_plan([], full_state("UNDEPLOYED")).fingerprint
+    with pytest.raises(PlanError, match="run plan again") as caught:
+        check_saved_plan(plan, fingerprint=changed, target="local:x")
+    assert str(caught.value) == STALE_MESSAGE
+    with pytest.raises(PlanError, match="made for target"):
+        check_saved_plan(plan, fingerprint=plan.fingerprint, target="local:y")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [],
+        {"format": "x"},
+        {"format": "mlgitops-saved-plan", "format_version": "9"},
+        {"format": "mlgitops-saved-plan", "format_version": "1", "actions": [{"verb": "fly"}]},
+    ],
+)
+def test_bad_files_are_plan_errors(data):
+    with pytest.raises(PlanError):
+        parse_saved_plan(data)

@@ -1,0 +1,82 @@
+"""run_actions: dependency order, bounded parallelism, failures skip dependents only."""
+
+# mypy: allow-untyped-defs, allow-untyped-calls
+
+import threading
+
+from mlgitops.errors import BackendRejectedError
+from mlgitops.model.resources import Kind, ResourceKey
+from mlgitops.plan.actions import Action, Verb
+from mlgitops.plan.report import Status
+from mlgitops.service.executor import run_actions
+
+
+def action(index: int, *depends: int) -> Action:
+    return Action(index, Verb.CREATE, ResourceKey(Kind.CONNECTOR, f"c{index}"), "r", depends_on=depends)
+
+
+def test_dependencies_run_before_dependents():
+    order: list[int] = []
+    lock = threading.Lock()
+
+    def apply_one(item: Action) -> str:
+        with lock:
+            order.append(item.index)
+        return f"id{item.index}"
+
+    actions = [action(0), action(1, 0), action(2, 1), action(3)]
+    results = run_actions(actions, apply_one, parallelism=3)
+    assert [r.status for r in results] == [Status.DONE] * 4
+    assert [r.resource_id for r in results] == ["id0", "id1", "id2", "id3"]
+    assert order.index(0) < order.index(1) < order.index(2)
+
+
+def test_parallelism_is_bounded_and_used():
+    running, peak = 0, 0
+    lock = threading.Lock()
+    gate = threading.Barrier(2, timeout=10)
+
+    def apply_one(item: Action) -> None:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        if item.index < 2:
+            gate.wait()  # the first two only finish when both run at the same time
+        with lock:
+            running -= 1
+
+    results = run_actions([action(i) for i in range(6)], apply_one, parallelism=2)
+    assert all(r.status == Status.DONE for r in results)
+    assert peak == 2
+
+
+def test_failure_skips_dependents_and_others_continue():
+    def apply_one(item: Action) -> None:
+        if item.index == 0:
+            raise BackendRejectedError("boom", 400)
+
+    seen: list[tuple[int, Status]] = []
+    results = run_actions(
+        [action(0), action(1, 0), action(2, 1), action(3)],
+        apply_one,
+        parallelism=1,
+        progress=lambda r: seen.append((r.action.index, r.status)),
+    )
+    assert [r.status for r in results] == [Status.FAILED, Status.SKIPPED, Status.SKIPPED, Status.DONE]
+    assert results[0].error == "boom"
+    assert "step 0" in results[1].error and "step 1" in results[2].error
+    assert sorted(seen) == sorted((r.action.index, r.status) for r in results)
+
+
+def test_a_bug_in_one_step_is_reported_not_raised():
+    def apply_one(item: Action) -> None:
+        raise ValueError("bad")
+
+    (result,) = run_actions([action(0)], apply_one)
+    assert result.status == Status.FAILED and "ValueError" in result.error
+
+
+def test_unknown_dependency_is_skipped():
+    (result,) = run_actions([action(0, 7)], lambda item: None)
+    assert result.status == Status.SKIPPED
