@@ -17,6 +17,12 @@ FAKE_SECRETS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _no_digest_key_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see the target's digest key unless they set MLGITOPS_DIGEST_KEY themselves."""
+    monkeypatch.delenv("MLGITOPS_DIGEST_KEY", raising=False)
+
+
 @pytest.fixture
 def fake_secrets(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Set the example manifests' credential env vars to fake values; returns them."""

@@ -89,7 +89,9 @@ class BackendRejectedError(BackendError):
 class EngineError(MlGitOpsError):
     """The local engine refused a request, with the status and type ML Commons would use."""
 
-    def __init__(self, message: str, status: int = 400, error_type: str = "illegal_argument_exception") -> None:
+    def __init__(
+        self, message: str, status: int = 400, error_type: str = "illegal_argument_exception"
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.error_type = error_type

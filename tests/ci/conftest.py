@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,39 +21,55 @@ def tool_path() -> str:
     return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 
-def _go_bin(go: str) -> Path:
-    result = subprocess.run([go, "env", "GOBIN", "GOPATH"], capture_output=True, text=True, check=True)
-    gobin, gopath = [*result.stdout.splitlines(), "", ""][:2]
-    return Path(gobin) if gobin else Path(gopath.split(os.pathsep)[0]) / "bin"
+# Installed once per checkout and version (``.cache/`` is gitignored); a fresh install through the
+# Go module proxy takes under a minute.
+ACTIONLINT_CACHE = ROOT / ".cache" / "actionlint" / ACTIONLINT_VERSION
+INSTALL_TIMEOUT_SECONDS = 600
+
+
+def _install_actionlint(go: str) -> Path:
+    """``go install`` the pinned actionlint into the cache; atomic, so parallel test runs cannot clash."""
+    ACTIONLINT_CACHE.mkdir(parents=True, exist_ok=True)
+    binary = ACTIONLINT_CACHE / "actionlint"
+    with tempfile.TemporaryDirectory(dir=ACTIONLINT_CACHE) as scratch:
+        env = {**os.environ, "GOBIN": scratch}
+        try:
+            subprocess.run(
+                [go, "install", f"{ACTIONLINT_MODULE}@{ACTIONLINT_VERSION}"],
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=INSTALL_TIMEOUT_SECONDS,
+                env=env,
+            )
+        except subprocess.CalledProcessError as exc:
+            pytest.fail(f"go install actionlint@{ACTIONLINT_VERSION} failed:\n{exc.stderr}")
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"go install actionlint took more than {INSTALL_TIMEOUT_SECONDS} s")
+        os.replace(Path(scratch) / "actionlint", binary)
+    return binary
 
 
 def locate_actionlint() -> Path | None:
-    """actionlint on PATH or in Go's bin directory, installed with ``go install`` when missing.
+    """The pinned actionlint from ``.cache/``, installed there with ``go install`` when missing.
 
-    Returns None only when neither actionlint nor Go is available.
+    Without Go, an actionlint found on PATH is used; None when there is neither.
     """
-    found = shutil.which("actionlint", path=tool_path())
-    if found:
-        return Path(found)
+    cached = ACTIONLINT_CACHE / "actionlint"
+    if cached.exists():
+        return cached
     go = shutil.which("go")
-    if go is None:
-        return None
-    binary = _go_bin(go) / "actionlint"
-    if not binary.exists():
-        subprocess.run(
-            [go, "install", f"{ACTIONLINT_MODULE}@{ACTIONLINT_VERSION}"],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
-    return binary
+    if go is not None:
+        return _install_actionlint(go)
+    found = shutil.which("actionlint", path=tool_path())
+    return Path(found) if found else None
 
 
 @pytest.fixture(scope="session")
 def actionlint() -> Path:
     binary = locate_actionlint()
     if binary is None:
-        pytest.skip("actionlint is not installed and Go is absent; the schema checks still run")
+        pytest.skip("neither Go nor actionlint is installed; the schema checks still run")
     return binary
 
 

@@ -28,7 +28,7 @@ def test_plan_of_a_fresh_target_lists_everything_and_exits_2(capsys, env, fake_s
     assert "+ Connector/openai-chat (create)" in out
     assert "> Model/openai-chat (deploy)" in out
     assert "Plan: 12 to add, 0 to change, 0 to replace, 0 to destroy, 5 to deploy, 0 to undeploy." in out
-    assert "(sensitive value changed)" in out
+    assert "credential.openAI_key: (sensitive value)" in out
     for value in fake_secrets.values():
         assert value not in out + err
 

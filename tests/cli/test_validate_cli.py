@@ -74,6 +74,7 @@ def test_valid_data_directory(capsys: pytest.CaptureFixture[str]) -> None:
         ("empty_dir", "{p}: error: no manifests found in {p} (looked for *.yaml, *.yml)"),
         ("binary", "{p}: error: binary file (NUL byte on line 3), not YAML text"),
         ("latin1", "{p}: error: not UTF-8 text (byte 0xe9 on line 1); save the file as UTF-8"),
+        ("utf16", "{p}: error: UTF-16 text (byte order mark); save the file as UTF-8"),
     ],
 )
 def test_file_level_bad_inputs(
@@ -87,6 +88,8 @@ def test_file_level_bad_inputs(
         path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     elif setup == "latin1":
         path.write_bytes(b"name: caf\xe9\n")
+    elif setup == "utf16":
+        path.write_bytes("kind: Model\n".encode("utf-16"))
     code, out, err = run([str(path)], capsys)
     assert code == 1
     assert out == expected.format(p=path) + "\n"
@@ -142,7 +145,7 @@ def test_broken_project_file_is_a_located_error(tmp_path: Path, capsys: pytest.C
     (tmp_path / "mlgitops.yaml").write_text("environments:\n  dev:\n    tagret: x\n")
     code, _, err = run([], capsys)
     assert code == 1
-    assert err.startswith("error: mlgitops.yaml:3:5: error: unknown field 'tagret' in environments.dev")
+    assert err.startswith("error: project file mlgitops.yaml:3:5: unknown field 'tagret' in environments.dev")
 
 
 def test_project_file_names_the_manifest_directory(

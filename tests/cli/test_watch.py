@@ -2,15 +2,18 @@
 
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from mlgitops.cli.commands import watch as watch_command
 from mlgitops.cli.main import main
 
 CAP_SECONDS = 20
@@ -22,6 +25,30 @@ metadata:
   name: remote-models
 spec:
   description: {description}
+"""
+
+
+CHAT = """apiVersion: mlgitops/v1
+kind: Connector
+metadata:
+  name: chat
+spec:
+  name: chat
+  description: chat
+  version: "1"
+  protocol: http
+  parameters:
+    endpoint: api.openai.com
+    model: gpt-4o-mini
+  credential:
+    openAI_key: {env: MLGITOPS_TEST_OPENAI_KEY}
+  actions:
+    - action_type: predict
+      method: POST
+      url: https://${parameters.endpoint}/v1/chat/completions
+      headers:
+        Authorization: Bearer ${credential.openAI_key}
+      request_body: '{ "model": "${parameters.model}", "messages": ${parameters.messages} }'
 """
 
 
@@ -40,6 +67,7 @@ class Watch:
         )
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.output: list[str] = []
+        self.unreturned: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -49,11 +77,15 @@ class Watch:
         self.lines.put(None)
 
     def expect(self, text: str, timeout: float = CAP_SECONDS) -> list[str]:
-        """Lines up to and including the first one containing ``text``; AssertionError after ``timeout``."""
-        seen: list[str] = []
+        """Lines up to and including the first one containing ``text``; AssertionError after ``timeout``.
+
+        The lines returned start after those of the last successful call, so lines read by a call
+        that timed out are not lost; the deadline holds however many other lines keep arriving.
+        """
+        deadline = time.monotonic() + timeout
         while True:
             try:
-                line = self.lines.get(timeout=timeout)
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 raise AssertionError(
                     f"{text!r} not seen; output so far:\n" + "\n".join(self.output)
@@ -62,8 +94,9 @@ class Watch:
                 self.lines.put(None)
                 raise AssertionError(f"watch exited before {text!r}:\n" + "\n".join(self.output))
             self.output.append(line)
-            seen.append(line)
+            self.unreturned.append(line)
             if text in line:
+                seen, self.unreturned = self.unreturned, []
                 return seen
 
     def save_until(self, path: Path, content: str, text: str) -> list[str]:
@@ -90,6 +123,12 @@ class Watch:
             self.proc.wait(CAP_SECONDS)
         if self.proc.stdout is not None:
             self.proc.stdout.close()
+
+
+def mlgitops(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A one-shot ``python -m mlgitops`` (bounded)."""
+    argv = [sys.executable, "-m", "mlgitops", *args]
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=CAP_SECONDS)
 
 
 @pytest.fixture
@@ -126,7 +165,7 @@ def test_edits_replan_broken_saves_recover_and_ctrl_c_exits(start: Start, projec
     assert '    + description: "first"' in first
 
     changed = watch.save_until(group, GROUP.format(description="second"), '+ description: "second"')
-    assert "[change] manifests/group.yaml" in changed
+    assert any(re.fullmatch(r"\d\d:\d\d:\d\d \[change\] manifests/group.yaml", line) for line in changed)
 
     broken = GROUP.format(description="third").replace("spec:", "spec:\n  descripton: typo")
     errors = watch.save_until(group, broken, "still watching")
@@ -155,21 +194,34 @@ def test_apply_then_interval_shows_no_changes_once_and_heals_drift(start: Start,
     other = project / "elsewhere"
     other.mkdir()
     (other / "group.yaml").write_text(GROUP.format(description="drifted"))
-    done = subprocess.run(
-        [sys.executable, "-m", "mlgitops", "reconcile", str(other), "--target", f"local:{project / 'state'}"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=CAP_SECONDS,
-    )
+    done = mlgitops(project, "reconcile", str(other), "--target", f"local:{project / 'state'}")
     assert done.returncode == 0, done.stderr
     healed = watch.expect("Apply: 1 done")
     assert "~ ModelGroup/remote-models (update)" in healed
     assert '    ~ description: "drifted" -> "first"' in healed
     watch.expect("No changes.")
     after = watch.expect("timer tick: nothing changed")
-    assert not any(line.startswith("[interval]") for line in after)
+    assert not any("[interval]" in line for line in after)
     assert watch.interrupt() == 130
+
+
+def test_warnings_show_once_per_pass_under_its_header(
+    start: Start, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "manifests" / "chat.yaml").write_text(CHAT)
+    monkeypatch.setenv("MLGITOPS_TEST_OPENAI_KEY", "sk-watch-test-41d2")
+    watch = start("--apply", "--interval", "0.3", debug=True)
+    first = watch.expect("Apply: 2 done")
+    header = next(n for n, line in enumerate(first) if "[start] planning" in line)
+    warned = [n for n, line in enumerate(first) if "manifests/chat.yaml:" in line and ": warning: " in line]
+    assert len(warned) == 1, first  # the plan and the apply both load the manifests: shown once
+    assert warned[0] > header
+    tick = watch.expect("No changes.")
+    assert sum(": warning: " in line for line in tick) == 1
+    quiet = watch.expect("timer tick: nothing changed")
+    assert not any(": warning: " in line for line in quiet)
+    assert watch.interrupt() == 130
+    assert "sk-watch-test-41d2" not in "\n".join(watch.output)
 
 
 def test_example_project_change_applies_and_ctrl_c_waits_for_the_apply(
@@ -195,29 +247,24 @@ def test_example_project_change_applies_and_ctrl_c_waits_for_the_apply(
         assert watch.proc.wait(CAP_SECONDS) == 130
     finally:
         watch.kill()
-    replan = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mlgitops",
-            "plan",
-            "--env",
-            "demo",
-            "--target",
-            target,
-            "--detailed-exitcode",
-        ],
-        cwd=example_project,
-        capture_output=True,
-        text=True,
-        timeout=CAP_SECONDS,
-    )
+    replan = mlgitops(example_project, "plan", "--env", "demo", "--target", target, "--detailed-exitcode")
     assert replan.returncode == 0, replan.stdout + replan.stderr
     output = "\n".join([*watch.output, replan.stdout, replan.stderr])
     for secret in fake_secrets.values():
         assert secret not in output
 
 
+@pytest.fixture
+def never_watch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process runs must fail before watching: a regression fails here instead of hanging."""
+
+    def started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("watch started instead of failing first")
+
+    monkeypatch.setattr(watch_command, "run_watch", started)
+
+
+@pytest.mark.usefixtures("never_watch")
 def test_unknown_environment_fails_before_watching(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -227,6 +274,7 @@ def test_unknown_environment_fails_before_watching(
     assert capsys.readouterr().err.strip() == "error: unknown environment 'prod' (known: dev)"
 
 
+@pytest.mark.usefixtures("never_watch")
 def test_missing_path_fails_before_watching(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -241,3 +289,20 @@ def test_bad_numbers_are_usage_errors(option: str, value: str, capsys: pytest.Ca
         main(["watch", option, value])
     assert exited.value.code == 64
     assert option in capsys.readouterr().err
+
+
+def test_each_report_is_written_in_one_piece(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Log lines from the watcher thread share the terminal: a report line is never split by one."""
+    writes: list[str] = []
+
+    class Stdout:
+        def write(self, text: str) -> int:
+            writes.append(text)
+            return len(text)
+
+        def flush(self) -> None:
+            writes.append("<flush>")
+
+    monkeypatch.setattr(sys, "stdout", Stdout())
+    watch_command._say("header\nplan")
+    assert writes == ["header\nplan\n", "<flush>"]

@@ -95,14 +95,15 @@ def test_concurrent_acquirers_get_exactly_one_lock(target):
 
 def test_the_digest_key_is_random_per_target_and_stable(tmp_path):
     with open_backend(f"local:{tmp_path / 'a'}") as first:
-        key = first.digest_key()
+        assert first.digest_key() == b""  # reading never creates it
+        key = first.digest_key(create=True)
         assert len(key) == 32
-        assert first.digest_key() == key
+        assert first.digest_key(create=True) == key
     with open_backend(f"local:{tmp_path / 'a'}") as again:
         assert again.digest_key() == key
     with open_backend(f"local:{tmp_path / 'b'}") as other:
         assert isinstance(other, OpenSearchBackend)
-        assert other.digest_key() != key
+        assert other.digest_key(create=True) != key
 
 
 def test_racing_takeovers_of_a_stale_lock_leave_one_holder(target):
@@ -128,3 +129,37 @@ def test_racing_takeovers_of_a_stale_lock_leave_one_holder(target):
         held = backend.client.get_doc(".mlgitops", "lock")
         assert held is not None
         assert held.source["lock_id"] == winners[0]
+
+
+def test_renewing_keeps_a_lock_from_expiring(target):
+    now = [1000.0]
+    with open_backend(target) as backend:
+        holder = lock_of(backend, clock=lambda: now[0], host="h1")
+        held = holder.acquire("run-a", "alice", ttl_seconds=60)
+        now[0] += 50
+        holder.renew(held.lock_id)
+        now[0] += 50  # 100 s after creation, 50 s after the renewal
+        with pytest.raises(LockError, match="alice"):
+            lock_of(backend, clock=lambda: now[0], host="h2").acquire("run-b", "bob")
+        now[0] += 11
+        assert lock_of(backend, clock=lambda: now[0], host="h2").acquire("run-b", "bob").holder == "bob"
+        with pytest.raises(LockError, match=r"taken over.*bob"):
+            holder.renew(held.lock_id)
+
+
+def test_renewing_a_broken_lock_fails(target):
+    with open_backend(target) as backend:
+        held = backend.acquire_lock("run-a", "alice@ci")
+        backend.break_lock(held.lock_id)
+        with pytest.raises(LockError, match="broken"):
+            backend.renew_lock(held.lock_id)
+
+
+def test_an_expired_lock_of_a_live_process_on_this_host_is_not_taken_over(target):
+    now = [1000.0]
+    with open_backend(target) as backend:
+        lock_of(backend, clock=lambda: now[0], host="h1", pid=7).acquire("run-a", "alice", ttl_seconds=60)
+        now[0] += 3600
+        alive = lock_of(backend, clock=lambda: now[0], host="h1", pid=8, is_alive=lambda pid: True)
+        with pytest.raises(LockError, match="alice"):
+            alive.acquire("run-b", "bob")

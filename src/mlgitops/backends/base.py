@@ -40,9 +40,11 @@ class Backend(Protocol):
     """An ML Commons target as the reconciler sees it.
 
     Call order of a run: ``acquire_lock`` -> ``recover`` -> ``read_state`` -> ``apply`` per action (in
-    plan order; independent actions may run concurrently) -> ``read_state`` again -> ``release_lock``.
-    ``OpenSearchBackend`` also offers ``digest_key() -> bytes``, the target's random HMAC key for
-    credential digests (optional: not part of the protocol).
+    plan order; independent actions may run concurrently, while ``renew_lock`` beats every third of the
+    TTL) -> ``read_state`` again -> ``release_lock``.
+    ``OpenSearchBackend`` also offers ``digest_key(*, create=False) -> bytes``, the target's random
+    HMAC key for credential digests (optional: not part of the protocol; see
+    ``service.inputs.read_digest_key``).
     """
 
     def read_state(self, desired: Sequence[DesiredResource]) -> ActualState:
@@ -70,6 +72,10 @@ class Backend(Protocol):
 
     def acquire_lock(self, run_id: str, holder: str, *, ttl_seconds: int = 3600) -> LockInfo:
         """Take the target's lock; raises LockError naming the holder and the unlock command."""
+        ...
+
+    def renew_lock(self, lock_id: str) -> None:
+        """Extend a held lock's life by its TTL again; LockError when it is no longer ours."""
         ...
 
     def release_lock(self, lock_id: str) -> None:

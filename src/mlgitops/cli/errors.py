@@ -5,7 +5,7 @@ import sys
 import traceback
 from collections.abc import Callable
 
-from mlgitops.errors import MlGitOpsError
+from mlgitops.errors import ManifestError, MlGitOpsError
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -17,12 +17,20 @@ EXIT_INTERRUPTED = 130
 logger = logging.getLogger(__name__)
 
 
+def _issue_lines(exc: MlGitOpsError) -> list[str]:
+    """Every located problem of a ManifestError, each already phrased ``FILE:LINE:COL: error: …``."""
+    if not isinstance(exc, ManifestError):
+        return []
+    return [str(issue.format()) for issue in exc.issues if hasattr(issue, "format")]
+
+
 def run_guarded(command: Callable[[], int], *, show_traceback: bool = False) -> int:
     """Run ``command``; a user error prints ``error: …`` (exit 1), a bug one line (exit 3), ^C exits 130."""
     try:
         return command()
     except MlGitOpsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for line in _issue_lines(exc) or [f"error: {exc}"]:
+            print(line, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -33,6 +33,21 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+class _UserFormatter(logging.Formatter):
+    """``warning: message`` for people; records logged with ``extra={"located": True}`` already say
+    ``FILE:LINE:COL: warning: ...`` and are printed as they are. ``-v`` adds the logger name."""
+
+    def __init__(self, *, show_source: bool) -> None:
+        super().__init__()
+        self._show_source = show_source
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if not getattr(record, "located", False):
+            message = f"{record.levelname.lower()}: {message}"
+        return f"[{record.name}] {message}" if self._show_source else message
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every available subcommand."""
     parser = _Parser(prog="mlgitops", description=__doc__)
@@ -58,11 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    logging.basicConfig(
-        level=logging.WARNING - 10 * min(args.verbose, 2),
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    verbosity = min(args.verbose, 2)
+    handler_ = logging.StreamHandler(sys.stderr)
+    handler_.setFormatter(_UserFormatter(show_source=verbosity > 0))
+    logging.basicConfig(level=logging.WARNING - 10 * verbosity, handlers=[handler_])
     handler = args.handler
     return run_guarded(lambda: int(handler(args)), show_traceback=args.traceback)
 

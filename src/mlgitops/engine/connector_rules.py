@@ -55,33 +55,41 @@ def client_config(raw: Any) -> dict[str, Any]:
     return filled
 
 
+def _check_required(body: Mapping[str, Any]) -> None:
+    for field in ("name", "version", "protocol"):
+        if body.get(field) is None:
+            raise EngineError(f"Connector {field} is null")
+    if not body.get("credential"):
+        raise EngineError("Connector credential is null or empty list")
+
+
+def _typed(body: Mapping[str, Any], field: str, kind: type, noun: str) -> Any:
+    """``body[field]`` (None when absent), refused with a parse error when it is not a ``kind``."""
+    value = body.get(field)
+    if value is not None and not isinstance(value, kind):
+        raise EngineError(f"Connector {field} must be {noun}", 400, "parse_exception")
+    return value
+
+
 def parse(body: Mapping[str, Any], *, required: bool) -> tuple[dict[str, Any], dict[str, SecretStr]]:
     """Split a create/update body into the stored document fields and the credential map."""
     if required:
-        for field in ("name", "version", "protocol"):
-            if body.get(field) is None:
-                raise EngineError(f"Connector {field} is null")
-        if not body.get("credential"):
-            raise EngineError("Connector credential is null or empty list")
+        _check_required(body)
     doc: dict[str, Any] = {}
     for field in _COPIED:
         if body.get(field) is not None:
             doc[field] = str(body[field]) if field == "version" else body[field]
     if "protocol" in doc and doc["protocol"] not in PROTOCOLS:
         raise EngineError(f"Can't find class for type {doc['protocol']}")
-    if body.get("parameters") is not None:
-        if not isinstance(body["parameters"], Mapping):
-            raise EngineError("Connector parameters must be an object", 400, "parse_exception")
-        doc["parameters"] = {str(k): stringify(v) for k, v in body["parameters"].items()}
-    if body.get("actions") is not None:
-        if not isinstance(body["actions"], list):
-            raise EngineError("Connector actions must be an array", 400, "parse_exception")
-        doc["actions"] = [_action(raw) for raw in body["actions"]]
+    parameters = _typed(body, "parameters", Mapping, "an object")
+    if parameters is not None:
+        doc["parameters"] = {str(k): stringify(v) for k, v in parameters.items()}
+    actions = _typed(body, "actions", list, "an array")
+    if actions is not None:
+        doc["actions"] = [_action(raw) for raw in actions]
     if body.get("client_config") is not None:
         doc["client_config"] = client_config(body["client_config"])
-    credential = body.get("credential") or {}
-    if not isinstance(credential, Mapping):
-        raise EngineError("Connector credential must be an object")
+    credential = _typed(body, "credential", Mapping, "an object") or {}
     return doc, {str(k): SecretStr(stringify(v)) for k, v in credential.items()}
 
 

@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mlgitops.engine.api import LocalEngine
@@ -18,7 +18,7 @@ class Call:
     engine: LocalEngine
     path: Mapping[str, str]
     query: Mapping[str, str]
-    body: Any
+    body: Any = field(repr=False)  # may hold plaintext credentials (connector create/update)
 
     @property
     def json(self) -> dict[str, Any] | None:

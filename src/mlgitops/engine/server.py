@@ -3,6 +3,7 @@
 import ipaddress
 import json
 import logging
+import socket
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -78,13 +79,16 @@ class EngineServer(ThreadingHTTPServer):
 
     def __init__(self, engine: LocalEngine, host: str, port: int) -> None:
         self.engine = engine
+        if ":" in host:  # an IPv6 literal such as ::1
+            self.address_family = socket.AF_INET6
         super().__init__((host, port), _Handler)
 
     @property
     def url(self) -> str:
-        """``http://host:port`` of the bound socket."""
+        """``http://host:port`` of the bound socket (IPv6 hosts in brackets)."""
         host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
+        shown = f"[{host!s}]" if ":" in str(host) else str(host)
+        return f"http://{shown}:{port}"
 
 
 def make_server(

@@ -5,6 +5,13 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
+_LINE_BREAKS = str.maketrans(
+    {"\n": "\\n", "\r": "\\r", "\x85": "\\x85", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def _one_line(text: str) -> str:
+    return text.translate(_LINE_BREAKS)
 
 
 @dataclass(frozen=True)
@@ -20,9 +27,12 @@ class Issue:
     document: int = 0
 
     def format(self) -> str:
-        """``FILE:LINE:COL: error: message`` (``FILE: error: message`` when there is no line)."""
+        """``FILE:LINE:COL: error: message`` (``FILE: error: message`` when there is no line).
+
+        Always one line: line breaks in a quoted value or a file name are shown escaped.
+        """
         where = f"{self.path}:{self.line}:{self.column}" if self.line > 0 else self.path
-        return f"{where}: {self.severity}: {self.message}"
+        return _one_line(f"{where}: {self.severity}: {self.message}")
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping."""

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,8 @@ from mlgitops.manifests.positions import MAX_DEPTH, DocumentTooComplexError, Pos
 logger = logging.getLogger(__name__)
 
 YAML_SUFFIXES = (".yaml", ".yml")
+MIB = 1024 * 1024
+MAX_FILE_BYTES = 16 * MIB  # far beyond any manifest; parsing more would take minutes
 _YAML_HINTS = (
     ("'\\t'", "; indent with spaces: YAML does not allow tabs there"),
     ("undefined alias", "; an anchor (&name) must come earlier in the same document (not across ---)"),
@@ -87,10 +90,10 @@ def _walk_directory(root: Path) -> tuple[list[Path], list[Issue]]:
 
 
 def _not_readable(path: Path) -> str:
-    if path.is_symlink():
-        return f"broken symbolic link: {path} (its target is missing or the links loop)"
     if path.exists():
         return f"not a regular file or directory: {path}"
+    if path.is_symlink():
+        return f"broken symbolic link: {path} (its target is missing or the links loop)"
     return f"no such file or directory: {path}"
 
 
@@ -100,8 +103,8 @@ def _unique_files(files: list[Path]) -> list[Path]:
     unique: list[Path] = []
     for file in files:
         try:
-            stat = file.stat()
-            identity = (stat.st_dev, stat.st_ino)
+            info = file.stat()
+            identity = (info.st_dev, info.st_ino)
         except OSError:
             identity = (-1, hash(file))
         if identity not in seen:
@@ -113,9 +116,19 @@ def _unique_files(files: list[Path]) -> list[Path]:
 def read_text(path: Path) -> str:
     """A UTF-8 text file's content; raises FileReadError for missing, unreadable or binary files."""
     try:
+        info = path.stat()
+        size = info.st_size
+        if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+            raise FileReadError("not a regular file (a device, pipe or socket)")
+        if size > MAX_FILE_BYTES:
+            raise FileReadError(
+                f"file too large ({size / MIB:.1f} MiB; the limit is {MAX_FILE_BYTES // MIB} MiB)"
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise FileReadError(f"cannot read: {exc.strerror or exc}") from exc
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileReadError("UTF-16 text (byte order mark); save the file as UTF-8")
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise FileReadError(f"binary file (NUL byte on line {line}), not YAML text")
@@ -136,6 +149,7 @@ def parse_documents(text: str, path: Path) -> tuple[list[RawDocument], list[Issu
         return [], [_reader_issue(exc, text, path)]
     documents: list[RawDocument] = []
     index = 0
+    node: yaml.Node | None = None
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -154,9 +168,34 @@ def parse_documents(text: str, path: Path) -> tuple[list[RawDocument], list[Issu
         return documents, [Issue(str(path), mark.line + 1, mark.column + 1, message, document=index)]
     except yaml.MarkedYAMLError as exc:
         return documents, [_yaml_issue(exc, path, index)]
+    except (ValueError, TypeError, OverflowError):  # a tagged or dated scalar that cannot be built
+        line, column, tag = _failing_scalar(loader, node) if node is not None else (1, 1, "value")
+        message = f"invalid YAML: this value cannot be read as a {tag}; write a quoted string for text"
+        return documents, [Issue(str(path), line, column, message, document=index)]
     finally:
         loader.dispose()
     return documents, []
+
+
+def _failing_scalar(loader: yaml.SafeLoader, root: yaml.Node) -> tuple[int, int, str]:
+    """Line, column and tag of the scalar whose constructor fails (the document start if none does)."""
+    pending = [root]
+    seen: set[int] = set()
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                loader.construct_object(node, deep=True)
+            except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+                return node.start_mark.line + 1, node.start_mark.column + 1, node.tag.rpartition(":")[2]
+        elif isinstance(node, yaml.MappingNode):
+            pending.extend(n for pair in reversed(node.value) for n in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(reversed(node.value))
+    return root.start_mark.line + 1, root.start_mark.column + 1, "value"
 
 
 def _reader_issue(exc: yaml.reader.ReaderError, text: str, path: Path) -> Issue:
@@ -189,10 +228,15 @@ def read_manifest_file(path: Path) -> tuple[list[RawDocument], list[Issue]]:
 
 
 def read_yaml_file(path: Path) -> tuple[Any, Positions | None]:
-    """The single YAML document of ``path`` (project files); raises FileReadError or yaml.YAMLError."""
-    documents, issues = parse_documents(read_text(path), path)
+    """The single YAML document of ``path`` (project files); raises FileReadError naming the place."""
+    try:
+        text = read_text(path)
+    except FileReadError as exc:
+        raise FileReadError(f"{path}: {exc}") from exc
+    documents, issues = parse_documents(text, path)
     if issues:
-        raise FileReadError(issues[0].format())
+        issue = issues[0]
+        raise FileReadError(f"{path}:{issue.line}:{issue.column}: {issue.message}")
     if not documents:
         return None, None
     if len(documents) > 1:

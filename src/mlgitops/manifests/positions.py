@@ -12,6 +12,7 @@ JsonPath = tuple[PathItem, ...]
 MAX_NODES = 100_000
 MAX_DEPTH = 64
 _TRUE_WORDS = frozenset({"yes", "true", "on"})
+_PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _TOKEN = re.compile(
     r'\.(?P<name>[A-Za-z_][A-Za-z0-9_-]*)|\[(?P<index>\d+)\]|\[(?P<quoted>"(?:[^"\\]|\\.)*")\]'
@@ -65,6 +66,7 @@ class Positions:
     start: tuple[int, int]
     marks: Mapping[JsonPath, tuple[int, int]] = field(default_factory=dict)
     duplicate_keys: tuple[JsonPath, ...] = ()
+    retyped: tuple[tuple[JsonPath, str], ...] = ()  # unquoted scalars YAML 1.1 reads as another value
 
     def locate(self, path: JsonPath) -> tuple[int, int]:
         """Position of ``path``, or of its closest ancestor that exists in the YAML."""
@@ -104,19 +106,37 @@ def collect_positions(root: yaml.Node) -> Positions:
     Raises DocumentTooComplexError for recursive aliases, alias bombs (more than MAX_NODES nodes) or
     nesting deeper than MAX_DEPTH (later steps recurse over the data).
     """
-    marks: dict[JsonPath, tuple[int, int]] = {}
-    duplicates: list[JsonPath] = []
-    _walk(root, (), marks, duplicates, ())
-    return Positions(start=_mark(root), marks=marks, duplicate_keys=tuple(duplicates))
+    found = _Found()
+    _walk(root, (), found, ())
+    return Positions(_mark(root), found.marks, tuple(found.duplicates), tuple(found.retyped))
 
 
-def _walk(
-    node: yaml.Node,
-    path: JsonPath,
-    marks: dict[JsonPath, tuple[int, int]],
-    duplicates: list[JsonPath],
-    ancestors: tuple[int, ...],
-) -> None:
+@dataclass
+class _Found:
+    marks: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    duplicates: list[JsonPath] = field(default_factory=list)
+    retyped: list[tuple[JsonPath, str]] = field(default_factory=list)
+
+
+def _read_as_another_value(node: yaml.ScalarNode) -> bool:
+    """A plain scalar YAML 1.1 turns into a boolean or number that does not print back as written."""
+    if node.style is not None:
+        return False
+    text, tag = str(node.value), node.tag.rpartition(":")[2]
+    if tag == "bool":
+        return text.lower() not in ("true", "false")
+    if tag == "int":
+        return _PLAIN_INT.fullmatch(text) is None
+    if tag == "float":
+        try:
+            return repr(float(text.replace("_", ""))) != text
+        except ValueError:
+            return True
+    return False
+
+
+def _walk(node: yaml.Node, path: JsonPath, found: _Found, ancestors: tuple[int, ...]) -> None:
+    marks = found.marks
     if id(node) in ancestors:
         raise DocumentTooComplexError(f"recursive alias at line {_mark(node)[0]}", node)
     if len(marks) > MAX_NODES:
@@ -130,12 +150,14 @@ def _walk(
             key = _node_key(key_node)
             child = (*path, key)
             if key in seen:
-                duplicates.append(child)
+                found.duplicates.append(child)
             seen.add(key)
             marks[child] = _mark(key_node)
-            _walk(value_node, child, marks, duplicates, ancestors)
+            _walk(value_node, child, found, ancestors)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             child = (*path, index)
             marks[child] = _mark(item)
-            _walk(item, child, marks, duplicates, ancestors)
+            _walk(item, child, found, ancestors)
+    elif isinstance(node, yaml.ScalarNode) and _read_as_another_value(node):
+        found.retyped.append((path, str(node.value)))

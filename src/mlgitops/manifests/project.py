@@ -7,9 +7,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from mlgitops.errors import ConfigError
-from mlgitops.manifests.issues import Issue
 from mlgitops.manifests.loading import FileReadError, read_yaml_file
-from mlgitops.manifests.positions import Positions, format_path
+from mlgitops.manifests.positions import Positions
 from mlgitops.manifests.schema_messages import describe
 from mlgitops.model.project import PROJECT_FILE, ProjectConfig
 
@@ -29,11 +28,12 @@ def read_project_config(path: Path | None) -> ProjectConfig:
         if not path.is_file():
             return ProjectConfig()
     if not path.is_file():
-        raise ConfigError(f"project file {path} not found")
+        problem = "is not a file" if path.exists() else "not found"
+        raise ConfigError(f"project file {path} {problem}")
     try:
         data, positions = read_yaml_file(path)
     except FileReadError as exc:
-        raise ConfigError(f"project file {path}: {exc}") from exc
+        raise ConfigError(f"project file {exc}") from exc
     if data is None:
         return ProjectConfig()
     return _validate(path, data, positions)
@@ -42,14 +42,14 @@ def read_project_config(path: Path | None) -> ProjectConfig:
 def _validate(path: Path, data: Any, positions: Positions | None) -> ProjectConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the project file must be a mapping (vars, environments, manifests)")
-    issues: list[Issue] = []
+    problems: list[str] = []
     for error in _validator().iter_errors(data):
         for json_path, message in describe(error):
             line, column = positions.locate(json_path) if positions is not None else (1, 1)
-            issues.append(Issue(str(path), line, column, message, json_path=format_path(json_path)))
-    if issues:
-        more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-        raise ConfigError(issues[0].format() + more)
+            problems.append(f"{path}:{line}:{column}: {message}")
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(f"project file {problems[0]}{more}")
     return ProjectConfig.model_validate(data)
 
 

@@ -32,6 +32,12 @@ def type_of(value: Any) -> str:
     return "mapping" if isinstance(value, dict) else type(value).__name__
 
 
+def shown(value: Any, limit: int = 60) -> str:
+    """A user's value as a message quotes it, cut to ``limit`` characters."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def is_secret_path(path: JsonPath) -> bool:
     """True below a ``credential`` mapping: values there are never quoted in messages."""
     return "credential" in path[:-1] or (bool(path) and path[-1] == "credential")
@@ -93,18 +99,24 @@ def _type(error: ValidationError, path: JsonPath) -> Iterator[Problem]:
 def _enum(error: ValidationError, path: JsonPath) -> Iterator[Problem]:
     values: Any = error.validator_value
     options = [str(v) for v in values]
-    shown = "" if is_secret_path(path) else f"'{error.instance}' "
+    quoted = f"'{shown(error.instance)}' " if _quotable(error.instance, path) else ""
     hint = suggest(str(error.instance), options) if isinstance(error.instance, str) else ""
-    yield path, f"{_where(path)}: {shown}is not one of {', '.join(options)}{hint}"
+    yield path, f"{_where(path)}: {quoted}is not one of {', '.join(options)}{hint}"
+
+
+def _quotable(value: Any, path: JsonPath) -> bool:
+    """Scalars outside credentials may be quoted; a list or mapping could hold anything."""
+    return isinstance(value, str | int | float | bool) and not is_secret_path(path)
 
 
 def _const(error: ValidationError, path: JsonPath) -> Iterator[Problem]:
-    yield path, f"{_where(path)}: must be '{error.validator_value}', got '{error.instance}'"
+    got = f"'{shown(error.instance)}'" if _quotable(error.instance, path) else f"a {type_of(error.instance)}"
+    yield path, f"{_where(path)}: must be '{error.validator_value}', got {got}"
 
 
 def _pattern(error: ValidationError, path: JsonPath) -> Iterator[Problem]:
     if path == ("metadata", "name"):
-        yield path, f"metadata.name '{error.instance}' is not a valid name: use {_NAME_RULE}"
+        yield path, f"metadata.name '{shown(error.instance)}' is not a valid name: use {_NAME_RULE}"
     else:
         yield path, f"{_where(path)}: does not match the pattern {error.validator_value}"
 
@@ -129,7 +141,17 @@ def _branch_of(error: ValidationError) -> int:
 
 
 def _is_shape_mismatch(error: ValidationError) -> bool:
-    return not error.relative_path and str(error.validator) in ("type", "const", "enum")
+    """A branch for another type; a right-typed value that is not one of an enum is still plausible."""
+    return not error.relative_path and str(error.validator) == "type"
+
+
+def _only_extra_fields(errors: list[ValidationError]) -> bool:
+    return all(str(e.validator) == "additionalProperties" and not e.relative_path for e in errors)
+
+
+def _shape(error: ValidationError) -> str:
+    schema: Any = error.schema
+    return "{" + ", ".join(f"{name}: ..." for name in schema.get("properties", {})) + "}"
 
 
 def _any_of(error: ValidationError, path: JsonPath) -> Iterator[Problem]:
@@ -140,8 +162,13 @@ def _any_of(error: ValidationError, path: JsonPath) -> Iterator[Problem]:
         branches.setdefault(_branch_of(sub), []).append(sub)
     plausible = {b: errs for b, errs in branches.items() if not any(_is_shape_mismatch(e) for e in errs)}
     if plausible:
-        best = min(plausible.items(), key=lambda item: (len(item[1]), item[0]))[1]
-        for sub in best:
+        fewest = min(len(errs) for errs in plausible.values())
+        tied = [errs for _, errs in sorted(plausible.items()) if len(errs) == fewest]
+        if len(tied) > 1 and all(_only_extra_fields(errs) for errs in tied):
+            shapes = " or ".join(_shape(errs[0]) for errs in tied)
+            yield path, f"{_where(path)}: write {shapes}, not a mix of them"
+            return
+        for sub in tied[0]:
             yield from describe(sub)
         return
     for sub in error.context or []:

@@ -247,5 +247,5 @@ def _model(
 def _missing_reference(kind: Kind, name: str, names: Set[ResourceKey]) -> str:
     known = sorted(key.name for key in names if key.kind == kind)
     close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else f" (defined: {', '.join(known) or 'none'})"
+    hint = f"; did you mean '{close[0]}'?" if close else ""
     return f"no {kind.value} named '{name}' in the manifests{hint}"

@@ -1,5 +1,6 @@
 """Dispatch a parsed document on ``kind``, check it against its JSON Schema, then build the model."""
 
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, cast
 
@@ -8,8 +9,8 @@ from pydantic import ValidationError as PydanticValidationError
 
 from mlgitops.manifests.issues import Issue, Severity
 from mlgitops.manifests.loading import RawDocument
-from mlgitops.manifests.positions import JsonPath, format_path
-from mlgitops.manifests.schema_messages import describe, is_secret_path, suggest, type_of
+from mlgitops.manifests.positions import JsonPath, format_path, key_text
+from mlgitops.manifests.schema_messages import describe, is_secret_path, shown, suggest, type_of
 from mlgitops.model.resources import DOCUMENT_TYPES, Document, Kind
 from mlgitops.model.schemas import build_kind_schema
 
@@ -34,8 +35,24 @@ def _kind_of(raw: RawDocument, data: dict[str, Any]) -> tuple[Kind | None, list[
     kind = data["kind"]
     if isinstance(kind, str) and kind in KIND_NAMES:
         return Kind(kind), []
-    message = f"unknown kind '{kind}'{suggest(str(kind), list(KIND_NAMES))} (kinds: {listed})"
+    if not isinstance(kind, str):
+        return None, [issue_at(raw, ("kind",), f"kind: expected one of {listed}, got a {type_of(kind)}")]
+    message = f"unknown kind '{shown(kind)}'{suggest(str(kind), list(KIND_NAMES))} (kinds: {listed})"
     return None, [issue_at(raw, ("kind",), message)]
+
+
+def _non_json_values(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
+    """Values YAML builds that JSON (and so ML Commons) cannot carry: dates, bytes, sets."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_json_values(item, (*path, key_text(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_json_values(item, (*path, index))
+    elif not isinstance(value, str | int | float | bool | None):
+        word = "binary data" if isinstance(value, bytes) else f"a {type_of(value)}"
+        message = f"{format_path(path)}: YAML reads this value as {word}, which JSON cannot carry; quote it"
+        yield path, message
 
 
 def validate_document(raw: RawDocument, data: Any) -> tuple[Document | None, list[Issue]]:
@@ -48,6 +65,9 @@ def validate_document(raw: RawDocument, data: Any) -> tuple[Document | None, lis
         return None, [issue_at(raw, (), message)]
     kind, issues = _kind_of(raw, data)
     if kind is None:
+        return None, issues
+    issues = [issue_at(raw, path, message) for path, message in _non_json_values(data, ())]
+    if issues:
         return None, issues
     for error in _validator(kind).iter_errors(data):
         issues.extend(issue_at(raw, path, message) for path, message in describe(error))

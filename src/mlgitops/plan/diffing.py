@@ -32,10 +32,37 @@ def _value(value: Any) -> Any:
     return None if isinstance(value, NotPresent) else value
 
 
+def is_scalar_list(value: Any) -> bool:
+    """True for a list of strings, numbers, booleans or nulls (shown as items added/removed)."""
+    return isinstance(value, list) and all(
+        item is None or isinstance(item, str | int | float | bool) for item in value
+    )
+
+
+def _split_scalar_lists(
+    before: dict[str, Any], after: dict[str, Any], prefix: list[Any], changes: list[Change]
+) -> None:
+    """Turn each changed list of scalars into one whole-list change, so that inserting one regex
+    at the front of a list reads as one added item, not as every later index changed."""
+    for key in before.keys() & after.keys():
+        old, new = before[key], after[key]
+        if isinstance(old, dict) and isinstance(new, dict):
+            before[key], after[key] = dict(old), dict(new)
+            _split_scalar_lists(before[key], after[key], [*prefix, key], changes)
+        elif is_scalar_list(old) and is_scalar_list(new) and old != new:
+            changes.append(Change(format_path([*prefix, key]), old, new))
+            after[key] = old
+
+
 def build_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[Change, ...]:
-    """Every changed leaf (or added/removed subtree) from ``before`` to ``after``, sorted by path."""
-    diff = DeepDiff(dict(before), dict(after), view="tree", verbose_level=2)
+    """Every changed leaf (or added/removed subtree) from ``before`` to ``after``, sorted by path.
+
+    A changed list of scalars is one change holding both whole lists.
+    """
     changes: list[Change] = []
+    before_copy, after_copy = dict(before), dict(after)
+    _split_scalar_lists(before_copy, after_copy, [], changes)
+    diff = DeepDiff(before_copy, after_copy, view="tree", verbose_level=2)
     for levels in diff.values():
         for level in levels:
             path = format_path(level.path(output_format="list"))
@@ -56,6 +83,6 @@ def build_secret_changes(
         if known.get(name) == desired.get(name):
             continue
         before = SENSITIVE if name in known else None
-        after = SENSITIVE_CHANGED if name in desired else None
+        after = None if name not in desired else SENSITIVE_CHANGED if name in known else SENSITIVE
         changes.append(Change(f"{prefix}{name}", before, after, sensitive=True))
     return tuple(changes)

@@ -8,24 +8,15 @@ from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Action, Change, Verb
 from mlgitops.plan.compare import Comparison
+from mlgitops.plan.normalize import MODEL_FIELDS
 from mlgitops.plan.state import ActualResource, ActualState, DesiredResource
 
 SETTINGS, GROUPS, PREPARE, CONNECTORS, MODELS, DEPLOYS = 0, 1, 2, 3, 4, 5
 PRUNE_UNDEPLOY, PRUNE_MODELS, PRUNE_CONNECTORS, PRUNE_GROUPS = 6, 7, 8, 9
 PRUNE_PHASE = {Kind.MODEL: PRUNE_MODELS, Kind.CONNECTOR: PRUNE_CONNECTORS, Kind.MODEL_GROUP: PRUNE_GROUPS}
 CREATE_PHASE = {Kind.MODEL_GROUP: GROUPS, Kind.CONNECTOR: CONNECTORS, Kind.MODEL: MODELS}
-MODEL_UPDATE_FIELDS = (
-    "name",
-    "description",
-    "model_group",
-    "connector",
-    "is_enabled",
-    "rate_limiter",
-    "model_config",
-    "deploy_setting",
-    "guardrails",
-    "interface",
-)
+# Every comparable model field can be updated in place (PUT /models/{id}, by name here; ids at apply time).
+MODEL_UPDATE_FIELDS = MODEL_FIELDS
 KNOWN_AFTER_APPLY = "(known after apply)"
 
 

@@ -29,11 +29,24 @@ def _details(plan: Plan, budget: int) -> list[str]:
     return lines
 
 
+def _warnings(warnings: tuple[str, ...], budget: int) -> list[str]:
+    lines: list[str] = []
+    used = 0
+    for position, warning in enumerate(warnings):
+        line = f"> ⚠️ {_fence_safe(warning)}"
+        if used + len(line) + 1 > budget:
+            lines.append(f"> ⚠️ … and {len(warnings) - position} more warning(s) (see `--output json`)")
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return lines
+
+
 def render_markdown(plan: Plan, *, title: str = "mlgitops plan", limit: int = MAX_MARKDOWN) -> str:
     """A comment body: heading, summary, warnings, and the actions in a collapsible diff block."""
     target = f" for `{plan.target}`" if plan.target else ""
     head = [f"### {title}{target}", "", f"**{render_summary(plan)}**", ""]
-    head.extend(f"> ⚠️ {warning}" for warning in plan.warnings)
+    head.extend(_warnings(plan.warnings, limit // 4))
     if plan.warnings:
         head.append("")
     if plan.is_empty:

@@ -50,6 +50,7 @@ def build_plan(
         )
     planner = Planner(desired, actual, prune=prune)
     drafts, warnings = planner.build()
+    warnings = [*_pending_warnings(actual), *warnings]
     actions = _number(drafts, planner.references)
     return Plan(
         actions=actions,
@@ -67,13 +68,25 @@ def _check_duplicates(desired: Sequence[DesiredResource]) -> None:
         seen.add(resource.key)
 
 
+def _pending_warnings(actual: ActualState) -> list[str]:
+    return [
+        f"{key}: an interrupted run left a pending {step}; the next reconcile recovers it first "
+        "(a resource it created is shown as adopted here)"
+        for key, step in sorted(actual.pending.items(), key=lambda item: str(item[0]))
+    ]
+
+
 def _check_conflicts(desired: Sequence[DesiredResource], actual: ActualState, *, adopt: bool) -> None:
     if adopt:
         return
+    # A look-alike of a resource with a pending intent is most likely what the interrupted run created:
+    # recovery adopts it, so it is no clash.
     clashes = [
         f"{resource.key} (existing id {actual.unowned[resource.key].resource_id})"
         for resource in desired
-        if resource.key in actual.unowned and resource.key not in actual.resources
+        if resource.key in actual.unowned
+        and resource.key not in actual.resources
+        and resource.key not in actual.pending
     ]
     if clashes:
         raise PlanError(

@@ -9,7 +9,7 @@ from collections import Counter
 from typing import Any
 
 from mlgitops.plan.actions import Action, Change, Plan, Verb
-from mlgitops.plan.diffing import SENSITIVE, SENSITIVE_CHANGED
+from mlgitops.plan.diffing import SENSITIVE, SENSITIVE_CHANGED, is_scalar_list
 
 MAX_VALUE = 160
 NO_CHANGES = "No changes. The target matches the manifests."
@@ -25,8 +25,21 @@ def format_value(value: Any, *, sensitive: bool = False, limit: int = MAX_VALUE)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def format_list_change(change: Change) -> str:
+    """``~ path:`` then one ``+ item`` / ``- item`` line per added or removed list item."""
+    before, after = list(change.before), list(change.after)
+    lines = [f"~ {change.path}:"]
+    lines.extend(f"    - {format_value(item)}" for item in before if item not in after)
+    lines.extend(f"    + {format_value(item)}" for item in after if item not in before)
+    if len(lines) == 1:
+        lines[0] += " (order changed) " + format_value(after)
+    return "\n    ".join(lines)
+
+
 def format_change(change: Change) -> str:
     """``~ path: before -> after`` (``+``/``-`` when the field is added or removed)."""
+    if not change.sensitive and is_scalar_list(change.before) and is_scalar_list(change.after):
+        return format_list_change(change)
     before = format_value(change.before, sensitive=change.sensitive)
     after = format_value(change.after, sensitive=change.sensitive)
     if change.before is None:

@@ -50,22 +50,33 @@ def build_saved_plan(plan: Plan) -> dict[str, Any]:
     }
 
 
+def _typed(data: Mapping[str, Any], name: str, types: type | tuple[type, ...]) -> Any:
+    value = data[name]
+    if not isinstance(value, types):
+        raise TypeError(f"{name} has the wrong type ({type(value).__name__})")
+    return value
+
+
 def _action_from(data: Mapping[str, Any]) -> Action:
     changes = tuple(
-        Change(item["path"], item["before"], item["after"], bool(item["sensitive"]))
-        for item in data["changes"]
+        Change(str(item["path"]), item["before"], item["after"], bool(item["sensitive"]))
+        for item in _typed(data, "changes", list)
     )
+    index = int(data["index"])
+    depends_on = tuple(int(earlier) for earlier in _typed(data, "depends_on", list))
+    if any(earlier >= index for earlier in depends_on):
+        raise ValueError(f"step {index} depends on a later step")
     return Action(
-        index=int(data["index"]),
+        index=index,
         verb=Verb(data["verb"]),
         key=ResourceKey(Kind(data["kind"]), str(data["name"])),
         reason=str(data["reason"]),
         changes=changes,
-        body=data["body"],
-        resource_id=data["resource_id"],
-        depends_on=tuple(int(index) for index in data["depends_on"]),
+        body=_typed(data, "body", (dict, type(None))),
+        resource_id=_typed(data, "resource_id", (str, type(None))),
+        depends_on=depends_on,
         disruptive=bool(data["disruptive"]),
-        secret_digests=dict(data["secret_digests"]),
+        secret_digests={str(k): str(v) for k, v in _typed(data, "secret_digests", dict).items()},
         protected=bool(data["protected"]),
     )
 
@@ -90,9 +101,17 @@ def parse_saved_plan(data: Any) -> Plan:
         raise PlanError(f"the saved plan is damaged ({type(exc).__name__}: {exc}); run plan again") from exc
 
 
+def check_saved_target(plan: Plan, target: str) -> None:
+    """Refuse a saved plan made for another target (checked before touching the target)."""
+    if plan.target and target and plan.target != target:
+        raise PlanError(
+            f"this plan was made for target {plan.target}, not {target}; "
+            f"apply it with --target {plan.target}, or run plan again for {target}"
+        )
+
+
 def check_saved_plan(plan: Plan, *, fingerprint: str, target: str) -> None:
     """Refuse a saved plan made for another target or from a state that has changed since."""
-    if plan.target and target and plan.target != target:
-        raise PlanError(f"this plan was made for target {plan.target}, not {target}")
+    check_saved_target(plan, target)
     if plan.fingerprint != fingerprint:
         raise PlanError(STALE_MESSAGE)

@@ -59,12 +59,15 @@ class ActualState:
     matches a desired one but that mlgitops does not own (never touched unless adopted explicitly).
     ``ids`` maps every known resource id to its key so references can be shown by logical name.
     ``fingerprint`` changes whenever anything the plan depends on changes (stale saved plans).
+    ``pending`` describes, per resource, the journalled steps of an interrupted run (e.g. ``create by
+    run run-1a2b``) that the next reconcile recovers before it plans.
     """
 
     resources: Mapping[ResourceKey, ActualResource]
     unowned: Mapping[ResourceKey, ActualResource] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
+    pending: Mapping[ResourceKey, str] = field(default_factory=dict)
 
     def key_for_id(self, resource_id: str) -> ResourceKey | None:
         """The logical key of an owned resource id, if any."""

@@ -3,7 +3,7 @@
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,8 @@ from mlgitops.plan.state import ActualState, DesiredResource
 logger = logging.getLogger(__name__)
 
 DIGEST_KEY_ENV = "MLGITOPS_DIGEST_KEY"
-# Used when neither the target nor the environment provides a key: digests are then plain keyed
-# hashes of high-entropy API keys; set MLGITOPS_DIGEST_KEY (a CI secret) to make them unguessable.
+# Used when neither the environment nor the target provides a key (a plan of a target that was never
+# reconciled, or a backend without ``digest_key``): there is no recorded digest to compare with then.
 FALLBACK_DIGEST_KEY = b"mlgitops/credential-digest/v1"
 
 Secrets = dict[ResourceKey, dict[str, SecretStr]]
@@ -34,6 +34,7 @@ class Inputs:
     desired: tuple[DesiredResource, ...]
     secrets: Secrets
     unresolved: frozenset[ResourceKey] = frozenset()
+    digest_key: bytes = field(default=FALLBACK_DIGEST_KEY, repr=False)
 
 
 def read_manifests(
@@ -44,7 +45,7 @@ def read_manifests(
         paths, variables=variables, allow_plaintext_credentials=allow_plaintext_credentials
     )
     for warning in manifests.warnings:
-        logger.warning("%s", warning.format())
+        logger.warning("%s", warning.format(), extra={"located": True})
     if not manifests.ok:
         errors = manifests.errors
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
@@ -82,16 +83,31 @@ def _more(count: int) -> str:
     return f" ({count} credential problem(s) in all)" if count > 1 else ""
 
 
-def read_digest_key(backend: object, environ: Mapping[str, str] | None = None) -> bytes:
-    """The HMAC key for credential digests: the target's (``digest_key()``), the env's, or the fallback."""
-    provider = getattr(backend, "digest_key", None)
-    if callable(provider):
-        key = provider()
-        if isinstance(key, bytes) and key:
-            return key
+def read_digest_key(
+    backend: object, environ: Mapping[str, str] | None = None, *, create: bool = False
+) -> bytes:
+    """The HMAC key for credential digests: the first of these that exists.
+
+    1. ``MLGITOPS_DIGEST_KEY`` from ``environ``: an explicit operator choice (a CI secret kept outside
+       the target) wins over the default, so the digests in records and saved plans cannot be checked
+       against guesses by someone who can only read the target. Every machine reconciling a target
+       must then set the same value; one without it (or with another) sees every credential as
+       changed, which re-sends them but never hides a change.
+    2. The target's random key (``backend.digest_key(create=...)``, kept in ``.mlgitops``), shared by
+       every machine that reconciles it. Only reconcile (``create=True``) makes it: a plan never writes.
+    3. ``FALLBACK_DIGEST_KEY``: a target without a key has no recorded digest either, so a plan of it
+       (or of a backend without ``digest_key``) loses nothing by using this constant.
+    """
     env = os.environ if environ is None else environ
     value = env.get(DIGEST_KEY_ENV, "")
-    return value.encode("utf-8") if value else FALLBACK_DIGEST_KEY
+    if value:
+        return value.encode("utf-8")
+    provider = getattr(backend, "digest_key", None)
+    if callable(provider):
+        key = provider(create=create)
+        if isinstance(key, bytes) and key:
+            return key
+    return FALLBACK_DIGEST_KEY
 
 
 def build_inputs(
@@ -105,7 +121,7 @@ def build_inputs(
         digest_key=digest_key,
         sources=sources,
     )
-    return Inputs(manifests, desired, secrets, unresolved)
+    return Inputs(manifests, desired, secrets, unresolved, digest_key)
 
 
 def assume_recorded_digests(inputs: Inputs, actual: ActualState) -> tuple[DesiredResource, ...]:

@@ -6,7 +6,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,12 @@ from mlgitops.plan.desired import build_digests
 from mlgitops.plan.fingerprint import fingerprint_of
 from mlgitops.plan.planning import build_plan
 from mlgitops.plan.report import ApplyReport, Status
-from mlgitops.plan.saved import check_saved_plan
+from mlgitops.plan.saved import check_saved_plan, check_saved_target
 from mlgitops.plan.state import ActualState, DesiredResource
 from mlgitops.service.executor import Progress, run_actions
+from mlgitops.service.heartbeat import Heartbeat
 from mlgitops.service.inputs import (
+    FALLBACK_DIGEST_KEY,
     Inputs,
     assume_recorded_digests,
     build_inputs,
@@ -31,6 +33,8 @@ from mlgitops.service.inputs import (
 )
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_LOCK_TTL = 3600
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,9 @@ def _inputs(
         allow_plaintext=options.allow_plaintext_credentials,
         environ=environ,
     )
-    return build_inputs(manifests, secrets, unresolved, read_digest_key(backend, environ)), warnings
+    # Only reconcile (strict) may create the target's digest key: a plan must never write.
+    key = read_digest_key(backend, environ, create=strict)
+    return build_inputs(manifests, secrets, unresolved, key), warnings
 
 
 def _plan(
@@ -166,6 +172,7 @@ def reconcile_once(
     progress: Progress | None = None,
     environ: Mapping[str, str] | None = None,
     holder: str | None = None,
+    lock_ttl_seconds: int = DEFAULT_LOCK_TTL,
 ) -> ApplyOutcome:
     """Plan and apply under the target's lock, then check that a new plan is empty.
 
@@ -179,35 +186,43 @@ def reconcile_once(
         progress: called with each step's result as it finishes.
         environ: where ``{env: NAME}`` credentials are read (default ``os.environ``).
         holder: who takes the lock (default ``user@host``).
+        lock_ttl_seconds: the lock expires unless renewed within this time; a heartbeat renews it
+            every third of it while the run applies, so a long apply keeps it.
 
     Raises:
         ManifestError, PlanError, LockError, BackendError. Failed steps do not raise: see the report.
     """
     opts = Options(prune, adopt, allow_empty, allow_plaintext_credentials, target)
+    if saved_plan is not None:
+        check_saved_target(saved_plan, target)  # before anything is written to the wrong target
     inputs, _ = _inputs(paths, backend, variables, opts, strict=True, environ=environ)
     run_id = f"run-{uuid.uuid4().hex[:12]}"
-    lock = backend.acquire_lock(run_id, holder or default_holder())
+    lock = backend.acquire_lock(run_id, holder or default_holder(), ttl_seconds=lock_ttl_seconds)
     try:
-        for step in backend.recover().steps:
-            logger.info("recovered: %s", step)
-        return _apply(inputs, backend, opts, saved_plan, parallelism, progress)
+        with Heartbeat(lambda: backend.renew_lock(lock.lock_id), lock_ttl_seconds / 3) as heartbeat:
+            for step in backend.recover().steps:
+                logger.info("recovered: %s", step)
+            return _apply(inputs, backend, opts, saved_plan, Run(parallelism, progress, heartbeat))
     finally:
         backend.release_lock(lock.lock_id)
 
 
+@dataclass(frozen=True)
+class Run:
+    """How one apply runs: its parallelism, its progress callback and the lock's heartbeat."""
+
+    parallelism: int
+    progress: Progress | None
+    heartbeat: Heartbeat
+
+
 def _apply(
-    inputs: Inputs,
-    backend: Backend,
-    opts: Options,
-    saved_plan: Plan | None,
-    parallelism: int,
-    progress: Progress | None,
+    inputs: Inputs, backend: Backend, opts: Options, saved_plan: Plan | None, run: Run
 ) -> ApplyOutcome:
     if saved_plan is not None:
         actual = backend.read_state(inputs.desired)
         check_saved_plan(saved_plan, fingerprint=fingerprint_of(actual), target=opts.target)
-        _check_saved_secrets(saved_plan, inputs, backend)
-        plan = saved_plan
+        plan = _with_current_digests(saved_plan, inputs)
     else:
         plan = _plan(inputs, backend, opts, [], adopt=opts.adopt).plan
     ids: dict[ResourceKey, str] = {}
@@ -218,13 +233,14 @@ def _apply(
             return ids.get(key)
 
     def apply_one(action: Action) -> str | None:
+        run.heartbeat.check()
         resource_id = backend.apply(action, secrets=inputs.secrets, resolve=resolve)
         if resource_id is not None and action.verb != Verb.DELETE:
             with guard:
                 ids[action.key] = resource_id
         return resource_id
 
-    steps = run_actions(plan.actions, apply_one, parallelism=parallelism, progress=progress)
+    steps = run_actions(plan.actions, apply_one, parallelism=run.parallelism, progress=run.progress)
     failed = any(step.status != Status.DONE for step in steps)
     not_converged = () if failed or plan.is_empty else _not_converged(inputs, backend, opts)
     return ApplyOutcome(ApplyReport(plan, steps, not_converged))
@@ -237,14 +253,27 @@ def _not_converged(inputs: Inputs, backend: Backend, opts: Options) -> tuple[str
     return tuple(f"{action.key} ({action.verb.value}: {action.reason})" for action in again.actions)
 
 
-def _check_saved_secrets(plan: Plan, inputs: Inputs, backend: Backend) -> None:
-    key = read_digest_key(backend)
+def _with_current_digests(plan: Plan, inputs: Inputs) -> Plan:
+    """The saved plan with credential digests under the current key; PlanError when a credential changed.
+
+    A plan of a target without a digest key used FALLBACK_DIGEST_KEY (plans never write the key), so
+    its digests are also accepted under that key; the records get the digests under the current key.
+    """
+    desired = {resource.key: resource for resource in inputs.desired}
+    actions: list[Action] = []
     for action in plan.actions:
         secrets = inputs.secrets.get(action.key)
-        if secrets and action.secret_digests and build_digests(key, secrets) != dict(action.secret_digests):
-            raise PlanError(
-                f"the credentials of {action.key} changed since this plan was made; run plan again"
-            )
+        if secrets and action.secret_digests:
+            saved = dict(action.secret_digests)
+            keys = (inputs.digest_key, FALLBACK_DIGEST_KEY)
+            if all(build_digests(key, secrets) != saved for key in keys):
+                raise PlanError(
+                    f"the credentials of {action.key} changed since this plan was made; run plan again"
+                )
+            if action.key in desired:
+                action = replace(action, secret_digests=dict(desired[action.key].secret_digests))
+        actions.append(action)
+    return replace(plan, actions=tuple(actions))
 
 
 def require_converged(outcome: ApplyOutcome) -> None:

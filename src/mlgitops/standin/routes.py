@@ -15,9 +15,9 @@ from mlgitops.standin.sigv4 import SignatureError, verify_sigv4
 class Credentials:
     """What the stand-in accepts: one API key per Bearer provider and one AWS key pair."""
 
-    api_keys: Mapping[str, str]
+    api_keys: Mapping[str, str] = field(repr=False)
     aws_access_key: str
-    aws_secret_key: str
+    aws_secret_key: str = field(repr=False)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,13 @@ from mlgitops.watch.loop import (
     run_pass,
     run_watch,
 )
+from mlgitops.watch.notices import HeldWarnings
 
 __all__ = [
     "DEFAULT_DEBOUNCE_MS",
     "ApplyStep",
     "ChangeFeed",
+    "HeldWarnings",
     "InterruptGuard",
     "OnChange",
     "PlanStep",

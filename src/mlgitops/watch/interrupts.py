@@ -11,6 +11,12 @@ logger = logging.getLogger(__name__)
 
 # Ctrl-C, and the polite stop of service managers and CI runners: both wait for an apply.
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+FINISHING = "interrupt received: finishing the apply in progress, then exiting"
+# Killing the process mid-apply is safe (the next reconcile recovers) but leaves the target locked.
+STILL_FINISHING = (
+    "still waiting for the apply to finish; Ctrl-\\ quits at once "
+    "(then break the lock it leaves with 'mlgitops unlock LOCK_ID')"
+)
 
 
 class InterruptGuard:
@@ -19,13 +25,15 @@ class InterruptGuard:
     Outside a critical section Ctrl-C raises ``KeyboardInterrupt`` at once. Inside one (an apply),
     it is only remembered, so the apply finishes and its ownership records are written; the caller
     then shows the result and calls :meth:`checkpoint`, which raises the deferred interrupt. A
-    second Ctrl-C while one is pending raises at once after a critical section ends, never inside.
+    second Ctrl-C while one is pending raises at once after a critical section ends, never inside;
+    it says how to quit at once (Ctrl-\\, SIGQUIT) for an apply that hangs.
     """
 
     def __init__(self, notify: Callable[[str], None] | None = None) -> None:
         self._notify = notify or (lambda message: logger.warning("%s", message))
         self._depth = 0
         self._pending = False
+        self._warned_again = False
 
     @property
     def pending(self) -> bool:
@@ -38,7 +46,10 @@ class InterruptGuard:
         if self._depth == 0:
             raise KeyboardInterrupt
         if not self._pending:
-            self._notify("interrupt received: finishing the apply in progress, then exiting")
+            self._notify(FINISHING)
+        elif not self._warned_again:
+            self._warned_again = True
+            self._notify(STILL_FINISHING)
         self._pending = True
 
     @contextmanager
@@ -53,7 +64,7 @@ class InterruptGuard:
     def checkpoint(self) -> None:
         """Raise the ``KeyboardInterrupt`` deferred during a critical section, if any."""
         if self._pending and self._depth == 0:
-            self._pending = False
+            self._pending = self._warned_again = False
             raise KeyboardInterrupt
 
     @contextmanager

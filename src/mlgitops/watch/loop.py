@@ -1,13 +1,15 @@
 """The watch loop: a pass at start, per batch of changed files and per timer tick; errors never stop it."""
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
-from mlgitops.errors import ManifestError, MlGitOpsError
+from mlgitops.errors import ConfigError, ManifestError, MlGitOpsError
 from mlgitops.watch.interrupts import InterruptGuard
+from mlgitops.watch.notices import HeldWarnings
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +28,8 @@ class WatchReport:
 
     text: str
     ok: bool = True
+    # Said before the next successful pass, when this one failed.
+    recovery: str = "manifests are valid again"
 
 
 OnChange = Callable[[Trigger, frozenset[Path]], WatchReport]
@@ -61,7 +65,7 @@ def make_pass(
             return WatchReport(view.text)
         with interrupt_guard.critical():
             result = apply()
-        return WatchReport(f"{view.text}\n{result}")
+        return WatchReport(f"{view.text}\n\n{result}")
 
     return on_change
 
@@ -78,13 +82,22 @@ def _format_issue(issue: object) -> str:
     return str(format_issue()) if callable(format_issue) else str(issue)
 
 
-def run_pass(on_change: OnChange, trigger: Trigger, changed: frozenset[Path]) -> WatchReport:
-    """Run one pass; a user-fixable error becomes a failed report instead of ending the watch."""
+def run_pass(
+    on_change: OnChange, trigger: Trigger, changed: frozenset[Path], held: HeldWarnings | None = None
+) -> WatchReport:
+    """Run one pass; a user-fixable error becomes a failed report instead of ending the watch.
+
+    Warnings logged during the pass and held by ``held`` head the report, each once.
+    """
     try:
-        return on_change(trigger, changed)
+        report = on_change(trigger, changed)
     except MlGitOpsError as exc:
         logger.debug("pass failed: %s", exc)
-        return WatchReport(render_error(exc), ok=False)
+        files = isinstance(exc, ManifestError | ConfigError)  # the manifests or mlgitops.yaml
+        recovery = "manifests are valid again" if files else "recovered from the last error"
+        report = WatchReport(render_error(exc), ok=False, recovery=recovery)
+    warnings = held.take() if held is not None else ()
+    return replace(report, text="\n".join([*warnings, report.text])) if warnings else report
 
 
 def describe(trigger: Trigger, changed: Set[Path], *, root: Path | None = None) -> str:
@@ -106,20 +119,38 @@ def _relative(path: Path, root: Path | None) -> str:
         return str(path)
 
 
-class _Printer:
-    """Shows reports, keeping timer ticks quiet when nothing differs from what is already on screen."""
+def _clock() -> str:
+    return time.strftime("%H:%M:%S")
 
-    def __init__(self, emit: Callable[[str], None]) -> None:
+
+class _Printer:
+    """Shows reports, keeping timer ticks quiet when nothing differs from what is already on screen.
+
+    The header of a start or change pass is shown as the pass begins (feedback while it plans and
+    applies); a timer tick's header only with a report worth showing.
+    """
+
+    def __init__(self, emit: Callable[[str], None], clock: Callable[[], str]) -> None:
         self._emit = emit
+        self._clock = clock
         self._last: WatchReport | None = None
 
+    def _header(self, trigger: Trigger, changed: frozenset[Path]) -> None:
+        self._emit("")
+        self._emit(f"{self._clock()} {describe(trigger, changed)}")
+
+    def begin(self, trigger: Trigger, changed: frozenset[Path]) -> None:
+        if trigger is not Trigger.TICK:
+            self._header(trigger, changed)
+
     def show(self, trigger: Trigger, changed: frozenset[Path], report: WatchReport) -> None:
-        if trigger is Trigger.TICK and report == self._last:
-            logger.debug("timer tick: nothing changed")
-            return
-        self._emit(describe(trigger, changed))
+        if trigger is Trigger.TICK:
+            if report == self._last:
+                logger.debug("timer tick: nothing changed")
+                return
+            self._header(trigger, changed)
         if report.ok and self._last is not None and not self._last.ok:
-            self._emit("manifests are valid again")
+            self._emit(self._last.recovery)
         self._emit(report.text)
         if not report.ok:
             self._emit("still watching: the next save (or --interval tick) tries again")
@@ -132,6 +163,8 @@ def run_watch(
     *,
     emit: Callable[[str], None],
     checkpoint: Callable[[], None] = lambda: None,
+    held: HeldWarnings | None = None,
+    clock: Callable[[], str] = _clock,
 ) -> None:
     """Run a pass at start and for every batch of ``changes`` until they end.
 
@@ -139,13 +172,17 @@ def run_watch(
     state to show or heal drift), which prints nothing when the result is the same as last time.
     Errors a user can fix (broken manifests, an unreachable target) are shown and watching goes on;
     ``KeyboardInterrupt`` propagates to the caller. ``checkpoint`` runs after each report is shown:
-    ``InterruptGuard.checkpoint`` raises there a Ctrl-C deferred during an apply.
+    ``InterruptGuard.checkpoint`` raises there a Ctrl-C deferred during an apply. Each header is
+    stamped with ``clock()`` (local ``HH:MM:SS``); warnings held by ``held`` go into the report.
     """
-    printer = _Printer(emit)
-    printer.show(Trigger.START, frozenset(), run_pass(on_change, Trigger.START, frozenset()))
-    checkpoint()
+    printer = _Printer(emit, clock)
+
+    def one_pass(trigger: Trigger, changed: frozenset[Path]) -> None:
+        printer.begin(trigger, changed)
+        printer.show(trigger, changed, run_pass(on_change, trigger, changed, held))
+        checkpoint()
+
+    one_pass(Trigger.START, frozenset())
     for batch in changes:
         changed = frozenset(batch)
-        trigger = Trigger.CHANGE if changed else Trigger.TICK
-        printer.show(trigger, changed, run_pass(on_change, trigger, changed))
-        checkpoint()
+        one_pass(Trigger.CHANGE if changed else Trigger.TICK, changed)

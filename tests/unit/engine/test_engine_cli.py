@@ -6,11 +6,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from enginekit import SECRET, connector_body
 
+from mlgitops.cli.commands import engine as engine_command
 from mlgitops.cli.errors import EXIT_USAGE
 from mlgitops.cli.main import main
 from mlgitops.engine import LocalEngine, keyfile
@@ -134,3 +136,30 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert process.returncode == 0, stderr
     assert stderr == ""
     assert not (tmp_path / "engine.db-wal").exists()  # the database was closed (WAL checkpointed)
+
+
+def test_sigterm_while_a_request_thread_starts_still_stops_the_server(tmp_path: Path) -> None:
+    """socketserver swallows Exceptions raised while it starts a request thread; SIGTERM must get out."""
+    outcome: list[BaseException] = []
+    with LocalEngine(tmp_path) as engine:
+        server = make_server(engine, "127.0.0.1", 0)
+
+        def terminate_instead(*_args: object) -> None:
+            engine_command._raise_terminated(signal.SIGTERM, None)
+
+        server.process_request = terminate_instead  # type: ignore[method-assign]
+
+        def serve() -> None:
+            try:
+                server.serve_forever(poll_interval=0.05)
+            except BaseException as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        with socket.create_connection(server.server_address[:2]):
+            thread.join(timeout=30)
+        if thread.is_alive():
+            server.shutdown()
+        server.server_close()
+    assert [type(exc).__name__ for exc in outcome] == ["_Terminated"]

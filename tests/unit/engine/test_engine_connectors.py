@@ -221,3 +221,29 @@ def test_access_control_with_security_enabled(tmp_path: Path, monkeypatch: pytes
             engine.connectors.create(connector_body(add_all_backend_roles=True))
         with pytest.raises(EngineError, match="at least one backend role"):
             engine.connectors.create(connector_body(access_mode="restricted"))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("parameters", ["a", "b"], "Connector parameters must be an object"),
+        ("parameters", "text", "Connector parameters must be an object"),
+        ("actions", {"action_type": "predict"}, "Connector actions must be an array"),
+        ("actions", 5, "Connector actions must be an array"),
+        ("credential", ["k", SECRET], "Connector credential must be an object"),
+    ],
+)
+def test_wrongly_typed_sections_are_parse_errors(
+    client: httpx.Client, field: str, value: object, message: str
+) -> None:
+    response = _create(client, **{field: value})
+    assert error(response, 400) == message
+    assert SECRET not in response.text
+    connector_id = create_connector(client)
+    assert error(client.put(f"{CONNECTORS}/{connector_id}", json={field: value}), 400) == message
+
+
+def test_non_ascii_parameters_are_stored_as_gson_writes_them(client: httpx.Client) -> None:
+    connector_id = create_connector(client, parameters={"opts": {"city": "Z\u00fcrich"}, "n": 1.5})
+    stored = ok(client.get(f"{CONNECTORS}/{connector_id}"))["parameters"]
+    assert stored == {"opts": '{"city":"Z\u00fcrich"}', "n": "1.5"}

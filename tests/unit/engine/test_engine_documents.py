@@ -98,3 +98,10 @@ def test_prefix_and_terms_queries(client: httpx.Client) -> None:
     assert ok(client.post("/.mlgitops/_search", json=prefix))["hits"]["total"]["value"] == 2
     terms = {"query": {"terms": {"state": ["done", "missing"]}}}
     assert ok(client.post("/.mlgitops/_search", json=terms))["hits"]["total"]["value"] == 2
+
+
+def test_a_non_integer_seq_no_is_a_400_not_a_conflict(client: httpx.Client) -> None:
+    client.put(f"{DOC}/journal", json={"n": 1})
+    bad = client.put(f"{DOC}/journal", params={"if_seq_no": "abc", "if_primary_term": "1"}, json={"n": 2})
+    assert error(bad, 400) == "Failed to parse int parameter [if_seq_no] with value [abc]"
+    assert ok(client.get(f"{DOC}/journal"))["_source"] == {"n": 1}

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -120,16 +121,33 @@ def test_predict_refusals(client: httpx.Client, predictor: Any) -> None:
     assert predictor.calls == []
 
 
-def test_background_tasks_are_pollable(engine_dir: Path, predictor: Any) -> None:
+def test_background_tasks_are_pollable_and_finished_on_close(engine_dir: Path, predictor: Any) -> None:
+    gate = threading.Event()
+
+    def hold() -> None:
+        gate.wait(30)  # bounded, so a runner that runs jobs inline fails instead of hanging
+
     with (
         LocalEngine(engine_dir, background_tasks=True, predictor=predictor) as engine,
         httpx.Client(transport=EngineTransport(engine), base_url="http://x") as client,
     ):
         model_id = register_model(client, create_connector(client))
-        task_id = ok(client.post(f"{MODELS}/{model_id}/_deploy"))["task_id"]
+        engine.runner.submit(hold)  # holds the worker so the deploy below stays queued
+        response = ok(client.post(f"{MODELS}/{model_id}/_deploy"))
+        assert response["status"] == "COMPLETED"  # 2.11+ answers before the task has run
+        task_id = response["task_id"]
+        assert ok(client.get(f"/_plugins/_ml/tasks/{task_id}"))["state"] == "CREATED"
+        assert _state(client, model_id) == "DEPLOYING"
+        gate.set()
         engine.wait_for_tasks()
         assert ok(client.get(f"/_plugins/_ml/tasks/{task_id}"))["state"] == "COMPLETED"
         assert _state(client, model_id) == "DEPLOYED"
+        gate.clear()
+        engine.runner.submit(hold)
+        second = ok(client.post(f"{MODELS}/{model_id}/_deploy"))["task_id"]
+        threading.Timer(0, gate.set).start()  # released while close() waits for the queue
+    with LocalEngine(engine_dir) as reopened:
+        assert reopened.tasks.get(second)["state"] == "COMPLETED"
 
 
 def test_tasks_search_and_delete(client: httpx.Client) -> None:

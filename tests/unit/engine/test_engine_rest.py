@@ -1,7 +1,10 @@
 """The REST router: paths, methods, errors, JSON parsing rules, cluster info."""
 
 import httpx
-from enginekit import create_connector, error, ok, register_model
+from enginekit import SECRET, create_connector, error, ok, register_model
+
+from mlgitops.engine import LocalEngine
+from mlgitops.engine.routes import Call
 
 
 def test_cluster_info(client: httpx.Client) -> None:
@@ -39,10 +42,20 @@ def test_duplicate_keys_and_bad_json_are_rejected(client: httpx.Client) -> None:
 
 def test_aliases_and_trailing_slashes(client: httpx.Client) -> None:
     model_id = register_model(client, create_connector(client))
-    ok(client.post(f"/_plugins/_ml/models/{model_id}/_load"))
-    ok(client.post(f"/_plugins/_ml/models/{model_id}/_unload"))
-    ok(client.get(f"/_plugins/_ml/models/{model_id}/"))
-    ok(client.post("/_plugins/_ml/models/_search/", json={"query": {"ids": {"values": [model_id]}}}))
+    assert ok(client.post(f"/_plugins/_ml/models/{model_id}/_load"))["task_type"] == "DEPLOY_MODEL"
+    assert ok(client.get(f"/_plugins/_ml/models/{model_id}/"))["model_state"] == "DEPLOYED"
+    unloaded = ok(client.post(f"/_plugins/_ml/models/{model_id}/_unload"))
+    assert list(unloaded.values()) == [{"stats": {model_id: "undeployed"}}]
+    body = {"query": {"ids": {"values": [model_id]}}}
+    hits = ok(client.post("/_plugins/_ml/models/_search/", json=body))["hits"]["hits"]
+    assert [hit["_id"] for hit in hits] == [model_id]
+    uploaded = ok(
+        client.post(
+            "/_plugins/_ml/models/_upload",
+            json={"name": "u", "function_name": "remote", "connector_id": create_connector(client)},
+        )
+    )
+    assert ok(client.get(f"/_plugins/_ml/models/{uploaded['model_id']}"))["model_state"] == "REGISTERED"
 
 
 def test_search_query_dsl(client: httpx.Client) -> None:
@@ -62,3 +75,9 @@ def test_search_query_dsl(client: httpx.Client) -> None:
     assert error(client.post("/_plugins/_ml/models/_search", json={"query": {"fuzzy": {}}}), 400) == (
         "unknown query [fuzzy]"
     )
+
+
+def test_a_routed_call_never_shows_its_body(engine: LocalEngine) -> None:
+    call = Call(engine, {}, {}, {"credential": {"openAI_key": SECRET}})
+    assert SECRET not in repr(call)
+    assert call.json == {"credential": {"openAI_key": SECRET}}

@@ -65,3 +65,22 @@ def test_head_has_no_body_and_keeps_the_connection_usable(server: EngineServer) 
         assert client.head("/").status_code == 200
         assert client.head("/.mlgitops").status_code == 404
         assert client.get("/").json()["version"]["number"] == "2.19.0"
+
+
+def test_ipv6_loopback_is_served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MLGITOPS_MASTER_KEY", raising=False)
+    try:
+        socket.socket(socket.AF_INET6).close()
+    except OSError:
+        pytest.skip("no IPv6 on this machine")
+    with LocalEngine(tmp_path) as engine:
+        served = make_server(engine, "::1", 0)
+        thread = threading.Thread(target=served.serve_forever, args=(0.05,), daemon=True)
+        thread.start()
+        try:
+            assert served.url.startswith("http://[::1]:")
+            assert httpx.get(served.url).json()["version"]["distribution"] == "opensearch"
+        finally:
+            served.shutdown()
+            served.server_close()
+            thread.join()

@@ -93,3 +93,10 @@ def test_settings_survive_reopen(engine_dir: Path, client: httpx.Client, engine:
     engine.close()
     with LocalEngine(engine_dir) as reopened:
         assert reopened.settings.effective()[ML + "trusted_connector_endpoints_regex"] == ["^x$"]
+
+
+@pytest.mark.parametrize("value", [5, "text", ["a"]])
+def test_a_scope_that_is_not_an_object_is_a_parse_error(client: httpx.Client, value: object) -> None:
+    response = client.put("/_cluster/settings", json={"persistent": value})
+    assert error(response, 400) == "[persistent] settings must be an object"
+    assert response.json()["error"]["type"] == "parse_exception"

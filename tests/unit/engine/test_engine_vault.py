@@ -8,10 +8,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from enginekit import SECRET, create_connector, ok
+from enginekit import OPENAI_URL, SECRET, connector_body, create_connector, ok
 
 from mlgitops.engine import LocalEngine, crypto, keyfile
-from mlgitops.engine.transport import EngineTransport
 from mlgitops.engine.vault import FINGERPRINT_META
 from mlgitops.errors import CredentialStoreError
 
@@ -119,7 +118,13 @@ def test_rotation_reencrypts_everything(engine: LocalEngine, client: httpx.Clien
         old_tokens = tx.ciphertexts()
     fingerprint = engine.rotate_key()
     assert fingerprint != crypto.fingerprint(old_key)
-    assert not (engine_dir / "master.key.new").exists()
+    assert {p.name for p in engine_dir.iterdir()} <= {
+        "engine.db",
+        "engine.db-wal",
+        "engine.db-shm",
+        "master.key",
+    }
+    assert _secret_in(engine_dir, SECRET) == []
     assert _load(engine, connector_id) == {"openAI_key": SECRET}
     with engine.store.read() as tx:
         ((owner, name, token),) = tx.ciphertexts()
@@ -188,10 +193,31 @@ def test_concurrent_first_start_creates_one_key(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["master.key"]
 
 
-def test_transport_client_never_sees_credentials(client: httpx.Client) -> None:
+def test_no_response_ever_carries_a_credential(client: httpx.Client) -> None:
     connector_id = create_connector(client)
-    assert SECRET not in client.get(f"/_plugins/_ml/connectors/{connector_id}").text
-    assert isinstance(EngineTransport, type)
+    inline = connector_body(name="inline")
+    model_id = ok(
+        client.post(
+            "/_plugins/_ml/models/_register",
+            json={"name": "m", "function_name": "remote", "connector": inline},
+        )
+    )["model_id"]
+    untrusted = connector_body(actions=[{**inline["actions"][0], "url": "https://evil.example/x"}])
+    responses = [
+        client.get(f"/_plugins/_ml/connectors/{connector_id}"),
+        client.get("/_plugins/_ml/connectors/_search"),
+        client.post("/_plugins/_ml/connectors/_search", json={"query": {"match_all": {}}}),
+        client.get(f"/_plugins/_ml/models/{model_id}"),
+        client.post("/_plugins/_ml/models/_search", json={}),
+        client.post("/.plugins-ml-connector/_search", json={}),
+        client.post("/_plugins/_ml/connectors/_create", json=untrusted),
+        client.put(f"/_plugins/_ml/connectors/{connector_id}", json={"credential": {"openAI_key": SECRET}}),
+    ]
+    assert [r.status_code for r in responses] == [200] * 6 + [400, 200]
+    assert responses[3].json()["connector"]["actions"][0]["url"] == OPENAI_URL
+    for response in responses:
+        assert SECRET not in response.text
+        assert '"credential"' not in response.text
 
 
 def test_key_file_write_failure_is_one_clear_error_and_leaves_no_temp_file(tmp_path: Path) -> None:

@@ -79,3 +79,12 @@ def test_inline_connector_credentials_resolve(load_text: Loader) -> None:
 def test_documents_without_credentials_resolve_to_nothing(load_text: Loader) -> None:
     doc = only(load_text, "apiVersion: mlgitops/v1\nkind: ModelGroup\nmetadata: {name: g}\nspec: {}\n")
     assert resolve_credentials(doc, environ={}) == {}
+
+
+def test_file_reference_to_a_device_is_refused_not_read(load_text: Loader) -> None:
+    doc = only(load_text, CONNECTOR.replace("{env: OPENAI_API_KEY}", "{file: /dev/zero}"))
+    with pytest.raises(ManifestError) as caught:
+        resolve_credentials(doc, environ={})
+    assert [i.message for i in caught.value.issues] == [  # type: ignore[attr-defined]
+        "credential 'key': file /dev/zero: not a regular file (a device, pipe or socket)"
+    ]

@@ -42,11 +42,13 @@ def test_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
     [
         (
             "environments:\n  dev:\n    targt: x\n",
-            r"p.yaml:3:5: error: unknown field 'targt' in environments.dev; did you mean 'target'\?",
+            r"^project file \S*p.yaml:3:5: unknown field 'targt' in environments.dev; "
+            r"did you mean 'target'\?$",
         ),
-        ("vars: [1]\n", r"p.yaml:1:1: error: vars: expected mapping, got list"),
+        ("vars: [1]\n", r"^project file \S*p.yaml:1:1: vars: expected mapping, got list$"),
         ("- a\n", r"the project file must be a mapping"),
-        ("a: [\n", r"invalid YAML"),
+        ("a: [\n", r"^project file \S*p.yaml:2:1: invalid YAML: "),
+        ("a:\n\tb: 1\n", r"^project file \S*p.yaml:2:1: invalid YAML: .*indent with spaces"),
     ],
 )
 def test_invalid_project_files_are_located(tmp_path: Path, text: str, message: str) -> None:
@@ -54,6 +56,11 @@ def test_invalid_project_files_are_located(tmp_path: Path, text: str, message: s
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
         read_project_config(path)
+
+
+def test_project_file_that_is_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^project file \S+ is not a file$"):
+        read_project_config(tmp_path)
 
 
 def test_empty_project_file_is_the_defaults(tmp_path: Path) -> None:

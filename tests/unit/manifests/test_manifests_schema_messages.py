@@ -71,3 +71,36 @@ def test_any_of_picks_the_branch_with_fewest_problems() -> None:
     branch_b = {"type": "object", "properties": {"x": {"type": "integer"}}, "additionalProperties": False}
     schema = {"anyOf": [branch_a, branch_b]}
     assert problems(schema, {"x": 1, "y": 2}) == [(("y",), "unknown field 'y' in document (allowed: x)")]
+
+
+def test_any_of_with_an_enum_branch_explains_the_enum() -> None:
+    choice = {"anyOf": [{"enum": ["public", "private"], "type": "string"}, {"type": "null"}]}
+    schema = {"properties": {"a": choice}}
+    assert problems(schema, {"a": "publik"}) == [
+        (("a",), "a: 'publik' is not one of public, private; did you mean 'public'?")
+    ]
+    assert problems(schema, {"a": 5}) == [(("a",), "a: expected string, got integer")]
+
+
+def test_any_of_with_tied_object_branches_names_each_shape() -> None:
+    env = {"type": "object", "properties": {"env": {"type": "string"}}, "additionalProperties": False}
+    file = {"type": "object", "properties": {"file": {"type": "string"}}, "additionalProperties": False}
+    schema = {"properties": {"k": {"anyOf": [env, file, {"type": "string"}]}}}
+    assert problems(schema, {"k": {"env": "A", "file": "b"}}) == [
+        (("k",), "k: write {env: ...} or {file: ...}, not a mix of them")
+    ]
+
+
+def test_quoted_values_are_cut_short() -> None:
+    schema = {"properties": {"a": {"enum": ["x"]}}}
+    ((_, message),) = problems(schema, {"a": "y" * 500})
+    assert message == f"a: '{'y' * 60}...' is not one of x"
+
+
+def test_const_and_enum_never_quote_a_list_or_mapping() -> None:
+    schema = {"properties": {"a": {"const": "v1"}, "b": {"enum": ["x", "y"]}}}
+    instance = {"a": {"secret": "s3cret"}, "b": ["s3cret"]}
+    assert [message for _, message in problems(schema, instance)] == [
+        "a: must be 'v1', got a mapping",
+        "b: is not one of x, y",
+    ]

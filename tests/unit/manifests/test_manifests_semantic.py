@@ -54,8 +54,8 @@ def test_duplicate_model_group_ml_names(load_text: Loader) -> None:
 def test_model_references_must_exist(load_text: Loader) -> None:
     result = load_text(CONNECTOR + "---\n" + MODEL.format(group="nope", connector="missing"))
     assert messages(result) == [
-        "no ModelGroup named 'nope' in the manifests (defined: none)",
-        "no Connector named 'missing' in the manifests (defined: openai)",
+        "no ModelGroup named 'nope' in the manifests",
+        "no Connector named 'missing' in the manifests",
     ]
     typo = load_text(CONNECTOR + "---\n" + MODEL.format(group="nope", connector="opeani"))
     assert "no Connector named 'opeani' in the manifests; did you mean 'openai'?" in messages(typo)
@@ -161,3 +161,16 @@ def test_remote_inference_disabled_refuses_connectors(load_text: Loader) -> None
     ]
     assert result.errors[0].line == 6
     assert load_text(off).ok
+
+
+def test_inline_connector_needs_a_predict_action_but_no_credential(load_text: Loader) -> None:
+    model = MODEL.format(group="null", connector="null")
+    inline = "  inline_connector:\n    protocol: http\n    actions:\n      - action_type: {}\n"
+    inline += "        method: POST\n        url: https://api.openai.com/v1/embeddings\n"
+    assert load_text(model + inline.format("PREDICT")).ok
+    result = load_text(model + inline.format("execute"))
+    assert messages(result) == [
+        "an inline connector needs a predict action; ML Commons: Connector endpoint is required when "
+        "creating a remote model without connector id!"
+    ]
+    assert result.errors[0].json_path == "spec.inline_connector.actions"

@@ -157,3 +157,54 @@ def test_sourced_document_without_positions_locates_at_its_start(load_text: Load
     (doc,) = load_text(CONNECTOR).documents
     bare = SourcedDocument(doc.document, doc.path, 7, 3, 0)
     assert bare.locate("spec.actions[0].url") == (7, 3)
+
+
+def test_errors_point_at_the_field_inside_arrays_unions_and_extra_keys(load_text: Loader) -> None:
+    second = (
+        "    - action_type: predict\n      method: POST\n      url: 7\n"
+        "      headers: {Accept: 1}\n      bogus: x\n"
+    )
+    text = (
+        CONNECTOR.replace("    key: {env: OPENAI_API_KEY}\n", "    key: {env: 5}\n    other: [x]\n") + second
+    )
+    located = {(e.json_path, e.line, e.column) for e in load_text(text).errors}
+    assert located == {
+        ("spec.credential.key.env", 12, 11),
+        ("spec.credential.other", 13, 5),
+        ("spec.actions[1].url", 23, 7),
+        ("spec.actions[1].headers.Accept", 24, 17),
+        ("spec.actions[1].bogus", 25, 7),
+    }
+
+
+def test_unquoted_text_that_yaml_reads_as_another_value_is_a_warning(load_text: Loader) -> None:
+    params = "    model: gpt-4o-mini\n    region: no\n    account: 0123\n    tag: 3.10\n    api_key: 0777\n"
+    params += "    temperature: 0.5\n    n: 3\n    stream: true\n    quoted: 'no'\n"
+    text = CONNECTOR.replace("    model: gpt-4o-mini\n", params).replace('version: "1"', "version: 1.10")
+    result = load_text(text)
+    assert result.ok
+    assert len(result.documents) == 1
+    assert [(w.json_path, w.message) for w in result.warnings] == [
+        (
+            "spec.version",
+            'unquoted 1.10 is read as the number 1.1 (YAML 1.1); write "1.10" if you mean the text',
+        ),
+        (
+            "spec.parameters.region",
+            'unquoted no is read as the boolean false (YAML 1.1); write "no" if you mean the text',
+        ),
+        (
+            "spec.parameters.account",
+            'unquoted 0123 is read as the integer 83 (YAML 1.1); write "0123" if you mean the text',
+        ),
+        (
+            "spec.parameters.tag",
+            'unquoted 3.10 is read as the number 3.1 (YAML 1.1); write "3.10" if you mean the text',
+        ),
+    ]
+
+
+def test_typed_fields_take_yaml_booleans_without_a_warning(load_text: Loader) -> None:
+    text = "apiVersion: mlgitops/v1\nkind: ClusterSettings\nmetadata: {name: s}\nspec:\n"
+    text += "  plugins.ml_commons.only_run_on_ml_node: no\n"
+    assert load_text(text).issues == ()

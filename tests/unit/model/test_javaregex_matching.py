@@ -19,6 +19,12 @@ BEDROCK = r"^https://bedrock-runtime\..*[a-z0-9-]\.amazonaws\.com/.*$"
         (r"^https://(?<host>[a-z]+)\.example\.com/.*$", "https://api.example.com/", True),
         (r"^https://\p{Alpha}+\.com/$", "https://abc.com/", True),
         (r"^https://\p{Alpha}+\.com/$", "https://a1c.com/", False),
+        (r"^https://[\p{Alpha}.]+/.*$", "https://api.example.com/v1", True),
+        (r"^https://[\p{Alnum}-]+\.example\.com/.*$", "https://a_b.example.com/", False),
+        (r"^https://a\.com/.*\z", "https://a.com/x", True),
+        (r"^https://a\.com/.*\Z", "https://a.com/x", True),
+        (r"^https://a\.com/\\p{Alpha}$", "https://a.com/\\p{Alpha}", True),
+        (r"^https://[--a]\.com$", "https://-.com", True),
     ],
 )
 def test_full_match(pattern: str, text: str, expected: bool) -> None:
@@ -35,3 +41,16 @@ def test_invalid_pattern_raises_and_never_matches() -> None:
 def test_unsupported_class_is_reported() -> None:
     with pytest.raises(JavaRegexError, match="unsupported character class"):
         compile_java(r"\p{InGreek}")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        (r"^https://(?P<h>a)\.com/.*$", "is Python syntax"),
+        (r"^https://[\p{L}.]+/.*$", "inside \\[...\\] cannot be checked"),
+        (r"^https://[a-z&&[^b]]\.com$", "nested classes and && inside"),
+    ],
+)
+def test_syntax_python_and_java_read_differently_is_reported(pattern: str, reason: str) -> None:
+    with pytest.raises(JavaRegexError, match=reason):
+        compile_java(pattern)

@@ -12,14 +12,21 @@ def test_paths_are_dotted_with_indexes():
 
 
 def test_changes_added_removed_and_changed():
-    before = {"a": 1, "b": {"c": [1, 2]}, "gone": "x"}
-    after = {"a": 2, "b": {"c": [1, 3]}, "new": True}
+    before = {"a": 1, "b": {"c": [1, 2], "d": [{"x": 1}]}, "gone": "x"}
+    after = {"a": 2, "b": {"c": [1, 3], "d": [{"x": 2}]}, "new": True}
     assert build_changes(before, after) == (
         Change("a", 1, 2),
-        Change("b.c[1]", 2, 3),
+        Change("b.c", [1, 2], [1, 3]),
+        Change("b.d[0].x", 1, 2),
         Change("gone", "x", None),
         Change("new", None, True),
     )
+
+
+def test_a_list_of_scalars_changes_as_a_whole():
+    before = {"regex": ["^a$", "^b$"]}
+    after = {"regex": ["^new$", "^a$", "^b$"]}
+    assert build_changes(before, after) == (Change("regex", ["^a$", "^b$"], ["^new$", "^a$", "^b$"]),)
 
 
 def test_type_change_and_no_change():
@@ -31,7 +38,7 @@ def test_secret_changes_never_carry_digests():
     changes = build_secret_changes("credential.", {"k": "d1", "old": "d2"}, {"k": "d9", "new": "d3"})
     assert [(c.path, c.before, c.after, c.sensitive) for c in changes] == [
         ("credential.k", "(sensitive value)", "(sensitive value changed)", True),
-        ("credential.new", None, "(sensitive value changed)", True),
+        ("credential.new", None, "(sensitive value)", True),
         ("credential.old", "(sensitive value)", None, True),
     ]
     assert build_secret_changes("credential.", {"k": "d"}, {"k": "d"}) == ()

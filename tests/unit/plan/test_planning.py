@@ -197,6 +197,17 @@ def test_unowned_name_clash_is_an_error_unless_adopted():
     assert plan.actions[0].resource_id == "x9" and plan.actions[1].depends_on == (0,)
 
 
+def test_a_look_alike_left_by_an_interrupted_run_is_no_clash():
+    unowned = ActualResource(GROUP, "x9", server_group())
+    pending = {GROUP: "create by run run-1"}
+    plan = build_plan([desired_group()], state(unowned=(unowned,), pending=pending))
+    assert steps(plan) == [("adopt", "ModelGroup/group")]
+    assert plan.warnings == (
+        "ModelGroup/group: an interrupted run left a pending create by run run-1; the next reconcile "
+        "recovers it first (a resource it created is shown as adopted here)",
+    )
+
+
 def test_adopted_connector_sends_its_credentials():
     unowned = ActualResource(CONN, "c9", server_connector())
     plan = build_plan([desired_connector()], state(unowned=(unowned,)), adopt=True)

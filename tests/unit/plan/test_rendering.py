@@ -22,12 +22,21 @@ def test_text_lists_symbols_reasons_changes_and_summary():
     assert "+ Connector/conn (create)" in text
     assert "> Model/model (deploy)" in text
     assert "# not on the target" in text
-    assert "+ credential.key: (sensitive value changed)" in text
+    assert "+ credential.key: (sensitive value)" in text
     assert text.rstrip().endswith(
         "Plan: 3 to add, 0 to change, 0 to replace, 0 to destroy, 1 to deploy, 0 to undeploy."
     )
     assert "\x1b[" not in text
     assert "\x1b[32m" in render_text(sample_plan(), colour=True)
+
+
+def test_list_changes_show_items_added_and_removed():
+    change = Change("regex", ["^a$", "^old$"], ["^new$", "^a$"])
+    text = render_text(Plan((Action(0, Verb.UPDATE, CONN, "r", changes=(change,)),)))
+    assert '    ~ regex:\n        - "^old$"\n        + "^new$"\n' in text
+    reordered = Change("regex", ["^a$", "^b$"], ["^b$", "^a$"])
+    text = render_text(Plan((Action(0, Verb.UPDATE, CONN, "r", changes=(reordered,)),)))
+    assert '~ regex: (order changed) ["^b$", "^a$"]' in text
 
 
 def test_empty_plan_and_replace_counting():
@@ -66,3 +75,10 @@ def test_markdown_collapses_details_and_stays_under_the_limit():
     assert len(text) < 65_535
     assert "truncated" in text and text.rstrip().endswith("</details>")
     assert render_markdown(Plan(())).count("<details>") == 0
+
+
+def test_markdown_caps_many_warnings_too():
+    warnings = tuple(f"Model/m{i} is no longer in the manifests: kept " + "x" * 200 for i in range(2000))
+    text = render_markdown(Plan((Action(0, Verb.UPDATE, CONN, "r"),), warnings=warnings))
+    assert len(text) < 65_535
+    assert "more warning(s)" in text and "<details>" in text and "Model/m0 " in text

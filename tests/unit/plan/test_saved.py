@@ -41,3 +41,21 @@ def test_stale_or_foreign_plans_are_refused():
 def test_bad_files_are_plan_errors(data):
     with pytest.raises(PlanError):
         parse_saved_plan(data)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("body", "not a mapping"),
+        ("resource_id", 42),
+        ("secret_digests", ["x"]),
+        ("changes", {"path": "x"}),
+        ("depends_on", [99]),
+        ("kind", "Pipeline"),
+    ],
+)
+def test_damaged_actions_are_plan_errors_not_crashes(field, value):
+    data = build_saved_plan(build_plan(full_desired(), state(), target="local:x"))
+    data["actions"][1][field] = value
+    with pytest.raises(PlanError, match="the saved plan is damaged"):
+        parse_saved_plan(data)

@@ -209,3 +209,13 @@ def test_progress_reports_each_step(manifests, target):
         ("register", Status.DONE),
         ("deploy", Status.DONE),
     ]
+
+
+def test_an_environment_digest_key_wins_and_no_target_key_is_made(manifests, target):
+    keyed = {**ENV, "MLGITOPS_DIGEST_KEY": "ci-only-digest-key"}
+    with open_backend(target) as backend:
+        assert reconcile_once([manifests], backend=backend, environ=keyed).ok
+        assert backend.digest_key() == b""
+        assert plan_once([manifests], backend=backend, environ=keyed).plan.is_empty
+        without = plan_once([manifests], backend=backend, environ=ENV).plan
+    assert ("update", "Connector/conn") in verbs(without)  # another key: shown as changed, never hidden

@@ -5,10 +5,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 
 import httpx
 import pytest
 
+from mlgitops.cli.commands import standin as standin_command
+from mlgitops.cli.errors import EXIT_USAGE
 from mlgitops.cli.main import main
 
 
@@ -51,3 +54,39 @@ def test_a_busy_port_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> 
     err = capsys.readouterr().err
     assert err.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
     assert err.count("\n") == 1
+
+
+def test_an_out_of_range_port_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["standin", "serve", "--port", "70000"])
+    assert exited.value.code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "argument --port: invalid port 70000: must be between 0 and 65535" in err
+    assert "Traceback" not in err
+
+
+def test_sigterm_while_a_request_thread_starts_still_stops_the_server() -> None:
+    """socketserver swallows Exceptions raised while it starts a request thread; SIGTERM must get out."""
+    outcome: list[BaseException] = []
+    server = standin_command.build_server("127.0.0.1", 0)
+
+    def terminate_instead(*_args: object) -> None:
+        standin_command._raise_terminated(signal.SIGTERM, None)
+
+    server._httpd.process_request = terminate_instead  # type: ignore[method-assign]
+
+    def serve() -> None:
+        try:
+            server.serve_forever()
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    host, port = server.url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port))):
+        thread.join(timeout=30)
+    if thread.is_alive():
+        server._httpd.shutdown()
+    server.stop()
+    assert [type(exc).__name__ for exc in outcome] == ["_Terminated"]

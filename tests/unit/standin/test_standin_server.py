@@ -200,3 +200,11 @@ def test_stop_releases_the_port() -> None:
     server.stop()
     with pytest.raises(httpx.ConnectError):
         httpx.post(f"{url}/v1/embed", json={})
+
+
+def test_reprs_never_show_the_accepted_keys() -> None:
+    with StandinServer(aws_secret_key="aws-SECRET-value", api_keys={"openai": "sk-SECRET-value"}) as server:
+        shown = repr(server) + repr(server.credentials)
+    assert "aws-SECRET-value" not in shown
+    assert "sk-SECRET-value" not in shown
+    assert DEMO_AWS_ACCESS_KEY in repr(server.credentials)

@@ -1,8 +1,10 @@
 """ChangeFeed: batches from background sources, merged when they pile up; errors and stop reach the caller."""
 
+import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -10,6 +12,28 @@ from mlgitops.errors import ConfigError
 from mlgitops.watch import ChangeFeed
 
 CAP_SECONDS = 10
+T = TypeVar("T")
+
+
+def within_cap(call: Callable[[], T]) -> T:
+    """``call()`` on a helper thread: a feed that never ends fails the test instead of hanging it."""
+    box: queue.Queue[tuple[bool, Any]] = queue.Queue()
+
+    def run() -> None:
+        try:
+            box.put((True, call()))
+        except BaseException as exc:
+            box.put((False, exc))
+
+    threading.Thread(target=run, daemon=True).start()
+    try:
+        ok, value = box.get(timeout=CAP_SECONDS)
+    except queue.Empty:
+        raise AssertionError(f"the feed did not end within {CAP_SECONDS} s") from None
+    if not ok:
+        raise value
+    result: T = value
+    return result
 
 
 def test_batches_waiting_together_are_merged() -> None:
@@ -23,7 +47,7 @@ def test_batches_waiting_together_are_merged() -> None:
 
     with ChangeFeed(source) as feed:
         assert produced.wait(CAP_SECONDS)
-        assert list(feed) == [frozenset({Path("a.yaml"), Path("b.yaml")})]
+        assert within_cap(lambda: list(feed)) == [frozenset({Path("a.yaml"), Path("b.yaml")})]
 
 
 def test_batches_arriving_apart_stay_apart() -> None:
@@ -34,11 +58,15 @@ def test_batches_arriving_apart_stay_apart() -> None:
         assert consumed.wait(CAP_SECONDS)
         yield frozenset()
 
-    with ChangeFeed(source) as feed:
+    def consume(feed: ChangeFeed) -> list[frozenset[Path]]:
         batches = []
         for batch in feed:
             batches.append(batch)
             consumed.set()
+        return batches
+
+    with ChangeFeed(source) as feed:
+        batches = within_cap(lambda: consume(feed))
     assert batches == [frozenset({Path("a.yaml")}), frozenset()]
 
 
@@ -48,7 +76,7 @@ def test_an_error_in_the_source_is_raised_in_the_caller() -> None:
         raise ConfigError("watch limit reached")
 
     with ChangeFeed(source) as feed, pytest.raises(ConfigError, match="watch limit reached"):
-        list(feed)
+        within_cap(lambda: list(feed))
 
 
 def test_leaving_stops_the_source() -> None:
@@ -60,7 +88,7 @@ def test_leaving_stops_the_source() -> None:
         stopped.set()
 
     with ChangeFeed(source) as feed:
-        assert next(iter(feed)) == frozenset()
+        assert within_cap(lambda: next(iter(feed))) == frozenset()
     assert stopped.wait(CAP_SECONDS)
 
 
@@ -76,5 +104,5 @@ def test_several_sources_end_when_all_have_ended() -> None:
         yield frozenset({Path("mlgitops.yaml")})
 
     with ChangeFeed(first, second) as feed:
-        seen = set().union(*feed)
+        seen = within_cap(lambda: set().union(*feed))
     assert seen == {Path("a.yaml"), Path("mlgitops.yaml")}

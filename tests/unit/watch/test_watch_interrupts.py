@@ -30,13 +30,18 @@ def test_sigint_during_a_critical_section_is_deferred_to_the_checkpoint() -> Non
     with guard.installed():
         with guard.critical():
             send_sigint()
-            send_sigint()  # a second Ctrl-C while the apply runs: still deferred, noted once
+            send_sigint()  # more Ctrl-C while the apply runs: still deferred, each note shown once
+            send_sigint()
             finished.append("apply done")
         assert guard.pending
         with pytest.raises(KeyboardInterrupt):
             guard.checkpoint()
     assert finished == ["apply done"]
-    assert notes == ["interrupt received: finishing the apply in progress, then exiting"]
+    assert notes == [
+        "interrupt received: finishing the apply in progress, then exiting",
+        "still waiting for the apply to finish; Ctrl-\\ quits at once "
+        "(then break the lock it leaves with 'mlgitops unlock LOCK_ID')",
+    ]
     assert not guard.pending
 
 
@@ -115,7 +120,7 @@ def test_make_pass_applies_only_when_the_plan_has_changes() -> None:
     on_change = make_pass(lambda: views.pop(0), apply)
     assert on_change(Trigger.START, frozenset()).text == "No changes."
     report = on_change(Trigger.TICK, frozenset())
-    assert report.text == "+ create Connector/a\nApply complete: 1 done."
+    assert report.text == "+ create Connector/a\n\nApply complete: 1 done."
     assert applied == ["x"]
 
 
@@ -133,7 +138,7 @@ def test_make_pass_runs_the_apply_in_the_guards_critical_section() -> None:
         report = on_change(Trigger.CHANGE, frozenset())
         assert guard.pending
     assert steps == ["records written"]
-    assert report.text == "+ x\napplied"
+    assert report.text == "+ x\n\napplied"
 
 
 def test_make_pass_without_apply_only_plans() -> None:

@@ -1,11 +1,12 @@
 """The watch loop driven by injected change batches: passes, errors, recovery, quiet timer ticks."""
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from mlgitops.errors import BackendUnavailableError, ManifestError
+from mlgitops.errors import BackendUnavailableError, ConfigError, ManifestError
 from mlgitops.watch import Trigger, WatchReport, describe, render_error, run_watch
 
 
@@ -34,9 +35,13 @@ class Scripted:
         return result
 
 
+def clock() -> str:
+    return "12:00:00"
+
+
 def run(batches: list[set[Path]], callback: Scripted) -> list[str]:
     lines: list[str] = []
-    run_watch(batches, callback, emit=lines.append)
+    run_watch(batches, callback, emit=lines.append, clock=clock)
     return lines
 
 
@@ -46,8 +51,7 @@ def test_plans_at_start_and_on_every_batch(tmp_path: Path) -> None:
     lines = run([{a}, {a, b}], callback)
     assert [call[0] for call in callback.calls] == [Trigger.START, Trigger.CHANGE, Trigger.CHANGE]
     assert callback.calls[2][1] == frozenset({a, b})
-    assert lines[0] == "[start] planning"
-    assert lines[1] == "plan 0"
+    assert lines[:3] == ["", "12:00:00 [start] planning", "plan 0"]
     assert "plan 1" in lines and "plan 2" in lines
 
 
@@ -70,7 +74,13 @@ def test_target_errors_do_not_stop_the_watch() -> None:
     callback = Scripted(BackendUnavailableError("cannot reach https://x:9200"), WatchReport("plan"))
     lines = run([{Path("a.yaml")}], callback)
     assert "error: cannot reach https://x:9200" in lines
-    assert lines[-1] == "plan"
+    assert lines[-2:] == ["recovered from the last error", "plan"]  # not "manifests are valid again"
+
+
+def test_a_broken_project_file_recovers_like_a_manifest() -> None:
+    callback = Scripted(ConfigError("mlgitops.yaml:3:1: unknown key 'enviroments'"), WatchReport("plan"))
+    lines = run([{Path("mlgitops.yaml")}], callback)
+    assert lines[-2:] == ["manifests are valid again", "plan"]
 
 
 def test_bugs_propagate() -> None:
@@ -90,7 +100,7 @@ def test_timer_ticks_are_quiet_when_nothing_changed() -> None:
     lines = run([set(), set(), set(), set()], callback)
     assert lines.count("No changes.") == 2
     assert lines.count("~ drifted") == 1
-    assert lines.count("[interval] re-reading the target") == 2
+    assert lines.count("12:00:00 [interval] re-reading the target") == 2
     assert [call[0] for call in callback.calls][1:] == [Trigger.TICK] * 4
 
 
@@ -123,6 +133,38 @@ def test_checkpoint_runs_after_each_report_is_shown() -> None:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_watch([{Path("a.yaml")}, {Path("a.yaml")}], callback, emit=lines.append, checkpoint=checkpoint)
+        run_watch(
+            [{Path("a.yaml")}, {Path("a.yaml")}],
+            callback,
+            emit=lines.append,
+            checkpoint=checkpoint,
+            clock=clock,
+        )
     assert lines[-1] == "Apply: 3 done"
     assert len(callback.calls) == 2
+
+
+def test_a_change_header_is_shown_before_its_pass_runs(tmp_path: Path) -> None:
+    lines: list[str] = []
+    seen_at_call: list[list[str]] = []
+
+    def on_change(trigger: Trigger, changed: frozenset[Path]) -> WatchReport:
+        seen_at_call.append(list(lines))
+        return WatchReport(f"plan {len(seen_at_call)}")
+
+    run_watch([{tmp_path / "a.yaml"}, set()], on_change, emit=lines.append, clock=clock)
+    assert seen_at_call[0][-1] == "12:00:00 [start] planning"
+    assert seen_at_call[1][-1] == f"12:00:00 [change] {tmp_path / 'a.yaml'}"
+    # A tick's header waits for a report worth showing: none is on screen while it runs.
+    assert seen_at_call[2][-1] == "plan 2"
+    assert lines[-3:] == ["", "12:00:00 [interval] re-reading the target", "plan 3"]
+
+
+def test_passes_are_separated_by_a_blank_line_and_stamped() -> None:
+    callback = Scripted(WatchReport("plan 0"), WatchReport("plan 1"))
+    lines: list[str] = []
+    run_watch([{Path("a.yaml")}], callback, emit=lines.append)
+    assert lines[0] == "" and lines[3] == ""
+    stamp, header = lines[1].split(" ", 1)
+    assert header == "[start] planning"
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", stamp)

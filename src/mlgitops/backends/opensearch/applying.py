@@ -157,8 +157,8 @@ class Applier:
             self.deploy(target_id)
         elif action.verb is Verb.UNDEPLOY:
             self._client.undeploy_model(target_id)
-        elif action.verb is Verb.ADOPT:
-            return
+        elif action.verb is Verb.ADOPT or action.body is None:
+            return  # nothing changes on the server (UPDATE without a body: only the record changes)
         elif kind is Kind.CLUSTER_SETTINGS:
             self._client.put_cluster_settings(body)
         elif kind is Kind.MODEL_GROUP:

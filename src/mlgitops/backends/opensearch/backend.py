@@ -52,9 +52,12 @@ class OpenSearchBackend:
         """Execute one action (journalled; ownership record kept); returns the resource id."""
         return self._applier.apply(action, secrets=secrets, resolve=resolve)
 
-    def digest_key(self) -> bytes:
-        """The target's HMAC key for credential digests (shared by every machine reconciling it)."""
-        return self._book.read_digest_key()
+    def digest_key(self, *, create: bool = False) -> bytes:
+        """The target's HMAC key for credential digests (shared by every machine reconciling it).
+
+        b"" when the target has none yet; ``create=True`` (reconcile only) makes one first.
+        """
+        return self._book.read_digest_key(create=create)
 
     def recover(self) -> RecoveryReport:
         """Recover the intents of interrupted runs (under the lock, before ``read_state``)."""
@@ -65,6 +68,10 @@ class OpenSearchBackend:
         info = self._lock.acquire(run_id, holder, ttl_seconds)
         self._applier.run_id = run_id
         return info
+
+    def renew_lock(self, lock_id: str) -> None:
+        """Keep our lock from expiring (the service's heartbeat calls this during apply)."""
+        self._lock.renew(lock_id)
 
     def release_lock(self, lock_id: str) -> None:
         """Release our lock."""

@@ -47,11 +47,13 @@ def _held_error(info: LockInfo) -> LockError:
 
 
 class TargetLock:
-    """Acquire, release and break the lock of one target.
+    """Acquire, renew, release and break the lock of one target.
 
-    A lock expires after its TTL, and a lock whose holder process is gone from this very host (same
-    hostname, pid no longer running: a killed run) is stale too; both are taken over with a warning.
-    Any other held lock raises LockError naming the holder and ``mlgitops unlock <lock-id>``.
+    A lock expires when it was neither created nor renewed (``renew``, the holder's heartbeat) within
+    its TTL; a lock whose holder process is gone from this very host (same hostname, pid no longer
+    running: a killed run) is stale too; both are taken over with a warning. A lock whose holder is
+    alive on this host is never taken over, expired or not. Any other held lock raises LockError
+    naming the holder and ``mlgitops unlock <lock-id>``.
     """
 
     def __init__(
@@ -94,9 +96,12 @@ class TargetLock:
         if held.get("lock_id") == source["lock_id"]:
             return  # our own create, answered ambiguously and retried
         info = _info(held)
-        expired = self._clock() > float(held.get("created_s", 0)) + info.ttl_seconds
-        dead = held.get("host") == self._host and not self._is_alive(int(held.get("pid", -1)))
-        if not (expired or dead):
+        last_sign_of_life = max(float(held.get("created_s", 0)), float(held.get("renewed_s", 0)))
+        expired = self._clock() > last_sign_of_life + info.ttl_seconds
+        here = held.get("host") == self._host
+        alive_here = here and self._is_alive(int(held.get("pid", -1)))
+        dead = here and not alive_here
+        if alive_here or not (expired or dead):
             raise _held_error(info)
         reason = "expired" if expired else "its process is gone"
         logger.warning("taking over stale lock %s of %s (%s)", info.lock_id, info.holder, reason)
@@ -121,6 +126,24 @@ class TargetLock:
         """The lock currently held, if any."""
         document = self._client.get_doc(INDEX, LOCK_DOC)
         return None if document is None else _info(document.source)
+
+    def renew(self, lock_id: str) -> None:
+        """Record a sign of life of our lock (``renewed_s``), only if it is still ours and unchanged.
+
+        Raises:
+            LockError: the lock was broken (``mlgitops unlock``) or taken over since.
+        """
+        document = self._client.get_doc(INDEX, LOCK_DOC)
+        if document is None or document.source.get("lock_id") != lock_id:
+            holder = "nobody" if document is None else _info(document.source).holder
+            raise LockError(f"lock {lock_id} was broken or taken over (now held by {holder})")
+        source = {**document.source, "renewed_s": self._clock()}
+        try:
+            self._client.put_doc(
+                INDEX, LOCK_DOC, source, if_seq_no=document.seq_no, if_primary_term=document.primary_term
+            )
+        except BackendConflictError as exc:
+            raise LockError(f"lock {lock_id} changed while renewing it (broken or taken over)") from exc
 
     def release(self, lock_id: str) -> None:
         """Release our lock; a lock held under another id is left alone."""

@@ -41,11 +41,13 @@ def read_state(client: MLCommonsClient, book: Bookkeeping, desired: Sequence[Des
         if document is not None:
             owned[key] = ActualResource(key, record.resource_id, document, record)
     unowned = _unowned(client, desired, owned, records)
+    pending = {intent.key: f"{intent.verb} by run {intent.run_id}" for intent in book.pending_intents()}
     return ActualState(
         resources=owned,
         unowned=unowned,
         settings=settings,
         fingerprint=build_fingerprint(owned, unowned, records, settings),
+        pending=pending,
     )
 
 

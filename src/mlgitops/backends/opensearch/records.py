@@ -100,10 +100,14 @@ class Bookkeeping:
         """Keep the client; nothing is read until asked."""
         self._client = client
 
-    def read_digest_key(self) -> bytes:
-        """The target's random HMAC key for credential digests, created atomically on first use."""
+    def read_digest_key(self, *, create: bool = False) -> bytes:
+        """The target's random HMAC key for credential digests (b"" when none yet and not ``create``).
+
+        With ``create`` a missing key is created atomically (when another run wins the race, its key
+        is used); without it nothing is written, so a read-only plan works with read-only credentials.
+        """
         document = self._client.get_doc(INDEX, DIGEST_KEY_DOC)
-        if document is None:
+        if document is None and create:
             # Created atomically: when another run wins the race, its key is used.
             with contextlib.suppress(BackendConflictError):
                 self._client.create_doc(

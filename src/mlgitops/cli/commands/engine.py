@@ -12,7 +12,7 @@ from mlgitops.engine.server import MAX_PORT, make_server
 DEFAULT_DIR = Path(".mlgitops")
 
 
-def _port(text: str) -> int:
+def port_number(text: str) -> int:
     """An argparse type: a TCP port number (0 picks a free one)."""
     try:
         port = int(text)
@@ -23,8 +23,12 @@ def _port(text: str) -> int:
     return port
 
 
-class _Terminated(Exception):  # noqa: N818 - a signal, not an error
-    """Raised from the SIGTERM handler to leave serve_forever cleanly."""
+class _Terminated(BaseException):
+    """Raised from the SIGTERM handler to leave serve_forever cleanly.
+
+    A BaseException, like KeyboardInterrupt: socketserver swallows an ``Exception`` raised while it
+    starts a request thread, and the server would then ignore the SIGTERM.
+    """
 
 
 def _raise_terminated(_signum: int, _frame: FrameType | None) -> None:
@@ -37,7 +41,9 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     commands = parser.add_subparsers(dest="engine_command", metavar="SUBCOMMAND", required=True)
     serve = commands.add_parser("serve", help="serve the ML Commons REST API for the engine directory")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=9200, help="port (default 9200; 0 picks a free one)")
+    serve.add_argument(
+        "--port", type=port_number, default=9200, help="port (default 9200; 0 picks a free one)"
+    )
     serve.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address")
     serve.set_defaults(handler=_serve)
     rotate = commands.add_parser("rotate-key", help="re-encrypt every credential under a new master key")

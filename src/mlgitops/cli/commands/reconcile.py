@@ -11,7 +11,7 @@ from mlgitops.cli.commands import plan as plan_command
 from mlgitops.cli.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 from mlgitops.errors import ConfigError, ManifestError
 from mlgitops.plan.actions import Plan
-from mlgitops.plan.markdown import render_markdown
+from mlgitops.plan.markdown import MAX_MARKDOWN, render_markdown
 from mlgitops.plan.rendering import action_title
 from mlgitops.plan.report import ApplyReport, StepResult, render_report_json, render_report_text
 from mlgitops.plan.saved import parse_saved_plan
@@ -72,8 +72,23 @@ def render_outcome(report: ApplyReport, output: str) -> str:
     if output == "json":
         return render_report_json(report)
     if output == "markdown":
-        return render_markdown(report.plan, title="mlgitops reconcile") + "\n" + render_report_text(report)
+        return render_outcome_markdown(report)
     return render_report_text(report)
+
+
+def render_outcome_markdown(report: ApplyReport, limit: int = MAX_MARKDOWN) -> str:
+    """The plan's comment (half the size limit at most), then totals and step results, all under ``limit``."""
+    plan_part = render_markdown(report.plan, title="mlgitops reconcile", limit=limit // 2)
+    lines = render_report_text(report).splitlines()
+    steps, totals = lines[: len(report.steps)], lines[len(report.steps) :]
+    budget = limit - len(plan_part) - sum(len(line) + 1 for line in totals) - 200
+    kept: list[str] = []
+    for position, line in enumerate(steps):
+        if sum(len(item) + 1 for item in kept) + len(line) + 1 > budget:
+            kept.append(f"… {len(steps) - position} more step(s) not shown (see --output json)")
+            break
+        kept.append(line.replace("```", "`\u200b``"))
+    return "\n".join([plan_part, *totals, "", "```text", *kept, "```", ""])
 
 
 def run(args: argparse.Namespace) -> int:

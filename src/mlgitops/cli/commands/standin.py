@@ -6,6 +6,7 @@ import signal
 import sys
 from types import FrameType
 
+from mlgitops.cli.commands.engine import port_number
 from mlgitops.errors import ConfigError
 from mlgitops.standin import (
     DEMO_AWS_ACCESS_KEY,
@@ -18,8 +19,12 @@ from mlgitops.standin import (
 DEFAULT_PORT = 8765
 
 
-class _Terminated(Exception):  # noqa: N818 - a signal, not an error
-    """Raised from the SIGTERM handler to leave serve_forever."""
+class _Terminated(BaseException):
+    """Raised from the SIGTERM handler to leave serve_forever.
+
+    A BaseException, like KeyboardInterrupt: socketserver swallows an ``Exception`` raised while it
+    starts a request thread, and the server would then ignore the SIGTERM.
+    """
 
 
 def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -39,7 +44,7 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any)"
+        "--port", type=port_number, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any)"
     )
     serve.set_defaults(handler=run_serve)
 

@@ -19,6 +19,7 @@ from mlgitops.service import plan_once, reconcile_once
 from mlgitops.watch import (
     DEFAULT_DEBOUNCE_MS,
     ChangeFeed,
+    HeldWarnings,
     InterruptGuard,
     PlanView,
     make_pass,
@@ -75,7 +76,10 @@ def _milliseconds(text: str) -> int:
 
 
 def _say(text: str) -> None:
-    print(text, flush=True)
+    # One write per report: the watcher thread's log lines (stderr, often the same terminal or
+    # pipe) cannot land in the middle of a line.
+    sys.stdout.write(f"{text}\n")
+    sys.stdout.flush()
 
 
 def _say_from_signal_handler(text: str) -> None:
@@ -133,6 +137,6 @@ def run(args: argparse.Namespace) -> int:
     mode = "plan and apply" if args.apply else "plan"
     every = f", re-reading the target every {args.interval:g} s" if args.interval else ""
     _say(f"watching {', '.join(map(str, manifests))} ({mode}{every}; Ctrl-C to stop)")
-    with guard.installed(), ChangeFeed(*sources) as feed:
-        run_watch(feed, on_change, emit=_say, checkpoint=guard.checkpoint)
+    with HeldWarnings().installed() as held, guard.installed(), ChangeFeed(*sources) as feed:
+        run_watch(feed, on_change, emit=_say, checkpoint=guard.checkpoint, held=held)
     return EXIT_OK

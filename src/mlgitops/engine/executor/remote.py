@@ -4,7 +4,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -76,9 +76,9 @@ class RemoteRequest:
 
     method: str
     url: str
-    headers: dict[str, str]
-    body: bytes | None
-    sign: Signer | None = None
+    headers: dict[str, str] = field(repr=False)  # filled with ${credential.*} values
+    body: bytes | None = field(repr=False)
+    sign: Signer | None = field(default=None, repr=False)  # closes over the AWS secret key
 
 
 @dataclass(frozen=True)

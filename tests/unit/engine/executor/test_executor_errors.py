@@ -8,7 +8,7 @@ import executorkit as kit
 import httpx
 import pytest
 
-from mlgitops.engine.executor import run_predict
+from mlgitops.engine.executor import remote, run_predict
 from mlgitops.errors import EngineError, RemoteModelError
 from mlgitops.standin import StandinServer
 
@@ -364,3 +364,12 @@ def test_a_non_ascii_credential_is_refused_without_echoing_it(settings) -> None:
         )
     assert "SECRETPART" not in repr(err.value.args)
     assert err.value.__cause__ is None and err.value.__context__ is None
+
+
+def test_an_outgoing_request_never_shows_its_headers_body_or_signer() -> None:
+    request = remote.RemoteRequest(
+        "POST", "https://x/y", {"Authorization": "Bearer SECRETPART"}, b"SECRETBODY", lambda h: h
+    )
+    assert "SECRETPART" not in repr(request)
+    assert "SECRETBODY" not in repr(request)
+    assert "https://x/y" in repr(request)
