@@ -150,6 +150,14 @@ def test_only_first_party_actions_pinned_to_a_commit(path: Path) -> None:
     assert len(refs) == len(PIN.findall(text)), [match[0].strip() for match in refs]
 
 
+def test_dependabot_updates_the_pins_of_workflows_and_the_action() -> None:
+    config = ROOT / ".github" / "dependabot.yml"
+    assert schema_check("vendor.dependabot", config).returncode == 0
+    (update,) = load(config)["updates"]
+    assert update["package-ecosystem"] == "github-actions"
+    assert set(update["directories"]) == {"/", "/.github/actions/mlgitops"}
+
+
 def test_checkouts_do_not_keep_the_token() -> None:
     for path in workflow_files():
         for job in load(path)["jobs"].values():
