@@ -33,6 +33,16 @@ class _FakeOpenAI(BaseHTTPRequestHandler):
         pass
 
 
+def _stop(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    """Wait for a signalled server to exit; kill it (and fail) rather than leave it running."""
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, stderr = process.communicate()
+        pytest.fail(f"the server ignored the signal; stderr: {stderr[-2000:]}")
+
+
 @pytest.fixture
 def fake_openai() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeOpenAI)
@@ -62,7 +72,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         yield line.rsplit(" ", 1)[1], directory
     finally:
         process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=30)
+        _, stderr = _stop(process, 30)
         assert process.returncode == 130, stderr
         assert "Traceback" not in stderr
 

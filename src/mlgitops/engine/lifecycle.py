@@ -136,6 +136,8 @@ class Lifecycle:
         """Undeploy models (state UNDEPLOYED even when they were not deployed) -> node map."""
         if not model_ids:
             raise EngineError("Must set specific model ids to undeploy")
+        if len(model_ids) > 1 and self._ctx.access_control("model"):
+            raise EngineError("only support undeploy one model")
         stats: dict[str, str] = {}
         with self._ctx.store.write() as tx:
             for model_id in model_ids:
@@ -179,6 +181,8 @@ class Lifecycle:
         self._ctx.require_remote_inference()
         if row.source.get("is_enabled") is False:
             raise EngineError("Model is disabled.", 403, "status_exception")
+        if not isinstance((body or {}).get("parameters") or {}, Mapping):
+            raise EngineError("[parameters] must be an object", 400, "parse_exception")
         admission.check_input_schema(row.source, body or {})
         self._limiter.admit(model_id, row.source.get("rate_limiter"))
         self._ensure_deployed(model_id, row.source)

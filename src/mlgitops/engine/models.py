@@ -50,6 +50,17 @@ def _check_function(body: Mapping[str, Any]) -> None:
         raise EngineError("the mlgitops local engine supports remote models only (function_name: remote)")
 
 
+_OBJECT_FIELDS = ("rate_limiter", "deploy_setting", "guardrails", "model_config", "connector")
+
+
+def _check_body(body: Mapping[str, Any]) -> None:
+    """Fields ML Commons parses as objects must be objects (a parse error otherwise), then the limiter."""
+    for field in _OBJECT_FIELDS:
+        if body.get(field) is not None and not isinstance(body[field], Mapping):
+            raise EngineError(f"[{field}] must be an object", 400, "parse_exception")
+    _check_rate_limiter(body.get("rate_limiter"))
+
+
 def _check_rate_limiter(raw: Any) -> None:
     if not isinstance(raw, Mapping) or raw.get("limit") is None:
         return
@@ -116,7 +127,7 @@ class Models:
         _check_function(body)
         self._ctx.require_remote_inference()
         access = access_fields(body, "model") if self._ctx.refuse_access_fields("model", body) else {}
-        _check_rate_limiter(body.get("rate_limiter"))
+        _check_body(body)
         inline = self._inline(body)
         with self._ctx.store.write() as tx:
             connector = inline[0] if inline else self._linked_connector(tx, body)
@@ -182,7 +193,7 @@ class Models:
         """Partial update with ML Commons' connector and model group rules."""
         if not body:
             raise EngineError("Update model request has empty body")
-        _check_rate_limiter(body.get("rate_limiter"))
+        _check_body(body)
         with self._ctx.store.write() as tx:
             row = tx.get(MODEL_INDEX, model_id)
             if row is None:

@@ -43,6 +43,10 @@ def _term(spec: Source, source: Source, _id: str) -> bool:
 
 def _terms(spec: Source, source: Source, _id: str) -> bool:
     field, values = _single(spec)
+    if not isinstance(values, list):
+        raise EngineError(
+            f"[terms] query does not support [{field}] with a non-array value", 400, "parsing_exception"
+        )
     return any(_same(v, w) for v in _field_values(source, field) for w in values)
 
 
@@ -155,6 +159,10 @@ def _filter_source(source: dict[str, Any], spec: Any) -> dict[str, Any] | None:
         return source
     if spec is False:
         return None
+    if not isinstance(spec, list | str | dict):
+        raise EngineError(
+            "[_source] must be a boolean, a string, an array or an object", 400, "parsing_exception"
+        )
     includes = spec if isinstance(spec, list | str) else spec.get("includes") or spec.get("include") or []
     excludes = [] if isinstance(spec, list | str) else spec.get("excludes") or spec.get("exclude") or []
     includes = [includes] if isinstance(includes, str) else includes

@@ -46,7 +46,10 @@ def _register(call: Call) -> Result:
 
 
 def _undeploy_many(call: Call) -> Result:
-    return call.engine.lifecycle.undeploy([str(i) for i in (call.json or {}).get("model_ids") or []])
+    model_ids = (call.json or {}).get("model_ids") or []
+    if not isinstance(model_ids, list):
+        raise EngineError("[model_ids] must be an array", 400, "parse_exception")
+    return call.engine.lifecycle.undeploy([str(i) for i in model_ids])
 
 
 def _settings(call: Call) -> Result:

@@ -1,5 +1,6 @@
 """The HTTP facade: the REST router behind a stdlib ThreadingHTTPServer, loopback by default."""
 
+import io
 import ipaddress
 import json
 import logging
@@ -16,6 +17,7 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY = 100_000_000
 MAX_PORT = 65_535
+_LINE = 1024  # longest chunk-size or trailer line read
 
 
 def is_loopback(host: str) -> bool:
@@ -28,6 +30,36 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _bad_request(reason: str) -> rest.RestResponse:
+    return rest.RestResponse(400, rest.error_body(400, "illegal_argument_exception", reason))
+
+
+def _too_large() -> rest.RestResponse:
+    return rest.RestResponse(413, rest.error_body(413, "too_long_http_line_exception", "body too large"))
+
+
+def _read_chunked(rfile: io.BufferedIOBase) -> bytes | rest.RestResponse:
+    """A ``Transfer-Encoding: chunked`` body, or the error answer when it is malformed or too large."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        try:
+            size = int(rfile.readline(_LINE).split(b";", 1)[0].strip(), 16)
+        except ValueError:
+            size = -1
+        if size < 0:
+            return _bad_request("invalid chunked request body")
+        if size == 0:
+            while rfile.readline(_LINE).strip():  # optional trailers end with an empty line
+                pass
+            return b"".join(chunks)
+        total += size
+        if total > MAX_BODY:
+            return _too_large()
+        chunks.append(rfile.read(size))
+        rfile.readline(_LINE)
+
+
 def _content_length(header: str | None) -> int | rest.RestResponse:
     """The request's body length, or the error answer for a bad or oversized Content-Length."""
     try:
@@ -35,10 +67,9 @@ def _content_length(header: str | None) -> int | rest.RestResponse:
     except ValueError:
         length = -1
     if length < 0:
-        reason = f"invalid Content-Length [{header}]"
-        return rest.RestResponse(400, rest.error_body(400, "illegal_argument_exception", reason))
+        return _bad_request(f"invalid Content-Length [{header}]")
     if length > MAX_BODY:
-        return rest.RestResponse(413, rest.error_body(413, "too_long_http_line_exception", "body too large"))
+        return _too_large()
     return length
 
 
@@ -46,14 +77,21 @@ class _Handler(BaseHTTPRequestHandler):
     server: "EngineServer"
     protocol_version = "HTTP/1.1"
 
-    def _serve(self) -> None:
-        url = urlsplit(self.path)
+    def _read_body(self) -> bytes | rest.RestResponse | None:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return _read_chunked(self.rfile)
         length = _content_length(self.headers.get("Content-Length"))
         if isinstance(length, rest.RestResponse):
+            return length
+        return self.rfile.read(length) if length else None
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        body = self._read_body()
+        if isinstance(body, rest.RestResponse):
             self.close_connection = True  # the body's end is unknown: do not read the next request
-            self._send(length)
+            self._send(body)
             return
-        body = self.rfile.read(length) if length else None
         query = dict(parse_qsl(url.query, keep_blank_values=True))
         self._send(rest.handle(self.server.engine, self.command, url.path, query, body))
 

@@ -242,8 +242,8 @@ class Store:
 
     def _failed(self, exc: sqlite3.Error) -> EngineError:
         """Roll back after a database error and describe it in one line."""
-        if self._conn.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(sqlite3.Error):  # also when the connection is already closed
+            if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
         return EngineError(f"engine database {self.path}: {exc}", 500, "exception")
 

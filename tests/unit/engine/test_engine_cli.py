@@ -20,6 +20,16 @@ from mlgitops.engine.server import is_loopback, make_server
 from mlgitops.errors import ConfigError
 
 
+def _stop(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    """Wait for a signalled server to exit; kill it (and fail) rather than leave it running."""
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, stderr = process.communicate()
+        pytest.fail(f"the server ignored the signal; stderr: {stderr[-2000:]}")
+
+
 @pytest.fixture(autouse=True)
 def _no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MLGITOPS_MASTER_KEY", raising=False)
@@ -132,7 +142,7 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     line = process.stdout.readline()
     assert line.startswith(f"serving ML Commons API for {tmp_path} on http://127.0.0.1:"), line
     process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=60)
+    _, stderr = _stop(process, 60)
     assert process.returncode == 0, stderr
     assert stderr == ""
     assert not (tmp_path / "engine.db-wal").exists()  # the database was closed (WAL checkpointed)
@@ -147,7 +157,7 @@ def test_sigterm_while_a_request_thread_starts_still_stops_the_server(tmp_path: 
         def terminate_instead(*_args: object) -> None:
             engine_command._raise_terminated(signal.SIGTERM, None)
 
-        server.process_request = terminate_instead  # type: ignore[method-assign]
+        server.process_request = terminate_instead  # type: ignore[method-assign,assignment]
 
         def serve() -> None:
             try:
@@ -157,7 +167,7 @@ def test_sigterm_while_a_request_thread_starts_still_stops_the_server(tmp_path: 
 
         thread = threading.Thread(target=serve, daemon=True)
         thread.start()
-        with socket.create_connection(server.server_address[:2]):
+        with socket.create_connection(("127.0.0.1", server.server_address[1])):
             thread.join(timeout=30)
         if thread.is_alive():
             server.shutdown()

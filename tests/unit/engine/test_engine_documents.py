@@ -105,3 +105,15 @@ def test_a_non_integer_seq_no_is_a_400_not_a_conflict(client: httpx.Client) -> N
     bad = client.put(f"{DOC}/journal", params={"if_seq_no": "abc", "if_primary_term": "1"}, json={"n": 2})
     assert error(bad, 400) == "Failed to parse int parameter [if_seq_no] with value [abc]"
     assert ok(client.get(f"{DOC}/journal"))["_source"] == {"n": 1}
+
+
+def test_malformed_search_bodies_are_400s(client: httpx.Client) -> None:
+    client.put(f"{DOC}/a", json={"n": 1})
+    terms = client.post("/.mlgitops/_search", json={"query": {"terms": {"n": 1}}})
+    assert error(terms, 400) == "[terms] query does not support [n] with a non-array value"
+    source = client.post("/.mlgitops/_search", json={"_source": 5})
+    assert error(source, 400) == "[_source] must be a boolean, a string, an array or an object"
+    assert ok(client.post("/.mlgitops/_search", json={"query": {"terms": {"n": [1]}}}))["hits"]["total"] == {
+        "value": 1,
+        "relation": "eq",
+    }

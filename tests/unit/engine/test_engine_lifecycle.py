@@ -215,3 +215,41 @@ def test_interface_input_schema_is_enforced(client: httpx.Client, predictor: Any
     assert "'prompt' is a required property" in reason
     ok(client.post(f"{MODELS}/{model_id}/_predict", json={"parameters": {"prompt": "hi"}}))
     assert len(predictor.calls) == 1
+
+
+def test_wrongly_typed_predict_and_undeploy_bodies_are_parse_errors(
+    client: httpx.Client, predictor: Any
+) -> None:
+    model_id = register_model(client, create_connector(client))
+    response = client.post(f"{MODELS}/{model_id}/_predict", json={"parameters": "text"})
+    assert error(response, 400) == "[parameters] must be an object"
+    assert response.json()["error"]["type"] == "parse_exception"
+    assert error(client.post(f"{MODELS}/_undeploy", json={"model_ids": model_id}), 400) == (
+        "[model_ids] must be an array"
+    )
+    assert predictor.calls == []
+
+
+def test_undeploy_of_several_models_is_refused_under_model_access_control(
+    engine_dir: Path, predictor: Any
+) -> None:
+    with (
+        LocalEngine(engine_dir, security_enabled=True, predictor=predictor) as engine,
+        httpx.Client(transport=EngineTransport(engine), base_url="http://x") as client,
+    ):
+        connector_id = create_connector(client)
+        first, second = register_model(client, connector_id), register_model(client, connector_id)
+        many = {"model_ids": [first, second]}
+        assert list(ok(client.post(f"{MODELS}/_undeploy", json=many)).values()) == [
+            {"stats": {first: "not_found", second: "not_found"}}
+        ]
+        ok(
+            client.put(
+                "/_cluster/settings",
+                json={"persistent": {"plugins.ml_commons.model_access_control_enabled": True}},
+            )
+        )
+        assert error(client.post(f"{MODELS}/_undeploy", json=many), 400) == "only support undeploy one model"
+        assert list(ok(client.post(f"{MODELS}/_undeploy", json={"model_ids": [first]})).values()) == [
+            {"stats": {first: "not_found"}}
+        ]

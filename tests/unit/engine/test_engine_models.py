@@ -245,3 +245,18 @@ def test_delete_rules(client: httpx.Client, engine: LocalEngine) -> None:
     assert ok(client.delete(f"{MODELS}/{model_id}"))["result"] == "deleted"
     assert engine.vault.count() == 0
     assert error(client.delete(f"{MODELS}/{model_id}"), 404) == "Failed to find model"
+
+
+@pytest.mark.parametrize(
+    "field", ["rate_limiter", "deploy_setting", "guardrails", "model_config", "connector"]
+)
+def test_object_fields_that_are_not_objects_are_parse_errors(client: httpx.Client, field: str) -> None:
+    connector_id = create_connector(client)
+    response = client.post(
+        f"{MODELS}/_register",
+        json={"name": "m", "function_name": "remote", "connector_id": connector_id, field: "text"},
+    )
+    assert error(response, 400) == f"[{field}] must be an object"
+    model_id = register_model(client, connector_id)
+    assert error(client.put(f"{MODELS}/{model_id}", json={field: [1]}), 400) == f"[{field}] must be an object"
+    ok(client.post(f"{MODELS}/{model_id}/_predict", json={"parameters": {}}))  # the stored model still works

@@ -84,3 +84,19 @@ def test_ipv6_loopback_is_served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             served.shutdown()
             served.server_close()
             thread.join()
+
+
+def test_a_chunked_body_is_read(server: EngineServer) -> None:
+    chunks = iter([b'{"name": "chun', b'ked"}'])  # httpx sends an iterator with Transfer-Encoding: chunked
+    response = httpx.post(f"{server.url}/_plugins/_ml/model_groups/_register", content=chunks)
+    group_id = response.json()["model_group_id"]
+    assert httpx.get(f"{server.url}/_plugins/_ml/model_groups/{group_id}").json()["name"] == "chunked"
+
+
+def test_a_malformed_chunked_body_is_a_400(server: EngineServer) -> None:
+    head = (
+        b"POST /_plugins/_ml/model_groups/_register HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    status, body = _raw(server, head + b"zz\r\n{}\r\n0\r\n\r\n")
+    assert status == "HTTP/1.1 400 Bad Request"
+    assert body["error"]["reason"] == "invalid chunked request body"  # type: ignore[index]

@@ -170,3 +170,83 @@ def test_a_corrupt_database_file_is_a_one_line_error(tmp_path: Path) -> None:
     expected = r"^cannot open engine database .*engine\.db: file is not a database$"
     with pytest.raises(EngineError, match=expected):
         LocalEngine(tmp_path)
+
+
+_STARTERS = 6
+_FIRST_START_CHILD = """
+    import sys
+    from pathlib import Path
+    from mlgitops.engine import LocalEngine
+    sys.stdin.readline()  # start together
+    with LocalEngine(Path(sys.argv[1])) as engine:
+        body = {"name": "c", "version": "1", "protocol": "http", "credential": {"key": sys.argv[2]},
+                "actions": [{"action_type": "predict", "method": "POST", "url": "https://api.openai.com/v1/x"}]}
+        print(engine.connectors.create(body)["connector_id"])
+"""
+
+
+def test_processes_starting_on_a_fresh_directory_agree_on_one_key(tmp_path: Path) -> None:
+    script = textwrap.dedent(_FIRST_START_CHILD)
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path), f"value-{i}"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_CHILD_ENV,
+        )
+        for i in range(_STARTERS)
+    ]
+    for child in children:  # release them together: each waits on stdin before opening the engine
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    outputs = [child.communicate() for child in children]
+    assert all(child.returncode == 0 for child in children), outputs
+    with LocalEngine(tmp_path) as engine, engine.store.read() as tx:
+        found = {
+            out.strip(): engine.vault.load(tx, out.strip())["key"].get_secret_value() for out, _ in outputs
+        }
+    assert sorted(found.values()) == [f"value-{i}" for i in range(_STARTERS)]
+    assert sorted(p.name for p in tmp_path.iterdir() if "key" in p.name) == ["master.key"]
+
+
+_ROTATE_CHILD = f"""
+    import os, sys
+    from pathlib import Path
+    from mlgitops.engine import LocalEngine
+    engine = LocalEngine(Path(sys.argv[1]))
+    os.environ["{PAUSE_AFTER_ENV}"] = "1"
+    os.environ["{PAUSE_FILE_ENV}"] = "/dev/stdout"
+    engine.rotate_key()
+    print("finished")
+"""
+
+
+def test_sigkill_in_the_middle_of_a_key_rotation_keeps_the_old_key_working(tmp_path: Path) -> None:
+    with LocalEngine(tmp_path) as engine:
+        body = {
+            "name": "c",
+            "version": "1",
+            "protocol": "http",
+            "credential": {"a": "first-secret", "b": "second-secret"},
+            "actions": [{"action_type": "predict", "method": "POST", "url": "https://api.openai.com/v1/x"}],
+        }
+        connector_id = engine.connectors.create(body)["connector_id"]
+        fingerprint = engine.vault.fingerprint
+    child = _run_child(_ROTATE_CHILD, str(tmp_path))
+    assert child.stdout is not None
+    paused_pid = child.stdout.readline()  # paused after re-encrypting the first value, before the second
+    assert paused_pid.strip() == str(child.pid), child.stderr.read() if child.stderr else ""
+    assert (tmp_path / "master.key.new").exists()
+    os.kill(child.pid, signal.SIGKILL)
+    child.communicate()
+    with LocalEngine(tmp_path) as engine, engine.store.read() as tx:
+        assert engine.vault.fingerprint == fingerprint
+        secrets = engine.vault.load(tx, connector_id)
+        assert {k: v.get_secret_value() for k, v in secrets.items()} == {
+            "a": "first-secret",
+            "b": "second-secret",
+        }
+    assert not (tmp_path / "master.key.new").exists()

@@ -34,9 +34,17 @@ def test_no_plaintext_secret_on_disk(engine: LocalEngine, client: httpx.Client, 
             json={"name": "m", "function_name": "remote", "connector_id": connector_id},
         )
     )
+    inline = connector_body(credential={"openAI_key": SECRET + "-inline"})
+    model_id = ok(
+        client.post(
+            "/_plugins/_ml/models/_register",
+            json={"name": "i", "function_name": "remote", "connector": inline},
+        )
+    )["model_id"]
     assert {p.name for p in engine_dir.iterdir()} >= {"engine.db", "engine.db-wal", "master.key"}
     assert _secret_in(engine_dir, SECRET) == []
     assert _load(engine, connector_id) == {"openAI_key": SECRET, "second": SECRET + "-2"}
+    assert _load(engine, model_id) == {"openAI_key": SECRET + "-inline"}
     engine.close()
     assert _secret_in(engine_dir, SECRET) == []
 

@@ -15,6 +15,16 @@ from mlgitops.cli.errors import EXIT_USAGE
 from mlgitops.cli.main import main
 
 
+def _stop(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    """Wait for a signalled server to exit; kill it (and fail) rather than leave it running."""
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, stderr = process.communicate()
+        pytest.fail(f"the server ignored the signal; stderr: {stderr[-2000:]}")
+
+
 def test_serve_prints_the_url_and_stops_on_sigterm() -> None:
     env = {**os.environ, "OPENAI_API_KEY": "env-openai-key"}
     env.pop("COHERE_API_KEY", None)
@@ -41,7 +51,7 @@ def test_serve_prints_the_url_and_stops_on_sigterm() -> None:
         )
     finally:
         process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=10)
+        _, stderr = _stop(process, 10)
     assert process.returncode == 0, stderr
 
 
@@ -73,7 +83,7 @@ def test_sigterm_while_a_request_thread_starts_still_stops_the_server() -> None:
     def terminate_instead(*_args: object) -> None:
         standin_command._raise_terminated(signal.SIGTERM, None)
 
-    server._httpd.process_request = terminate_instead  # type: ignore[method-assign]
+    server._httpd.process_request = terminate_instead  # type: ignore[method-assign,assignment]
 
     def serve() -> None:
         try:
