@@ -26,7 +26,8 @@ def test_validate_github_annotations(
     golden("validate-github.txt", captured.out)
     annotations = [line for line in captured.out.splitlines() if line.startswith("::error file=")]
     assert len(annotations) == 10
-    assert "::error title=mlgitops::2 more errors not annotated" in captured.out
+    assert "::notice title=mlgitops::2 more errors not annotated" in captured.out
+    assert "::error title=mlgitops" not in captured.out
     assert captured.err.strip() == "12 errors, 1 warning in 14 documents"
 
 

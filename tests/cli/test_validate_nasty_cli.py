@@ -258,13 +258,15 @@ def test_null_and_boolean_keys_are_named_as_written(
 
 def test_reference_to_a_connector_in_another_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(tmp_path / "tree" / "a" / "connector.yaml", CONNECTOR)
+    write(tmp_path / "tree" / "c" / "group.yaml", GROUP.format(name="g"))
     model = "apiVersion: mlgitops/v1\nkind: Model\nmetadata: {name: m}\nspec:\n  function_name: remote\n"
+    model += "  model_group: g\n"
     model_path = write(tmp_path / "tree" / "b" / "model.yaml", model + "  connector: c1\n")
     assert validate(capsys, str(tmp_path / "tree")) == (0, [])
     model_path.write_text(model + "  connector: c2\n")
     assert validate(capsys, str(tmp_path / "tree")) == (
         1,
-        [f"{model_path}:6:3: error: no Connector named 'c2' in the manifests"],
+        [f"{model_path}:7:3: error: no Connector named 'c2' in the manifests"],
     )
 
 

@@ -45,3 +45,17 @@ def manifest_paths(args: argparse.Namespace) -> list[Path]:
     """The manifest paths given, or the default directory."""
     paths: list[Path] = list(args.paths or [])
     return paths or [DEFAULT_MANIFESTS]
+
+
+MAX_PORT = 65535
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port number (0 picks a free one)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: not a number") from None
+    if not 0 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"invalid port {port}: must be between 0 and {MAX_PORT}")
+    return port

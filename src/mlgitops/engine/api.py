@@ -119,6 +119,7 @@ class LocalEngine:
         }
 
     def close(self) -> None:
-        """Finish background tasks and close the database."""
+        """Finish background tasks, close the predict connection pool and the database."""
         self.runner.close()
+        self.lifecycle.close()
         self.store.close()

@@ -1,12 +1,14 @@
 """Deploy, undeploy and predict: model states, deploy tasks and the call into the executor."""
 
-import importlib
 import json
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from mlgitops.engine import admission, ids, tasks
+import httpx
+
+from mlgitops.engine import admission, executor, ids, tasks
 from mlgitops.engine.connectors import ACTIVE_STATES
 from mlgitops.engine.context import EngineContext
 from mlgitops.engine.models import not_found
@@ -17,18 +19,6 @@ logger = logging.getLogger(__name__)
 
 Predictor = Callable[..., dict[str, Any]]
 DEPLOYED_STATES = frozenset({"DEPLOYED", "PARTIALLY_DEPLOYED", "LOADED", "PARTIALLY_LOADED"})
-
-
-def default_predictor(*args: Any, **kwargs: Any) -> dict[str, Any]:
-    """``mlgitops.engine.executor.run_predict``, imported when first needed."""
-    try:
-        executor = importlib.import_module("mlgitops.engine.executor")
-    except ModuleNotFoundError as exc:
-        raise EngineError(
-            "predict needs mlgitops.engine.executor, which is not available", 500, "exception"
-        ) from exc
-    result: dict[str, Any] = executor.run_predict(*args, **kwargs)
-    return result
 
 
 def resolve_connector(
@@ -55,8 +45,24 @@ class Lifecycle:
     ) -> None:
         self._ctx = ctx
         self._runner = runner
-        self._predictor = predictor or default_predictor
+        self._predictor = predictor
         self._limiter = admission.RateLimiter()
+        self._http: httpx.Client | None = None
+        self._http_lock = threading.Lock()
+
+    def http_client(self) -> httpx.Client:
+        """The one connection pool every predict shares, so keep-alive connections are reused."""
+        with self._http_lock:
+            if self._http is None:
+                self._http = httpx.Client(follow_redirects=False)
+            return self._http
+
+    def close(self) -> None:
+        """Close the connection pool (a later predict opens a new one)."""
+        with self._http_lock:
+            if self._http is not None:
+                self._http.close()
+                self._http = None
 
     def _start_deploy(self, model_id: str, body: Mapping[str, Any] | None) -> str:
         with self._ctx.store.write() as tx:
@@ -188,10 +194,11 @@ class Lifecycle:
         self._ensure_deployed(model_id, row.source)
         with self._ctx.store.read() as tx:
             connector, credentials = resolve_connector(self._ctx, tx, model_id, row.source)
-        return self._predictor(
-            connector,
-            credentials,
-            dict(body or {}),
-            settings=self._ctx.settings.effective(),
-            action_type="PREDICT",
+        settings = self._ctx.settings.effective()
+        if self._predictor is not None:
+            return self._predictor(
+                connector, credentials, dict(body or {}), settings=settings, action_type="PREDICT"
+            )
+        return executor.run_predict(
+            connector, credentials, dict(body or {}), settings=settings, client=self.http_client()
         )

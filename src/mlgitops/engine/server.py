@@ -76,6 +76,9 @@ def _content_length(header: str | None) -> int | rest.RestResponse:
 class _Handler(BaseHTTPRequestHandler):
     server: "EngineServer"
     protocol_version = "HTTP/1.1"
+    # Headers and body are separate writes: without TCP_NODELAY every keep-alive reply waits
+    # ~40 ms for the client's delayed ACK (Nagle).
+    disable_nagle_algorithm = True
 
     def _read_body(self) -> bytes | rest.RestResponse | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():

@@ -51,6 +51,7 @@ class ManifestSet:
 
     documents: tuple[SourcedDocument, ...]
     issues: tuple[Issue, ...]
+    documents_read: int = 0  # every non-empty document found, valid or not (the summary counts these)
 
     @property
     def errors(self) -> tuple[Issue, ...]:

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import re
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ logger = logging.getLogger(__name__)
 YAML_SUFFIXES = (".yaml", ".yml")
 MIB = 1024 * 1024
 MAX_FILE_BYTES = 16 * MIB  # far beyond any manifest; parsing more would take minutes
+LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
+LIBYAML_MAX_NESTING = 2000  # libyaml's C composer handles tens of thousands; keep far below
+_DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)", re.MULTILINE)
 _YAML_HINTS = (
     ("'\\t'", "; indent with spaces: YAML does not allow tabs there"),
     ("undefined alias", "; an anchor (&name) must come earlier in the same document (not across ---)"),
@@ -142,7 +146,55 @@ def read_text(path: Path) -> str:
 
 
 def parse_documents(text: str, path: Path) -> tuple[list[RawDocument], list[Issue]]:
-    """Every non-empty document of a YAML stream; a syntax error stops at that point."""
+    """Every non-empty document of a YAML stream; a syntax error stops at that point.
+
+    libyaml (when PyYAML has it) parses the usual, valid files about ten times faster; anything it
+    refuses, and anything it might not handle safely, goes through the pure-Python parser, so every
+    error message and location is the pure-Python one.
+    """
+    if LIBYAML and _safe_for_libyaml(text):
+        documents = _parse_with_libyaml(text, path)
+        if documents is not None:
+            return documents, []
+    return _parse_with_python(text, path)
+
+
+def _safe_for_libyaml(text: str) -> bool:
+    """No character the pure-Python reader refuses, and no way to nest deep enough to hurt libyaml.
+
+    libyaml's composer recurses in C (no RecursionError, a crash far beyond any manifest): flow
+    nesting is bounded by the brackets of one document, block nesting by twice the widest line.
+    """
+    if yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return False
+    widest = max(map(len, text.splitlines()), default=0)
+    brackets = max(chunk.count("[") + chunk.count("{") for chunk in _DOCUMENT_MARKER.split(text))
+    return brackets + 2 * (widest + 1) <= LIBYAML_MAX_NESTING
+
+
+def _parse_with_libyaml(text: str, path: Path) -> list[RawDocument] | None:
+    """The documents as libyaml reads them, or None when it finds any problem."""
+    loader = yaml.CSafeLoader(text)
+    documents: list[RawDocument] = []
+    try:
+        index = 0
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                positions = collect_positions(node)
+                data = loader.construct_document(node)
+                if data is not None:
+                    documents.append(RawDocument(path, index, data, positions))
+            index += 1
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError):
+        return None
+    finally:
+        loader.dispose()
+    return documents
+
+
+def _parse_with_python(text: str, path: Path) -> tuple[list[RawDocument], list[Issue]]:
+    """PyYAML's pure-Python parser: slower, with the error messages and marks users see."""
     try:
         loader = yaml.SafeLoader(text)  # the reader checks every character up front
     except yaml.reader.ReaderError as exc:

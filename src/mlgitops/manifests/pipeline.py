@@ -30,9 +30,11 @@ def load_manifests(
     files, issues = find_manifest_files(paths)
     documents: list[SourcedDocument] = []
     written: set[ResourceKey] = set()
+    read = 0
     for file in files:
         raws, file_issues = read_manifest_file(file)
         issues.extend(file_issues)
+        read += len(raws) + sum(1 for issue in file_issues if issue.line > 0)  # a document YAML refused
         for raw in raws:
             written.update(_declared_key(raw.data))
             sourced, doc_issues = _build(raw, variables or {})
@@ -42,8 +44,8 @@ def load_manifests(
     issues.extend(
         check_documents(documents, allow_plaintext_credentials=allow_plaintext_credentials, declared=written)
     )
-    logger.debug("loaded %d documents from %d files, %d issues", len(documents), len(files), len(issues))
-    return ManifestSet(tuple(documents), sort_issues(issues))
+    logger.debug("loaded %d of %d documents from %d files", len(documents), read, len(files))
+    return ManifestSet(tuple(documents), sort_issues(issues), read)
 
 
 def _declared_key(data: Any) -> list[ResourceKey]:

@@ -120,7 +120,7 @@ class _Found:
 
 def _read_as_another_value(node: yaml.ScalarNode) -> bool:
     """A plain scalar YAML 1.1 turns into a boolean or number that does not print back as written."""
-    if node.style is not None:
+    if node.style:  # quoted or block; plain is None (pure-Python parser) or "" (libyaml)
         return False
     text, tag = str(node.value), node.tag.rpartition(":")[2]
     if tag == "bool":

@@ -15,7 +15,7 @@ def render_text(issues: Sequence[Issue]) -> str:
 
 
 def render_summary(issues: Sequence[Issue], documents: int) -> str:
-    """``3 errors, 1 warning in 12 documents``."""
+    """``3 errors, 1 warning in 12 documents`` (``documents``: every document read, valid or not)."""
     errors = sum(1 for issue in issues if issue.is_error)
     warnings = len(issues) - errors
     return (
@@ -24,12 +24,13 @@ def render_summary(issues: Sequence[Issue], documents: int) -> str:
     )
 
 
-def render_json(issues: Sequence[Issue], documents: int) -> str:
-    """A JSON object: ``valid``, counts and every issue."""
+def render_json(issues: Sequence[Issue], documents: int, valid_documents: int | None = None) -> str:
+    """A JSON object: ``valid``, counts (documents read, and those that validated) and every issue."""
     errors = [issue for issue in issues if issue.is_error]
     body = {
         "valid": not errors,
         "documents": documents,
+        "valid_documents": documents if valid_documents is None else valid_documents,
         "errors": len(errors),
         "warnings": len(issues) - len(errors),
         "issues": [issue.as_dict() for issue in issues],
@@ -62,8 +63,10 @@ def render_github(issues: Sequence[Issue]) -> str:
         lines.extend(_annotation(issue) for issue in chosen[:GITHUB_ANNOTATION_LIMIT])
         hidden = len(chosen) - GITHUB_ANNOTATION_LIMIT
         if hidden > 0:
+            # A notice, not an 11th error: GitHub would drop that one too. Notices have their own cap.
+            plural = "" if hidden == 1 else "s"
             lines.append(
-                f"::{severity} title=mlgitops::{hidden} more {severity}s not annotated "
+                f"::notice title=mlgitops::{hidden} more {severity}{plural} not annotated "
                 "(GitHub shows 10 per step); see the full list in the log"
             )
     return "".join(line + "\n" for line in lines) + render_text(issues)

@@ -115,8 +115,15 @@ def _const(error: ValidationError, path: JsonPath) -> Iterator[Problem]:
 
 
 def _pattern(error: ValidationError, path: JsonPath) -> Iterator[Problem]:
+    schema: Any = error.schema
+    examples = schema.get("examples") if isinstance(schema, dict) else None
     if path == ("metadata", "name"):
         yield path, f"metadata.name '{shown(error.instance)}' is not a valid name: use {_NAME_RULE}"
+    elif examples and isinstance(error.instance, str):  # a choice in any case (action_type)
+        options = [str(option) for option in examples]
+        quoted = f"'{shown(error.instance)}' " if _quotable(error.instance, path) else ""
+        hint = suggest(error.instance, options)
+        yield path, f"{_where(path)}: {quoted}is not one of {', '.join(options)} (in any case){hint}"
     else:
         yield path, f"{_where(path)}: does not match the pattern {error.validator_value}"
 

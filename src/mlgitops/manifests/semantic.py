@@ -228,6 +228,8 @@ def _model(
     ):
         if name is not None and (kind, name) not in names:
             yield doc.issue(("spec", field_name), _missing_reference(kind, name, names))
+    if spec.model_group is None:
+        yield doc.issue(("spec", "model_group"), _no_model_group(document), "warning")
     if spec.connector is not None and spec.inline_connector is not None:
         message = "a Model takes either connector (a reference) or inline_connector, not both"
         yield doc.issue(("spec", "inline_connector"), message)
@@ -242,6 +244,15 @@ def _model(
             )
             yield doc.issue((*at, "actions"), message)
         yield from check_connector(_context(doc, spec.inline_connector, at, settings, allow_plaintext))
+
+
+def _no_model_group(document: ModelDocument) -> str:
+    name = document.spec.name or document.metadata.name
+    return (
+        f"no model_group: ML Commons creates a model group named '{name}' for this model, which "
+        "mlgitops does not own and never deletes; set model_group to a ModelGroup manifest so "
+        "mlgitops manages the group"
+    )
 
 
 def _missing_reference(kind: Kind, name: str, names: Set[ResourceKey]) -> str:

@@ -6,10 +6,11 @@ pasted; the only difference is that credential values are references (``{env: NA
 ``{file: path}``), never secrets.
 """
 
+import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 API_VERSION = "mlgitops/v1"
 
@@ -79,17 +80,35 @@ class Metadata(_Strict):
     protected: bool = Field(default=False, description="Never delete this resource, even with --prune.")
 
 
-ActionType = Literal[
-    "predict",
-    "execute",
-    "batch_predict",
-    "cancel_batch_predict",
-    "batch_predict_status",
-    "PREDICT",
-    "EXECUTE",
-    "BATCH_PREDICT",
-    "CANCEL_BATCH_PREDICT",
-    "BATCH_PREDICT_STATUS",
+def any_case_pattern(words: tuple[str, ...]) -> str:
+    """An ECMA/JSON-Schema regex matching exactly one of ``words`` in any case (``[pP][rR]...``)."""
+    spelled = (
+        "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in w) for w in words
+    )
+    return f"^({'|'.join(spelled)})$"
+
+
+ACTION_TYPE_PATTERN = any_case_pattern(ACTION_TYPES)
+
+
+def _check_action_type(value: str) -> str:
+    """Any case of an action type, kept as written (a trailing newline is not one: unlike ``$``)."""
+    if re.fullmatch(ACTION_TYPE_PATTERN, value) is None:
+        raise ValueError(f"'{value[:60]}' is not one of {', '.join(ACTION_TYPES)} (in any case)")
+    return value
+
+
+ActionType = Annotated[
+    str,
+    AfterValidator(_check_action_type),
+    Field(
+        description=(
+            f"One of {', '.join(ACTION_TYPES)}, in any case: ML Commons upper-cases it "
+            "(predict, PREDICT and Predict are the same action type)."
+        ),
+        examples=list(ACTION_TYPES),
+        json_schema_extra={"pattern": ACTION_TYPE_PATTERN},
+    ),
 ]
 
 

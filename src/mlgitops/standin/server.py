@@ -29,6 +29,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: bytes
+    client_port: int = 0
 
     def json(self) -> Any:
         """The body parsed as JSON."""
@@ -38,6 +39,9 @@ class RecordedRequest:
 class _Handler(BaseHTTPRequestHandler):
     server: "_HTTPServer"
     protocol_version = "HTTP/1.1"
+    # Headers and body are separate writes: without TCP_NODELAY every keep-alive reply waits
+    # ~40 ms for the client's delayed ACK (Nagle).
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:
         self._handle()
@@ -49,7 +53,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
-        self.server.owner.handle(self, RecordedRequest(self.command, self.path, headers, body))
+        self.server.owner.handle(
+            self, RecordedRequest(self.command, self.path, headers, body, self.client_address[1])
+        )
 
     def send_reply(self, reply: Reply) -> None:
         payload = json.dumps(reply.body).encode("utf-8")

@@ -48,5 +48,8 @@ def test_github_annotations_stop_at_ten_per_level_and_say_how_many_more() -> Non
     lines = render_github(errors).splitlines()
     annotations = [line for line in lines if line.startswith("::")]
     assert len(annotations) == 11
-    assert annotations[-1].startswith("::error title=mlgitops::3 more errors not annotated")
+    assert len([a for a in annotations if a.startswith("::error ")]) == 10
+    assert annotations[-1].startswith("::notice title=mlgitops::3 more errors not annotated")
     assert len([line for line in lines if not line.startswith("::")]) == 13
+    one_more = render_github([Issue("m.yaml", n, 1, f"e{n}") for n in range(1, 12)])
+    assert "::notice title=mlgitops::1 more error not annotated" in one_more

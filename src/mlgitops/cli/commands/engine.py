@@ -6,21 +6,11 @@ import signal
 from pathlib import Path
 from types import FrameType
 
+from mlgitops.cli import options
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.server import MAX_PORT, make_server
+from mlgitops.engine.server import make_server
 
 DEFAULT_DIR = Path(".mlgitops")
-
-
-def port_number(text: str) -> int:
-    """An argparse type: a TCP port number (0 picks a free one)."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid port {text!r}: not a number") from None
-    if not 0 <= port <= MAX_PORT:
-        raise argparse.ArgumentTypeError(f"invalid port {port}: must be between 0 and {MAX_PORT}")
-    return port
 
 
 class _Terminated(BaseException):
@@ -42,7 +32,7 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     serve = commands.add_parser("serve", help="serve the ML Commons REST API for the engine directory")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument(
-        "--port", type=port_number, default=9200, help="port (default 9200; 0 picks a free one)"
+        "--port", type=options.port_number, default=9200, help="port (default 9200; 0 picks a free one)"
     )
     serve.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address")
     serve.set_defaults(handler=_serve)

@@ -6,7 +6,7 @@ import signal
 import sys
 from types import FrameType
 
-from mlgitops.cli.commands.engine import port_number
+from mlgitops.cli import options
 from mlgitops.errors import ConfigError
 from mlgitops.standin import (
     DEMO_AWS_ACCESS_KEY,
@@ -44,7 +44,10 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument(
-        "--port", type=port_number, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any)"
+        "--port",
+        type=options.port_number,
+        default=DEFAULT_PORT,
+        help=f"port (default {DEFAULT_PORT}; 0 = any)",
     )
     serve.set_defaults(handler=run_serve)
 

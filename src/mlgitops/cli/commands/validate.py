@@ -42,9 +42,9 @@ def run(args: argparse.Namespace) -> int:
         variables=variables,
         allow_plaintext_credentials=args.allow_plaintext_credentials,
     )
-    documents = len(result.documents)
+    documents = result.documents_read
     if args.output == "json":
-        sys.stdout.write(render_json(result.issues, documents))
+        sys.stdout.write(render_json(result.issues, documents, len(result.documents)))
     elif args.output == "github":
         sys.stdout.write(render_github(result.issues))
         print(render_summary(result.issues, documents), file=sys.stderr)
