@@ -1,7 +1,6 @@
 """Benchmark: predict through the executor and the embedded engine vs a direct call to the stand-in."""
 
 import contextlib
-import functools
 import re
 import tempfile
 from pathlib import Path
@@ -14,27 +13,12 @@ from mlgitops.engine import LocalEngine
 from mlgitops.engine.executor import run_predict
 from mlgitops.engine.transport import EngineTransport
 from mlgitops.standin import DEMO_OPENAI_KEY, StandinServer
-from mlgitops.standin import server as standin_server
 
 ML = "/_plugins/_ml"
 MODEL = "text-embedding-ada-002"
 TEXTS = ["declarative ML connectors", "GitOps for OpenSearch"]
 TRUSTED = "plugins.ml_commons.trusted_connector_endpoints_regex"
 PRIVATE_IP = "plugins.ml_commons.connector.private_ip_enabled"
-
-
-def disable_standin_nagle() -> str:
-    """Make the stand-in answer with TCP_NODELAY; returns a note for the table when the bench had to.
-
-    The stand-in's handler writes the headers and the body in two send() calls; with Nagle's
-    algorithm on, the body waits for the client's delayed ACK (~40 ms on Linux), which would swamp
-    every figure below. Reported to the stand-in's owner; this is a no-op once the handler sets it.
-    """
-    handler = getattr(standin_server, "_Handler", None)
-    if handler is None or getattr(handler, "disable_nagle_algorithm", True):
-        return ""
-    handler.disable_nagle_algorithm = True
-    return "\nnote: the bench set TCP_NODELAY on the stand-in's handler (else ~40 ms delayed-ACK stalls)"
 
 
 def connector_body(url: str, credential: dict[str, str] | None = None) -> dict[str, Any]:
@@ -99,14 +83,13 @@ def engine_client(stack: contextlib.ExitStack, directory: Path, **options: Any) 
     )
 
 
-def cases(url: str, remote: httpx.Client, engines: tuple[httpx.Client, httpx.Client]) -> Group:
+def cases(url: str, remote: httpx.Client, engine: httpx.Client) -> Group:
     """Baseline: the bare HTTP call the connector makes; then executor and engine paths."""
     connector = connector_body(url)
     credentials = {"openAI_key": DEMO_OPENAI_KEY}
     settings = settings_for(url)
     request = {"parameters": {"input": TEXTS}}
-    default_engine, shared_engine = engines
-    default_id, shared_id = deploy_model(default_engine, url), deploy_model(shared_engine, url)
+    model_id = deploy_model(engine, url)
     headers = {"Authorization": f"Bearer {DEMO_OPENAI_KEY}"}
     body = {"input": TEXTS, "model": MODEL}
 
@@ -123,15 +106,12 @@ def cases(url: str, remote: httpx.Client, engines: tuple[httpx.Client, httpx.Cli
     def executor_own() -> dict[str, Any]:
         return run_predict(connector, credentials, request, settings=settings)
 
-    def engine_default() -> dict[str, Any]:
-        return ok(default_engine.post(f"{ML}/models/{default_id}/_predict", json=request))
-
-    def engine_shared() -> dict[str, Any]:
-        return ok(shared_engine.post(f"{ML}/models/{shared_id}/_predict", json=request))
+    def engine_predict() -> dict[str, Any]:
+        return ok(engine.post(f"{ML}/models/{model_id}/_predict", json=request))
 
     if len(direct()["data"]) != len(TEXTS):
         raise SystemExit("the stand-in did not answer one embedding per text")
-    for path in (executor_shared, executor_own, engine_default, engine_shared):
+    for path in (executor_shared, executor_own, engine_predict):
         if embedding_count(path()) != len(TEXTS):
             raise SystemExit(f"{path.__name__} did not return one embedding per text")
     return Group(
@@ -140,35 +120,27 @@ def cases(url: str, remote: httpx.Client, engines: tuple[httpx.Client, httpx.Cli
         [
             Case("new httpx.Client per call + post", direct_fresh_client),
             Case("run_predict, shared client", executor_shared),
-            Case("run_predict, client per call (engine default)", executor_own),
-            Case("engine REST _predict (as shipped)", engine_default),
-            Case("engine REST _predict, executor on shared client", engine_shared),
+            Case("run_predict, client per call", executor_own),
+            Case("engine REST _predict (in-process)", engine_predict),
         ],
     )
 
 
 def main() -> None:
-    """Start the stand-in and two engines, measure, print one table."""
+    """Start the stand-in and an engine, measure, print one table."""
     print_header("bench_predict: one OpenAI-embedding predict")
-    nagle_note = disable_standin_nagle()
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mlgitops-bench-")))
         url = stack.enter_context(StandinServer()).url
         remote = stack.enter_context(httpx.Client())
-        shared = functools.partial(run_predict, client=remote)
-        engines = (
-            engine_client(stack, tmp / "default"),
-            engine_client(stack, tmp / "shared", predictor=shared),
-        )
-        rows = measure(cases(url, remote, engines))
+        rows = measure(cases(url, remote, engine_client(stack, tmp / "engine")))
     print_table(
         "predict paths vs a direct POST to the stand-in (loopback)",
         rows,
         note=(
             "N = texts per request. run_predict adds templating + pre/post-processing; the engine adds "
-            "REST routing, SQLite reads and credential decryption;\n'client per call' pays a new "
-            "httpx.Client (TLS context, CA bundle) and connection per predict, as the engine does today"
-            + nagle_note
+            "REST routing, SQLite reads and credential decryption (on its one shared connection pool);\n"
+            "'client per call' pays a new httpx.Client (TLS context, CA bundle) and connection per predict"
         ),
     )
 

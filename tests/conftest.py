@@ -45,3 +45,9 @@ def example_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def local_target(tmp_path: Path) -> str:
     """A ``local:DIR`` target in tmp_path (the engine creates the directory)."""
     return f"local:{tmp_path / 'target'}"
+
+
+@pytest.fixture
+def env(example_project: Path, fake_secrets: dict[str, str], local_target: str) -> list[str]:
+    """Arguments for the example project's ``demo`` environment on the local target."""
+    return ["--env", "demo", "--target", local_target]

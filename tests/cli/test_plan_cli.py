@@ -6,20 +6,10 @@ import json
 
 import pytest
 
+from clikit import run
 from mlgitops.cli.main import main
 
 EXIT_CHANGES = 2
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def env(example_project, fake_secrets, local_target):
-    return ["--env", "demo", "--target", local_target]
 
 
 def test_plan_of_a_fresh_target_lists_everything_and_exits_2(capsys, env, fake_secrets):

@@ -8,8 +8,8 @@ from typing import Any, cast
 
 import pytest
 
+from clikit import run
 from mlgitops.backends.base import Backend
-from mlgitops.cli.main import main
 from mlgitops.cli.wiring import open_backend
 
 EVERYTHING: dict[str, Any] = {"match_all": {}}
@@ -20,16 +20,10 @@ def client_of(backend: Backend) -> Any:
     return cast(Any, backend).client
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture
-def env(example_project, fake_secrets, local_target, caplog):
+def env(env, caplog):
     caplog.set_level(logging.DEBUG, logger="mlgitops")
-    return ["--env", "demo", "--target", local_target]
+    return env
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from clikit import run
 from mlgitops.cli.commands.reconcile import render_outcome_markdown
 from mlgitops.cli.main import main
 from mlgitops.cli.wiring import open_backend
@@ -14,17 +15,6 @@ from mlgitops.plan.actions import Action, Plan, Verb
 from mlgitops.plan.report import ApplyReport, Status, StepResult
 
 EXIT_ERROR = 1
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def env(example_project, fake_secrets, local_target):
-    return ["--env", "demo", "--target", local_target]
 
 
 def one_error_line(err):

@@ -4,38 +4,18 @@ import threading
 
 import pytest
 
+from manifestkit import documents, model_group, openai_connector, remote_model
 from mlgitops.cli.main import main
 from mlgitops.cli.wiring import open_backend
 from mlgitops.engine import LocalEngine
 from mlgitops.engine.server import make_server
 
 SECRET = "sk-over-http-secret-8080"
-MANIFESTS = """\
-apiVersion: mlgitops/v1
-kind: ModelGroup
-metadata: {name: grp}
-spec: {description: over http}
----
-apiVersion: mlgitops/v1
-kind: Connector
-metadata: {name: emb}
-spec:
-  version: "1"
-  protocol: http
-  parameters: {model: text-embedding-3-small}
-  credential: {openAI_key: {env: OPENAI_API_KEY}}
-  actions:
-    - action_type: predict
-      method: POST
-      url: https://api.openai.com/v1/embeddings
-      headers: {Authorization: "Bearer ${credential.openAI_key}"}
-      request_body: '{ "input": ${parameters.input} }'
----
-apiVersion: mlgitops/v1
-kind: Model
-metadata: {name: emb}
-spec: {function_name: remote, model_group: grp, connector: emb, deployed: true}
-"""
+MANIFESTS = documents(
+    model_group("grp", "over http"),
+    openai_connector("emb", "OPENAI_API_KEY", request_body='{ "input": ${parameters.input} }'),
+    remote_model("emb", "emb", group="grp"),
+)
 
 
 @pytest.fixture

@@ -4,11 +4,12 @@ import json
 
 import pytest
 
+from manifestkit import OPENAI_PROCESSORS, documents, openai_connector, remote_model
 from mlgitops.cli.main import main
 from mlgitops.standin.server import StandinServer
 
 SECRET = "sk-predict-secret-5150"
-MANIFESTS = """\
+TRUSTED_LOOPBACK = """\
 apiVersion: mlgitops/v1
 kind: ClusterSettings
 metadata: {name: ml}
@@ -16,29 +17,12 @@ spec:
   scope: persistent
   plugins.ml_commons.trusted_connector_endpoints_regex: ['^http://127[.]0[.]0[.]1:[0-9]+/.*$']
   plugins.ml_commons.connector.private_ip_enabled: true
----
-apiVersion: mlgitops/v1
-kind: Connector
-metadata: {name: emb}
-spec:
-  version: "1"
-  protocol: http
-  parameters: {model: text-embedding-3-small}
-  credential: {openAI_key: {env: OPENAI_API_KEY}}
-  actions:
-    - action_type: predict
-      method: POST
-      url: URL/v1/embeddings
-      headers: {Authorization: "Bearer ${credential.openAI_key}"}
-      request_body: '{ "input": ${parameters.input}, "model": "${parameters.model}" }'
-      pre_process_function: connector.pre_process.openai.embedding
-      post_process_function: connector.post_process.openai.embedding
----
-apiVersion: mlgitops/v1
-kind: Model
-metadata: {name: emb}
-spec: {function_name: remote, connector: emb, deployed: true}
 """
+MANIFESTS = documents(
+    TRUSTED_LOOPBACK,
+    openai_connector("emb", "OPENAI_API_KEY", url="URL/v1/embeddings", processors=OPENAI_PROCESSORS),
+    remote_model("emb", "emb"),
+)
 
 
 @pytest.fixture

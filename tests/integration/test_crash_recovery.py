@@ -15,36 +15,16 @@ from typing import Any
 
 import pytest
 
+from manifestkit import documents, model_group, openai_connector, remote_model
 from mlgitops.cli.main import main
 from mlgitops.cli.wiring import open_backend
 
 SECRET = "sk-crash-test-secret-9731"
-MANIFESTS = """\
-apiVersion: mlgitops/v1
-kind: ModelGroup
-metadata: {name: grp}
-spec: {description: crash test group}
----
-apiVersion: mlgitops/v1
-kind: Connector
-metadata: {name: emb}
-spec:
-  version: "1"
-  protocol: http
-  parameters: {model: text-embedding-3-small}
-  credential: {openAI_key: {env: OPENAI_API_KEY}}
-  actions:
-    - action_type: predict
-      method: POST
-      url: https://api.openai.com/v1/embeddings
-      headers: {Authorization: "Bearer ${credential.openAI_key}"}
-      request_body: '{ "input": ${parameters.input}, "model": "${parameters.model}" }'
----
-apiVersion: mlgitops/v1
-kind: Model
-metadata: {name: emb}
-spec: {function_name: remote, model_group: grp, connector: emb, deployed: true}
-"""
+MANIFESTS = documents(
+    model_group("grp", "crash test group"),
+    openai_connector("emb", "OPENAI_API_KEY"),
+    remote_model("emb", "emb", group="grp"),
+)
 # Mutations of a clean first run of MANIFESTS (digest key, lock, then intent/mutation/record/close per
 # step, unlock); the test checks this is still the count so no point is skipped silently.
 MAX_POINTS = 40

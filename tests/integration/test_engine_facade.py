@@ -1,78 +1,43 @@
 """``mlgitops engine serve`` driven by opensearch-py's ``client.plugins.ml``: the documented lifecycle."""
 
-import json
-import os
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from serverkit import JSONHandler, loopback_server, start_engine, stop_signalled
 
 opensearchpy = pytest.importorskip("opensearchpy")
 
 SECRET = "sk-FACADE-SECRET-93b1"
 
 
-class _FakeOpenAI(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+class _FakeOpenAI(JSONHandler):
+    def on_post(self, body: Any) -> None:
         ok = self.headers.get("Authorization") == f"Bearer {SECRET}"
         data = [{"index": i, "embedding": [1.0, float(i)]} for i, _ in enumerate(body["input"])]
-        payload = json.dumps({"data": data} if ok else {"error": "bad key"}).encode()
-        self.send_response(200 if ok else 401)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def _stop(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
-    """Wait for a signalled server to exit; kill it (and fail) rather than leave it running."""
-    try:
-        return process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        _, stderr = process.communicate()
-        pytest.fail(f"the server ignored the signal; stderr: {stderr[-2000:]}")
+        self.send_json(200 if ok else 401, {"data": data} if ok else {"error": "bad key"})
 
 
 @pytest.fixture
 def fake_openai() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeOpenAI)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with loopback_server(_FakeOpenAI) as url:
+        yield url
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    env = {k: v for k, v in os.environ.items() if k != "MLGITOPS_MASTER_KEY"}
     directory = tmp_path / "engine"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mlgitops", "engine", "serve", "--dir", str(directory), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline().strip()
-    assert line.startswith(f"serving ML Commons API for {directory} on http://127.0.0.1:"), line
+    process, url = start_engine(directory)
     try:
-        yield line.rsplit(" ", 1)[1], directory
+        yield url, directory
     finally:
         process.send_signal(signal.SIGINT)
-        _, stderr = _stop(process, 30)
+        _, stderr = stop_signalled(process, 30)
         assert process.returncode == 130, stderr
         assert "Traceback" not in stderr
 

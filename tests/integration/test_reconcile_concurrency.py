@@ -7,33 +7,14 @@ from typing import Any, cast
 
 import pytest
 
+from manifestkit import documents, model_group, openai_connector
 from mlgitops.backends.base import Backend
 from mlgitops.cli.wiring import open_backend
 from mlgitops.errors import LockError
 from mlgitops.service import plan_once, reconcile_once
 
 ENV = {"CONCURRENCY_KEY": "sk-concurrency-secret-61d0"}
-MANIFESTS = """\
-apiVersion: mlgitops/v1
-kind: ModelGroup
-metadata: {name: group}
-spec: {description: concurrency test}
----
-apiVersion: mlgitops/v1
-kind: Connector
-metadata: {name: conn}
-spec:
-  version: "1"
-  protocol: http
-  parameters: {model: text-embedding-3-small}
-  credential: {openAI_key: {env: CONCURRENCY_KEY}}
-  actions:
-    - action_type: predict
-      method: POST
-      url: https://api.openai.com/v1/embeddings
-      headers: {Authorization: "Bearer ${credential.openAI_key}"}
-      request_body: '{ "input": ${parameters.input}, "model": "${parameters.model}" }'
-"""
+MANIFESTS = documents(model_group("group", "concurrency test"), openai_connector("conn", "CONCURRENCY_KEY"))
 
 
 def client_of(backend: Backend) -> Any:

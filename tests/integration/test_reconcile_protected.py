@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mlgitops.cli.main import main
+from clikit import run
 from mlgitops.cli.wiring import open_backend
 from mlgitops.model.resources import Kind, ResourceKey
 
@@ -17,18 +17,11 @@ PROTECTED = {
 }
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture
-def env(example_project, fake_secrets, local_target, capsys):
-    args = ["--env", "demo", "--target", local_target]
-    code, _, err = run(capsys, "reconcile", *args)
+def env(env, capsys):
+    code, _, err = run(capsys, "reconcile", *env)
     assert code == 0, err
-    return args
+    return env
 
 
 def protect(example_project, file_name, key, value):

@@ -20,9 +20,9 @@ def run(capsys, *argv):
 
 
 @pytest.fixture
-def env(example_project, fake_secrets, local_target, caplog):
+def env(env, caplog):
     caplog.set_level(logging.DEBUG)
-    return ["--env", "demo", "--target", local_target]
+    return env
 
 
 def leaked(text, secrets):

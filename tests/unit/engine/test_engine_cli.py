@@ -1,11 +1,8 @@
 """``mlgitops engine info|rotate-key`` and the facade's loopback guard, in-process."""
 
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -18,16 +15,7 @@ from mlgitops.cli.main import main
 from mlgitops.engine import LocalEngine, keyfile
 from mlgitops.engine.server import is_loopback, make_server
 from mlgitops.errors import ConfigError
-
-
-def _stop(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
-    """Wait for a signalled server to exit; kill it (and fail) rather than leave it running."""
-    try:
-        return process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        _, stderr = process.communicate()
-        pytest.fail(f"the server ignored the signal; stderr: {stderr[-2000:]}")
+from serverkit import start_engine, stop_signalled
 
 
 @pytest.fixture(autouse=True)
@@ -130,19 +118,9 @@ def test_a_corrupt_database_is_a_one_line_error(tmp_path: Path, capsys: pytest.C
 
 
 def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "MLGITOPS_MASTER_KEY"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mlgitops", "engine", "serve", "--dir", str(tmp_path), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    assert line.startswith(f"serving ML Commons API for {tmp_path} on http://127.0.0.1:"), line
+    process, _ = start_engine(tmp_path)
     process.send_signal(signal.SIGTERM)
-    _, stderr = _stop(process, 60)
+    _, stderr = stop_signalled(process, 60)
     assert process.returncode == 0, stderr
     assert stderr == ""
     assert not (tmp_path / "engine.db-wal").exists()  # the database was closed (WAL checkpointed)

@@ -1,10 +1,9 @@
 """The remote-model lifecycle from the OpenSearch docs, in-process, with the real executor over loopback."""
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -12,17 +11,17 @@ from enginekit import SECRET, ok
 
 from mlgitops.engine import LocalEngine
 from mlgitops.engine.transport import EngineTransport
+from serverkit import JSONHandler, loopback_server
 
 pytest.importorskip("mlgitops.engine.executor")
 
 BODY = '{ "input": ${parameters.input}, "model": "${parameters.model}" }'
 
 
-class _FakeOpenAI(BaseHTTPRequestHandler):
+class _FakeOpenAI(JSONHandler):
     seen: list[dict[str, object]] = []
 
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+    def on_post(self, body: Any) -> None:
         _FakeOpenAI.seen.append({"auth": self.headers.get("Authorization"), "body": body})
         if self.headers.get("Authorization") != f"Bearer {SECRET}":
             self.send_response(401)
@@ -32,26 +31,13 @@ class _FakeOpenAI(BaseHTTPRequestHandler):
             {"object": "embedding", "index": i, "embedding": [0.5, float(i)]}
             for i, _ in enumerate(body["input"])
         ]
-        payload = json.dumps({"object": "list", "data": data, "model": body["model"]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.send_json(200, {"object": "list", "data": data, "model": body["model"]})
 
 
 @pytest.fixture
 def fake_openai() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeOpenAI)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with loopback_server(_FakeOpenAI) as url:
+        yield url
 
 
 def test_documented_lifecycle(tmp_path: Path, fake_openai: str, monkeypatch: pytest.MonkeyPatch) -> None:

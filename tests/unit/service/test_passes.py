@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from manifestkit import documents, model_group, openai_connector, remote_model
 from mlgitops.cli.wiring import open_backend
 from mlgitops.errors import BackendRejectedError, LockError, ManifestError, PlanError
 from mlgitops.plan.actions import Plan, Verb
@@ -13,32 +14,11 @@ from mlgitops.plan.report import Status, StepResult
 from mlgitops.service import plan_once, reconcile_once, require_converged
 
 SECRET = "sk-service-test-2b7e41"
-MANIFESTS = """\
-apiVersion: mlgitops/v1
-kind: ModelGroup
-metadata: {name: group}
-spec: {description: test models}
----
-apiVersion: mlgitops/v1
-kind: Connector
-metadata: {name: conn}
-spec:
-  version: "1"
-  protocol: http
-  parameters: {model: text-embedding-3-small, dims: 8}
-  credential: {openAI_key: {env: SERVICE_TEST_KEY}}
-  actions:
-    - action_type: predict
-      method: POST
-      url: https://api.openai.com/v1/embeddings
-      headers: {Authorization: "Bearer ${credential.openAI_key}"}
-      request_body: '{ "input": ${parameters.input}, "model": "${parameters.model}" }'
----
-apiVersion: mlgitops/v1
-kind: Model
-metadata: {name: model}
-spec: {function_name: remote, model_group: group, connector: conn, deployed: true}
-"""
+MANIFESTS = documents(
+    model_group("group", "test models"),
+    openai_connector("conn", "SERVICE_TEST_KEY", parameters="model: text-embedding-3-small, dims: 8"),
+    remote_model("model", "conn", group="group"),
+)
 ENV = {"SERVICE_TEST_KEY": SECRET}
 
 

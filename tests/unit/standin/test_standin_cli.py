@@ -13,16 +13,7 @@ import pytest
 from mlgitops.cli.commands import standin as standin_command
 from mlgitops.cli.errors import EXIT_USAGE
 from mlgitops.cli.main import main
-
-
-def _stop(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
-    """Wait for a signalled server to exit; kill it (and fail) rather than leave it running."""
-    try:
-        return process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        _, stderr = process.communicate()
-        pytest.fail(f"the server ignored the signal; stderr: {stderr[-2000:]}")
+from serverkit import stop_signalled
 
 
 def test_serve_prints_the_url_and_stops_on_sigterm() -> None:
@@ -51,7 +42,7 @@ def test_serve_prints_the_url_and_stops_on_sigterm() -> None:
         )
     finally:
         process.send_signal(signal.SIGTERM)
-        _, stderr = _stop(process, 10)
+        _, stderr = stop_signalled(process, 10)
     assert process.returncode == 0, stderr
 
 

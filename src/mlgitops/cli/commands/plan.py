@@ -6,7 +6,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypedDict
 
 from mlgitops.cli import options, wiring
 from mlgitops.cli.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
@@ -78,6 +78,29 @@ def read_settings(args: argparse.Namespace) -> Settings:
     return Settings(paths, variables, target, bool(args.prune) or env_prune)
 
 
+class PassArguments(TypedDict):
+    """The keyword arguments that ``plan_once`` and ``reconcile_once`` take from a plan or reconcile."""
+
+    variables: dict[str, Any]
+    prune: bool
+    adopt: bool
+    allow_empty: bool
+    allow_plaintext_credentials: bool
+    target: str
+
+
+def pass_arguments(settings: Settings, args: argparse.Namespace) -> PassArguments:
+    """The resolved settings and flags, as keyword arguments of a plan or reconcile pass."""
+    return PassArguments(
+        variables=settings.variables,
+        prune=settings.prune,
+        adopt=args.adopt,
+        allow_empty=args.allow_empty,
+        allow_plaintext_credentials=args.allow_plaintext_credentials,
+        target=settings.target,
+    )
+
+
 def use_colour(args: argparse.Namespace, stream: TextIO) -> bool:
     """Colour only on a terminal, never with --no-color or a non-empty NO_COLOR."""
     if args.no_color or os.environ.get("NO_COLOR"):
@@ -121,16 +144,7 @@ def run(args: argparse.Namespace) -> int:
     settings = read_settings(args)
     try:
         with wiring.open_backend(settings.target) as backend:
-            outcome = plan_once(
-                settings.paths,
-                backend=backend,
-                variables=settings.variables,
-                prune=settings.prune,
-                adopt=args.adopt,
-                allow_empty=args.allow_empty,
-                allow_plaintext_credentials=args.allow_plaintext_credentials,
-                target=settings.target,
-            )
+            outcome = plan_once(settings.paths, backend=backend, **pass_arguments(settings, args))
     except ManifestError as exc:
         return report_issues(exc)
     sys.stdout.write(render_plan(outcome.plan, args.output, colour=use_colour(args, sys.stdout)))

@@ -106,12 +106,7 @@ def run(args: argparse.Namespace) -> int:
             outcome = reconcile_once(
                 settings.paths,
                 backend=backend,
-                variables=settings.variables,
-                prune=settings.prune,
-                adopt=args.adopt,
-                allow_empty=args.allow_empty,
-                allow_plaintext_credentials=args.allow_plaintext_credentials,
-                target=settings.target,
+                **plan_command.pass_arguments(settings, args),
                 saved_plan=saved,
                 parallelism=args.parallelism,
                 progress=_progress if sys.stderr.isatty() else None,

@@ -1,0 +1,75 @@
+"""Server helpers for tests: a JSON loopback server, `mlgitops engine serve` start-up and shut-down."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+class JSONHandler(BaseHTTPRequestHandler):
+    """A request handler that hands each POST's JSON body to ``on_post``, answers JSON and logs nothing."""
+
+    def do_POST(self) -> None:
+        self.on_post(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+
+    def on_post(self, body: Any) -> None:
+        """Answer a POST whose JSON body is ``body`` (with ``send_json``)."""
+        raise NotImplementedError
+
+    def send_json(self, status: int, data: object) -> None:
+        """Answer ``data`` as JSON with ``status``."""
+        payload = json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def loopback_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on 127.0.0.1 (a free port) in a thread; yields the base URL, then shuts down."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def stop_signalled(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    """Wait for a signalled server to exit; kill it (and fail) rather than leave it running."""
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, stderr = process.communicate()
+        pytest.fail(f"the server ignored the signal; stderr: {stderr[-2000:]}")
+
+
+def start_engine(directory: Path) -> tuple[subprocess.Popen[str], str]:
+    """Start ``mlgitops engine serve`` (no MLGITOPS_MASTER_KEY) on a free port; returns it and its URL."""
+    env = {k: v for k, v in os.environ.items() if k != "MLGITOPS_MASTER_KEY"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mlgitops", "engine", "serve", "--dir", str(directory), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    assert line.startswith(f"serving ML Commons API for {directory} on http://127.0.0.1:"), line
+    return process, line.rsplit(" ", 1)[1]
