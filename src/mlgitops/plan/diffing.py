@@ -2,9 +2,11 @@
 
 deepdiff's tree view is turned into our own ``Change`` tuples with dotted paths
 (``actions[0].url``). Credentials are never diffed by value: their changes come from comparing
-keyed digests and are shown as ``(sensitive value changed)``.
+keyed digests and are shown as ``(sensitive value changed)``. Literal values of secret-looking
+headers (possible only with ``--allow-plaintext-credentials``) are masked the same way.
 """
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +17,13 @@ from mlgitops.plan.actions import Change
 
 SENSITIVE = "(sensitive value)"
 SENSITIVE_CHANGED = "(sensitive value changed)"
+
+# Header names that carry credentials; mirrors manifests.redaction.looks_secret (a sibling layer).
+_SECRET_HEADER = re.compile(
+    r"^(?:authorization|proxy-authorization|cookie)$|(?:^|[-_.])(?:api[-_]?key|apikey|key|secret|token"
+    r"|auth|auth[-_]?header|password|passwd|credential|sig|signature)$",
+    re.IGNORECASE,
+)
 
 
 def format_path(parts: list[Any]) -> str:
@@ -54,6 +63,28 @@ def _split_scalar_lists(
             after[key] = old
 
 
+def _hide_header_literals(path: list[Any], value: Any) -> Any:
+    """``value`` (found at ``path``) with every literal secret-looking header value masked."""
+    if len(path) >= 2 and path[-2] == "headers" and isinstance(path[-1], str) and isinstance(value, str):
+        secret = _SECRET_HEADER.search(path[-1]) is not None and "${" not in value
+        return SENSITIVE if secret else value
+    if isinstance(value, dict):
+        return {key: _hide_header_literals([*path, key], item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_hide_header_literals([*path, i], item) for i, item in enumerate(value)]
+    return value
+
+
+def masked_change(parts: list[Any], before: Any, after: Any) -> Change:
+    """The change at ``parts`` (path segments) as shown, literal secret-looking header values masked."""
+    shown_before, shown_after = _hide_header_literals(parts, before), _hide_header_literals(parts, after)
+    if shown_before == shown_after == SENSITIVE:
+        shown_after = SENSITIVE_CHANGED
+    shown = (shown_before, shown_after)
+    masked = SENSITIVE in shown and all(value in (SENSITIVE, SENSITIVE_CHANGED, None) for value in shown)
+    return Change(format_path(parts), shown_before, shown_after, sensitive=masked)
+
+
 def build_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[Change, ...]:
     """Every changed leaf (or added/removed subtree) from ``before`` to ``after``, sorted by path.
 
@@ -65,8 +96,8 @@ def build_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[
     diff = DeepDiff(before_copy, after_copy, view="tree", verbose_level=2)
     for levels in diff.values():
         for level in levels:
-            path = format_path(level.path(output_format="list"))
-            changes.append(Change(path, _value(level.t1), _value(level.t2)))
+            parts = level.path(output_format="list")
+            changes.append(masked_change(parts, _value(level.t1), _value(level.t2)))
     return tuple(sorted(changes, key=lambda change: change.path))
 
 

@@ -7,7 +7,7 @@ from mlgitops.errors import PlanError
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Change, Verb
 from mlgitops.plan.compare import Comparison, compare, is_deployed, model_state
-from mlgitops.plan.diffing import build_changes, build_secret_changes
+from mlgitops.plan.diffing import build_changes, build_secret_changes, masked_change
 from mlgitops.plan.drafts import (
     CREATE_PHASE,
     DEPLOYS,
@@ -110,7 +110,9 @@ class Planner:
         key = resource.key
         verb = Verb.REGISTER if key.kind == Kind.MODEL else Verb.CREATE
         changes = tuple(
-            Change(name, None, value) for name, value in sorted(resource.body.items()) if value is not None
+            masked_change([name], None, value)
+            for name, value in sorted(resource.body.items())
+            if value is not None
         )
         prefix = "connector.credential." if key.kind == Kind.MODEL else "credential."
         changes += build_secret_changes(prefix, {}, resource.secret_digests)
