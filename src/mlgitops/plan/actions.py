@@ -92,6 +92,7 @@ class Plan:
     fingerprint: str = ""
     target: str = ""
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    kept: tuple[ResourceKey, ...] = field(default_factory=tuple)
 
     @property
     def is_empty(self) -> bool:

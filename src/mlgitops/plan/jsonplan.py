@@ -53,6 +53,7 @@ def build_plan_data(plan: Plan) -> dict[str, Any]:
         "has_changes": not plan.is_empty,
         "summary": count_actions(plan),
         "warnings": list(plan.warnings),
+        "kept": [str(key) for key in plan.kept],
         "actions": [action_data(action) for action in plan.actions],
     }
 

@@ -57,6 +57,7 @@ def build_plan(
         fingerprint=fingerprint_of(actual),
         target=target,
         warnings=tuple(warnings),
+        kept=tuple(planner.kept),
     )
 
 

@@ -67,6 +67,10 @@ def count_actions(plan: Plan) -> dict[str, int]:
 
 def render_summary(plan: Plan) -> str:
     """``Plan: N to add, N to change, N to replace, N to destroy, N to deploy, N to undeploy.``"""
+    if plan.is_empty and plan.kept:
+        count = len(plan.kept)
+        gone = "1 owned resource is" if count == 1 else f"{count} owned resources are"
+        return f"No changes to apply, but {gone} no longer in the manifests (kept; --prune deletes)."
     if plan.is_empty:
         return NO_CHANGES
     counts = count_actions(plan)

@@ -36,6 +36,7 @@ class Planner:
         self.prune = prune
         self.drafts: list[Draft] = []
         self.warnings: list[str] = []
+        self.kept: list[ResourceKey] = []
         self.references = build_references(desired, actual)
         self.undeployed: set[ResourceKey] = set()
 
@@ -269,10 +270,12 @@ class Planner:
             return
         if actual.record is not None and actual.record.protected:
             self.warnings.append(f"{key} is no longer in the manifests but is protected: kept")
+            self.kept.append(key)
             self._restore_after_connector(key, actual)
             return
         if not self.prune:
             self.warnings.append(f"{key} is no longer in the manifests: kept (--prune deletes it)")
+            self.kept.append(key)
             self._restore_after_connector(key, actual)
             return
         if key.kind == Kind.MODEL and is_deployed(actual):

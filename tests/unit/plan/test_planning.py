@@ -152,6 +152,7 @@ def test_removed_resources_are_kept_without_prune():
     plan = build_plan([desired_group()], full_state())
     assert plan.is_empty
     assert any("--prune" in warning for warning in plan.warnings)
+    assert sorted(str(key) for key in plan.kept) == ["Connector/conn", "Model/model"]
 
 
 def test_prune_undeploys_then_deletes_in_reverse_order():
@@ -170,6 +171,7 @@ def test_prune_never_deletes_protected_records():
     plan = build_plan([desired_connector()], actual, prune=True)
     assert ("delete", "ModelGroup/group") not in steps(plan)
     assert any("protected" in warning for warning in plan.warnings)
+    assert plan.kept == (GROUP,)
 
 
 def test_protection_change_rewrites_the_record_only():

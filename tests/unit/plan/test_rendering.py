@@ -39,6 +39,15 @@ def test_list_changes_show_items_added_and_removed():
     assert '~ regex: (order changed) ["^b$", "^a$"]' in text
 
 
+def test_an_empty_plan_still_says_what_it_keeps():
+    kept = Plan((), kept=(CONN,))
+    assert render_summary(kept) == (
+        "No changes to apply, but 1 owned resource is no longer in the manifests (kept; --prune deletes)."
+    )
+    assert "2 owned resources are" in render_summary(Plan((), kept=(CONN, CONN)))
+    assert build_plan_data(kept)["kept"] == [str(CONN)]
+
+
 def test_empty_plan_and_replace_counting():
     assert render_summary(Plan(())) == NO_CHANGES
     replace = Action(0, Verb.REPLACE, CONN, "r")
