@@ -10,6 +10,7 @@ from mlgitops.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "manifests"
+HINT = "run from the project root (where mlgitops.yaml is) or pass PATH / --config"
 INVALID = sorted((DATA / "invalid").glob("*.yaml"))
 EXPECT = re.compile(r"^# expect: (?P<line>\d+):(?P<col>\d+) (?P<message>.*)$")
 
@@ -30,18 +31,21 @@ def test_example_manifests_are_valid(capsys: pytest.CaptureFixture[str]) -> None
     code, out, err = run([str(ROOT / "manifests"), "--config", str(ROOT / "mlgitops.yaml")], capsys)
     assert code == 0, out
     assert "error" not in out
-    assert err.strip().startswith("0 errors")
+    assert err.strip().startswith("0 errors, 0 warnings")
+    assert out == ""
 
 
 def test_example_manifests_are_valid_for_the_demo(capsys: pytest.CaptureFixture[str]) -> None:
     argv = [str(ROOT / "manifests"), "--config", str(ROOT / "mlgitops.yaml"), "--env", "demo"]
-    assert run(argv, capsys)[0] == 0
+    code, out, err = run(argv, capsys)
+    assert (code, out) == (0, "")
+    assert err.strip().startswith("0 errors, 0 warnings")
 
 
 def test_default_path_is_manifests_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run([], capsys)
     assert code == 1
-    assert out == "manifests: error: no such file or directory: manifests\n"
+    assert out == f"manifests: error: no such file or directory: manifests ({HINT})\n"
 
 
 @pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
@@ -159,4 +163,4 @@ def test_project_file_names_the_manifest_directory(
     )
     assert run(["--config", str(project / "mlgitops.yaml")], capsys)[0] == 0
     code, out, _ = run([], capsys)
-    assert (code, out) == (1, "manifests: error: no such file or directory: manifests\n")
+    assert (code, out) == (1, f"manifests: error: no such file or directory: manifests ({HINT})\n")

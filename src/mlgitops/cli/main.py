@@ -1,10 +1,11 @@
-"""The ``mlgitops`` command line: argparse, one module per subcommand under ``cli/commands``."""
+"""Command-line entry point: the top-level parser, shared flags and logging set-up."""
 
 import argparse
 import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from mlgitops import __version__
 from mlgitops.cli.errors import EXIT_USAGE, run_guarded
@@ -48,12 +49,46 @@ class _UserFormatter(logging.Formatter):
         return f"[{record.name}] {message}" if self._show_source else message
 
 
+DESCRIPTION = (
+    "Declarative GitOps for OpenSearch ML Commons remote models: validate manifests, plan and "
+    "reconcile them against a local engine or an OpenSearch cluster."
+)
+EPILOG = "Run 'mlgitops COMMAND --help' for a command's options. Example: mlgitops plan --env staging"
+
+
+def _add_global_flags(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """``--traceback`` and ``-v``; on subcommands they default to SUPPRESS so the top level's value stays."""
+    extra: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
+    parser.add_argument(
+        "--traceback", action="store_true", help="show a traceback for internal errors", **extra
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="count", help="more logging (-vv for debug)", **({"default": 0} | extra)
+    )
+
+
+def _subparsers_of(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The distinct parsers of ``parser``'s subcommands (aliases share one parser)."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if all(child is not seen for seen in found):
+                    found.append(child)
+    return found
+
+
+def _add_flags_everywhere(parser: argparse.ArgumentParser) -> None:
+    for child in _subparsers_of(parser):
+        _add_global_flags(child, top=False)
+        _add_flags_everywhere(child)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every available subcommand."""
-    parser = _Parser(prog="mlgitops", description=__doc__)
+    parser = _Parser(prog="mlgitops", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"mlgitops {__version__}")
-    parser.add_argument("--traceback", action="store_true", help="show a traceback for internal errors")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    _add_global_flags(parser, top=True)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         try:
@@ -63,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(subparsers)
+    _add_flags_everywhere(parser)
     return parser
 
 

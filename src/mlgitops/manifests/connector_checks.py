@@ -3,6 +3,7 @@
 import difflib
 import ipaddress
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,12 +12,17 @@ from urllib.parse import urlsplit
 from mlgitops.manifests.documents import SourcedDocument
 from mlgitops.manifests.issues import Issue, Severity
 from mlgitops.manifests.positions import JsonPath
+from mlgitops.manifests.raw_checks import blueprint_placeholder, literal_credential_message
 from mlgitops.manifests.redaction import SECRET_HEADERS, display_url, looks_secret
 from mlgitops.model import javaregex, mlcommons
 from mlgitops.model.resources import ConnectorAction, ConnectorSpec, EnvRef, FileRef
 from mlgitops.model.templates import CREDENTIAL, PARAMETERS, find_placeholders, substitute
 
 _TO_STRING = ".toString()"
+# Auth scheme names, not secrets (bedrock_claude3_chat.json has "auth": "Sig_V4").
+_NOT_SECRET_VALUES = frozenset(
+    {"sigv4", "awssigv4", "basic", "bearer", "digest", "none", "oauth", "oauth2", "apikey", "iam", "ntlm"}
+)
 
 
 @dataclass(frozen=True)
@@ -24,7 +30,10 @@ class TrustedEndpoints:
     """The desired ``trusted_connector_endpoints_regex`` and where it comes from."""
 
     patterns: tuple[str, ...] = mlcommons.DEFAULT_TRUSTED_ENDPOINTS_2_19
-    source: str = "the ML Commons 2.19 default list"
+    source: str = (
+        "the ML Commons 2.19 defaults (no ClusterSettings manifest sets "
+        "plugins.ml_commons.trusted_connector_endpoints_regex)"
+    )
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,7 @@ class ConnectorContext:
     trusted: TrustedEndpoints | None  # None: the desired settings are unknown (broken ClusterSettings)
     allow_plaintext: bool
     private_ip_enabled: bool = False
+    required_inputs: frozenset[str] = frozenset()  # predict parameters every using Model's interface requires
 
 
 def parameter_text(value: Any) -> str:
@@ -61,12 +71,9 @@ def _credential_values(ctx: ConnectorContext) -> Iterator[Issue]:
     if ctx.allow_plaintext:
         return
     for name, value in ctx.spec.credential.items():
-        if not isinstance(value, EnvRef | FileRef):
-            message = (
-                f"credential '{name}' is a literal value: use {{env: NAME}} or {{file: path}} "
-                "so no secret lives in git"
-            )
-            yield ctx.doc.issue((*ctx.prefix, "credential", name), message)
+        if isinstance(value, EnvRef | FileRef) or blueprint_placeholder(str(value)):
+            continue  # a blueprint placeholder is reported where it is written (raw_checks)
+        yield ctx.doc.issue((*ctx.prefix, "credential", name), literal_credential_message(name))
 
 
 def _aws_sigv4(ctx: ConnectorContext) -> Iterator[Issue]:
@@ -124,6 +131,8 @@ def _url_trusted(ctx: ConnectorContext, url: str, shown: str, at: JsonPath) -> I
     """Create-time check (section 2.1): the URL, filled from connector parameters, fully matches a regex."""
     if ctx.trusted is None or javaregex.matches_any(list(ctx.trusted.patterns), url):
         return
+    if blueprint_placeholder(url):
+        return  # reported where the placeholder is written: the URL or the parameter it comes from
     hint = ""
     if find_placeholders(url, PARAMETERS):
         hint = " (a placeholder is left: only connector parameters are substituted at create)"
@@ -200,7 +209,7 @@ def _templates(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> 
     if action.request_body is not None:
         fields.append(((*at, "request_body"), action.request_body, False))
     fields.extend(((*at, "headers", k), v, True) for k, v in (action.headers or {}).items())
-    supplied = _supplied_parameters(ctx.spec, action)
+    supplied = _supplied_parameters(ctx.spec, action, ctx.required_inputs)
     for path, template, is_header in fields:
         yield from _credential_placeholders(ctx, path, template, allowed=is_header)
         if supplied is not None:
@@ -213,7 +222,7 @@ def _parameter_values(ctx: ConnectorContext) -> Iterator[Issue]:
             continue
         path = (*ctx.prefix, "parameters", key)
         yield from _credential_placeholders(ctx, path, value, allowed=False)
-        if value and looks_secret(key) and not ctx.allow_plaintext and not find_placeholders(value):
+        if _secret_parameter(key, value) and not ctx.allow_plaintext and not find_placeholders(value):
             message = (
                 f"parameter '{key}' looks like a secret and holds a literal value: connector parameters "
                 "are stored in clear and returned by GET; put it under credential and use it in a header"
@@ -221,13 +230,26 @@ def _parameter_values(ctx: ConnectorContext) -> Iterator[Issue]:
             yield ctx.doc.issue(path, message, "warning")
 
 
-def _supplied_parameters(spec: ConnectorSpec, action: ConnectorAction) -> set[str] | None:
-    """Parameters known before predict; None when a Painless pre-process may produce any."""
+def _secret_parameter(key: str, value: str) -> bool:
+    """A secret-looking name holding what may be a secret: not ``auth`` alone, not an auth scheme word."""
+    if not value or key.lower() == "auth" or not looks_secret(key):
+        return False
+    return re.sub(r"[-_ ]", "", value.lower()) not in _NOT_SECRET_VALUES
+
+
+def _supplied_parameters(
+    spec: ConnectorSpec, action: ConnectorAction, required: frozenset[str]
+) -> set[str] | None:
+    """Parameters known before predict; None when a Painless pre-process may produce any.
+
+    ``required``: parameters the using Models' ``interface.input`` requires (ML Commons validates the
+    predict input against it, so a request without them never reaches the connector).
+    """
     function = action.pre_process_function
     if function is not None and function not in mlcommons.PRE_PROCESS_OUTPUT_PARAMETERS:
         return None
     produced = mlcommons.PRE_PROCESS_OUTPUT_PARAMETERS.get(function or "", frozenset())
-    return set(spec.parameters) | set(produced)
+    return set(spec.parameters) | set(produced) | set(required)
 
 
 def _parameter_placeholders(

@@ -93,12 +93,17 @@ def _walk_directory(root: Path) -> tuple[list[Path], list[Issue]]:
     return sorted(files), issues
 
 
+PROJECT_HINT = "run from the project root (where mlgitops.yaml is) or pass PATH / --config"
+
+
 def _not_readable(path: Path) -> str:
     if path.exists():
         return f"not a regular file or directory: {path}"
     if path.is_symlink():
         return f"broken symbolic link: {path} (its target is missing or the links loop)"
-    return f"no such file or directory: {path}"
+    if path.suffix in YAML_SUFFIXES:
+        return f"no such file or directory: {path}"
+    return f"no such file or directory: {path} ({PROJECT_HINT})"
 
 
 def _unique_files(files: list[Path]) -> list[Path]:

@@ -10,6 +10,7 @@ from mlgitops.manifests.documents import ManifestSet, SourcedDocument
 from mlgitops.manifests.issues import Issue, sort_issues
 from mlgitops.manifests.loading import RawDocument, find_manifest_files, read_manifest_file
 from mlgitops.manifests.positions import JsonPath, format_path, key_text
+from mlgitops.manifests.raw_checks import check_raw_strings, raw_credential_issues
 from mlgitops.manifests.redaction import looks_secret
 from mlgitops.manifests.schema_messages import is_secret_path, type_of
 from mlgitops.manifests.semantic import check_documents
@@ -37,7 +38,7 @@ def load_manifests(
         read += len(raws) + sum(1 for issue in file_issues if issue.line > 0)  # a document YAML refused
         for raw in raws:
             written.update(_declared_key(raw.data))
-            sourced, doc_issues = _build(raw, variables or {})
+            sourced, doc_issues = _build(raw, variables or {}, allow_plaintext_credentials)
             issues.extend(doc_issues)
             if sourced is not None:
                 documents.append(sourced)
@@ -58,7 +59,19 @@ def _declared_key(data: Any) -> list[ResourceKey]:
     return [ResourceKey(Kind(data["kind"]), name)] if isinstance(name, str) else []
 
 
-def _build(raw: RawDocument, variables: Mapping[str, Any]) -> tuple[SourcedDocument | None, list[Issue]]:
+def _build(
+    raw: RawDocument, variables: Mapping[str, Any], allow_plaintext: bool
+) -> tuple[SourcedDocument | None, list[Issue]]:
+    """The validated document (None when it fails) and every issue; raw-data checks never block it."""
+    checked = check_raw_strings(raw)
+    sourced, issues = _validate(raw, variables)
+    if sourced is None and not allow_plaintext:
+        data, _ = substitute_variables(raw.data, variables)
+        issues.extend(raw_credential_issues(raw, data))
+    return sourced, [*issues, *checked]
+
+
+def _validate(raw: RawDocument, variables: Mapping[str, Any]) -> tuple[SourcedDocument | None, list[Issue]]:
     issues = [
         issue_at(raw, path, f"duplicate key '{format_path(path)}' (ML Commons rejects duplicate keys)")
         for path in raw.positions.duplicate_keys

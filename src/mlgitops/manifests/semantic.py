@@ -1,8 +1,10 @@
 """Semantic checks across the validated documents: names, references, settings, access control."""
 
 import difflib
-from collections.abc import Iterator, Sequence, Set
+import json
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from mlgitops.manifests.connector_checks import ConnectorContext, TrustedEndpoints, check_connector
 from mlgitops.manifests.documents import SourcedDocument
@@ -55,17 +57,25 @@ def check_documents(
     if any(key.kind == Kind.CLUSTER_SETTINGS for key in set(declared) - valid):
         settings = replace(settings, known=False)
     names = valid | set(declared)
+    inputs = required_inputs(documents)
     for doc in documents:
-        issues.extend(_check_one(doc, names, settings, allow_plaintext_credentials))
+        issues.extend(_check_one(doc, names, settings, allow_plaintext_credentials, inputs))
     return issues
 
 
 def _check_one(
-    doc: SourcedDocument, names: Set[ResourceKey], settings: DesiredSettings, allow_plaintext: bool
+    doc: SourcedDocument,
+    names: Set[ResourceKey],
+    settings: DesiredSettings,
+    allow_plaintext: bool,
+    inputs: Mapping[str, frozenset[str]],
 ) -> Iterator[Issue]:
     document = doc.document
     if isinstance(document, ConnectorDocument):
-        yield from check_connector(_context(doc, document.spec, ("spec",), settings, allow_plaintext))
+        ctx = _context(doc, document.spec, ("spec",), settings, allow_plaintext)
+        yield from check_connector(
+            replace(ctx, required_inputs=inputs.get(document.metadata.name, frozenset()))
+        )
         if settings.known:
             yield from _access(doc, document.spec, settings.connector_access_control, "connector")
     elif isinstance(document, ModelGroupDocument) and settings.known:
@@ -148,7 +158,9 @@ def _overlay(settings: DesiredSettings, doc: SourcedDocument) -> DesiredSettings
     spec = doc.document.spec
     trusted = settings.trusted
     if spec.trusted_connector_endpoints_regex is not None:
-        trusted = TrustedEndpoints(tuple(spec.trusted_connector_endpoints_regex), f"{doc.key}")
+        line, _ = doc.locate_path(("spec", TRUSTED_KEY))
+        source = f"{doc.key} ({doc.path}:{line}, spec.{TRUSTED_KEY})"
+        trusted = TrustedEndpoints(tuple(spec.trusted_connector_endpoints_regex), source)
     return DesiredSettings(
         trusted=trusted,
         connector_access_control=_pick(
@@ -243,7 +255,40 @@ def _model(
                 "when creating a remote model without connector id!"
             )
             yield doc.issue((*at, "actions"), message)
-        yield from check_connector(_context(doc, spec.inline_connector, at, settings, allow_plaintext))
+        ctx = _context(doc, spec.inline_connector, at, settings, allow_plaintext)
+        yield from check_connector(replace(ctx, required_inputs=interface_parameters(document)))
+
+
+def required_inputs(documents: Sequence[SourcedDocument]) -> dict[str, frozenset[str]]:
+    """Per Connector name: the predict parameters every Model using it requires in ``interface.input``."""
+    found: dict[str, frozenset[str]] = {}
+    for doc in documents:
+        document = doc.document
+        if isinstance(document, ModelDocument) and document.spec.connector is not None:
+            required = interface_parameters(document)
+            name = document.spec.connector
+            found[name] = found[name] & required if name in found else required
+    return found
+
+
+def interface_parameters(document: ModelDocument) -> frozenset[str]:
+    """``parameters`` keys the Model's ``interface.input`` JSON schema requires (a dict or a JSON string)."""
+    schema: Any = document.spec.interface.input if document.spec.interface is not None else None
+    if isinstance(schema, str):
+        try:
+            schema = json.loads(schema)
+        except ValueError:
+            return frozenset()
+    if not isinstance(schema, dict) or "parameters" not in _required(schema):
+        return frozenset()
+    properties = schema.get("properties")
+    parameters = properties.get("parameters") if isinstance(properties, dict) else None
+    return frozenset(_required(parameters)) if isinstance(parameters, dict) else frozenset()
+
+
+def _required(schema: dict[str, Any]) -> list[str]:
+    required = schema.get("required")
+    return [item for item in required if isinstance(item, str)] if isinstance(required, list) else []
 
 
 def _no_model_group(document: ModelDocument) -> str:

@@ -34,3 +34,31 @@ def test_resolve_target_order(tmp_path):
     assert wiring.resolve_target(None) == wiring.DEFAULT_TARGET
     with pytest.raises(ConfigError, match="unknown environment 'qa'"):
         wiring.resolve_target(None, config=config, env="qa")
+
+
+def test_an_environment_local_target_is_relative_to_its_project_file(tmp_path):
+    config = tmp_path / "p" / "mlgitops.yaml"
+    config.parent.mkdir()
+    config.write_text(
+        f"environments:\n  a: {{target: 'local:state'}}\n  b: {{target: 'local:{tmp_path}/abs'}}\n"
+    )
+    assert wiring.resolve_target(None, config=config, env="a") == f"local:{tmp_path / 'p' / 'state'}"
+    assert wiring.resolve_target(None, config=config, env="b") == f"local:{tmp_path}/abs"
+
+
+def test_empty_and_error_modes_never_create_a_missing_engine(tmp_path):
+    missing = tmp_path / "nope"
+    with wiring.open_backend(f"local:{missing}", missing=wiring.Missing.EMPTY) as backend:
+        assert backend.digest_key() == b""
+    assert not missing.exists()
+    with (
+        pytest.raises(ConfigError, match="no engine at"),
+        wiring.open_backend(f"local:{missing}", missing=wiring.Missing.ERROR),
+    ):
+        pass
+    assert not missing.exists()
+
+
+def test_the_unlock_hint_gets_the_target_options():
+    message = "locked by x; if that run is gone, break the lock with: mlgitops unlock abc123"
+    assert wiring.with_unlock_target(message, "--env prod").endswith("mlgitops unlock abc123 --env prod")

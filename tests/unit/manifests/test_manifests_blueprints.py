@@ -1,14 +1,18 @@
 """The official blueprint corpus: each body validates or fails exactly as ML Commons 2.19 would.
 
 mlcommons-api.md section 5 "Expected outcomes" (we follow 2.19, so the 3.1+ safe-text name rule does
-not apply): the three Bedrock bodies fail the trusted endpoint regex because their region is a
-placeholder, Azure fails it because Azure is not trusted by default, the rest pass. Decision for
+not apply): as pasted, every ``<PLEASE ADD ...>``-style placeholder is a located error (the three
+Bedrock bodies' region placeholder is reported in parameters.region instead of as an untrusted URL);
+with the placeholders filled in, Azure fails the trusted endpoint regex because Azure is not trusted
+by default, the rest pass. Decision for
 ``supports_structured_output`` (3.7+, in openai_chat and bedrock_converse): accepted with a warning,
 since 2.19 skips unknown action fields silently.
 """
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,19 +20,31 @@ from mlgitops.manifests import ManifestSet, load_manifests
 
 BLUEPRINTS = Path(__file__).resolve().parents[3] / ".." / "shared" / "blueprints"
 TRUSTED_ERROR = "Connector URL is not matching the trusted connector endpoint regex"
-REAL_REGION = "us-east-1"
+PLACEHOLDER = re.compile(r"<(?:your|please|enter)[ _][^<>]*>", re.IGNORECASE)
+AWS_KEYS = ["spec.credential.access_key", "spec.credential.secret_key", "spec.credential.session_token"]
+REGION = ["spec.parameters.region"]
+CONNECTOR_TEXT = ["spec.name", "spec.description", "spec.version"]
 
-EXPECTED_ERRORS = {
-    "amazon_comprehend": [],
-    "azure_openai_chat_client_config": [TRUSTED_ERROR],
-    "bedrock_claude3_chat": [TRUSTED_ERROR],
-    "bedrock_converse_structured_output": [TRUSTED_ERROR],
-    "bedrock_titan_embedding": [TRUSTED_ERROR],
-    "cohere_chat": [],
-    "openai_batch_inference": [],
-    "openai_chat": [],
-    "openai_embedding": [],
-    "sagemaker_batch_inference": [],
+# As pasted: every blueprint placeholder left in is a located error (no misleading URL error).
+EXPECTED_PLACEHOLDERS = {
+    "amazon_comprehend": AWS_KEYS,
+    "azure_openai_chat_client_config": [
+        "spec.parameters.endpoint",
+        "spec.parameters.deploy-name",
+        "spec.credential.openAI_key",
+    ],
+    "bedrock_claude3_chat": [*AWS_KEYS, *REGION],
+    "bedrock_converse_structured_output": [*AWS_KEYS, *REGION],
+    "bedrock_titan_embedding": [*REGION, *AWS_KEYS],
+    "cohere_chat": ["spec.credential.cohere_key"],
+    "openai_batch_inference": ["spec.credential.openAI_key"],
+    "openai_chat": [*CONNECTOR_TEXT, "spec.credential.openAI_key"],
+    "openai_embedding": [*CONNECTOR_TEXT, "spec.credential.openAI_key"],
+    "sagemaker_batch_inference": AWS_KEYS,
+}
+# With the placeholders filled in: only Azure fails, its host is not trusted by default.
+EXPECTED_ERRORS = {stem: [] for stem in EXPECTED_PLACEHOLDERS} | {
+    "azure_openai_chat_client_config": [TRUSTED_ERROR]
 }
 
 pytestmark = pytest.mark.skipif(not BLUEPRINTS.is_dir(), reason=f"blueprint corpus not found at {BLUEPRINTS}")
@@ -38,23 +54,46 @@ def corpus() -> list[str]:
     return sorted(p.stem for p in BLUEPRINTS.glob("*.json")) if BLUEPRINTS.is_dir() else []
 
 
-def load_blueprint(tmp_path: Path, stem: str, replace: tuple[str, str] | None = None) -> ManifestSet:
-    body = json.loads((BLUEPRINTS / f"{stem}.json").read_text(encoding="utf-8"))
-    if replace is not None:
-        body = json.loads(json.dumps(body).replace(*replace))
+def _fill(match: re.Match[str]) -> str:
+    text = match.group(0).upper()
+    return "us-east-1" if "REGION" in text else "1" if "VERSION" in text else "filled-in"
+
+
+def load_blueprint(tmp_path: Path, stem: str, *, filled: bool = False, **kwargs: Any) -> ManifestSet:
+    text = (BLUEPRINTS / f"{stem}.json").read_text(encoding="utf-8")
+    body = json.loads(PLACEHOLDER.sub(_fill, text) if filled else text)
     document = {"apiVersion": "mlgitops/v1", "kind": "Connector", "metadata": {"name": stem}, "spec": body}
     path = tmp_path / f"{stem}.yaml"
     path.write_text(json.dumps(document, indent=2), encoding="utf-8")
-    return load_manifests([path], allow_plaintext_credentials=True)
+    return load_manifests([path], allow_plaintext_credentials=kwargs.get("plaintext", True))
 
 
 def test_every_blueprint_has_an_expected_outcome() -> None:
-    assert corpus() == sorted(EXPECTED_ERRORS)
+    assert corpus() == sorted(EXPECTED_ERRORS) == sorted(EXPECTED_PLACEHOLDERS)
+
+
+@pytest.mark.parametrize("stem", sorted(EXPECTED_PLACEHOLDERS))
+def test_pasted_blueprint_reports_each_placeholder_where_it_is(tmp_path: Path, stem: str) -> None:
+    result = load_blueprint(tmp_path, stem)
+    assert [issue.json_path for issue in result.errors] == EXPECTED_PLACEHOLDERS[stem]
+    for issue in result.errors:
+        if ".credential." in issue.json_path:
+            assert "still holds the blueprint placeholder text" in issue.message
+        else:
+            assert issue.message.startswith("fill in the blueprint placeholder <")
+    assert not any("trusted" in issue.message for issue in result.errors)
+
+
+def test_region_placeholder_names_the_parameter_instead_of_an_untrusted_url(tmp_path: Path) -> None:
+    result = load_blueprint(tmp_path, "bedrock_titan_embedding")
+    assert "fill in the blueprint placeholder <PLEASE ADD YOUR AWS REGION HERE> in parameters.region" in [
+        issue.message for issue in result.errors
+    ]
 
 
 @pytest.mark.parametrize("stem", sorted(EXPECTED_ERRORS))
-def test_blueprint_outcome_matches_ml_commons(tmp_path: Path, stem: str) -> None:
-    result = load_blueprint(tmp_path, stem)
+def test_filled_blueprint_outcome_matches_ml_commons(tmp_path: Path, stem: str) -> None:
+    result = load_blueprint(tmp_path, stem, filled=True)
     errors = [issue.message for issue in result.errors]
     assert len(errors) == len(EXPECTED_ERRORS[stem]), errors
     for message, expected in zip(errors, EXPECTED_ERRORS[stem], strict=True):
@@ -62,10 +101,10 @@ def test_blueprint_outcome_matches_ml_commons(tmp_path: Path, stem: str) -> None
         assert result.errors[0].json_path == "spec.actions[0].url"
 
 
-@pytest.mark.parametrize("stem", [s for s in sorted(EXPECTED_ERRORS) if s.startswith("bedrock")])
-def test_bedrock_blueprints_pass_with_a_real_region(tmp_path: Path, stem: str) -> None:
-    result = load_blueprint(tmp_path, stem, ("<PLEASE ADD YOUR AWS REGION HERE>", REAL_REGION))
-    assert result.ok, result.errors
+def test_bedrock_sig_v4_auth_parameter_is_not_a_secret(tmp_path: Path) -> None:
+    result = load_blueprint(tmp_path, "bedrock_claude3_chat", filled=True)
+    assert result.ok
+    assert not [w.message for w in result.warnings if "looks like a secret" in w.message]
 
 
 def test_structured_output_field_is_a_warning(tmp_path: Path) -> None:
@@ -76,16 +115,18 @@ def test_structured_output_field_is_a_warning(tmp_path: Path) -> None:
 
 
 def test_blueprints_need_references_without_the_plaintext_flag(tmp_path: Path) -> None:
-    body = json.loads((BLUEPRINTS / "cohere_chat.json").read_text(encoding="utf-8"))
-    path = tmp_path / "c.yaml"
-    path.write_text(
-        json.dumps(
-            {"apiVersion": "mlgitops/v1", "kind": "Connector", "metadata": {"name": "c"}, "spec": body}
-        )
-    )
-    result = load_manifests([path])
+    result = load_blueprint(tmp_path, "cohere_chat", filled=True, plaintext=False)
     assert [i.message for i in result.errors] == [
         "credential 'cohere_key' is a literal value: "
         "use {env: NAME} or {file: path} so no secret lives in git"
+    ]
+    assert "filled-in" not in repr(result)
+
+
+def test_credential_placeholder_is_one_error_that_never_quotes_the_value(tmp_path: Path) -> None:
+    result = load_blueprint(tmp_path, "cohere_chat", plaintext=False)
+    assert [i.message for i in result.errors] == [
+        "credential 'cohere_key' still holds the blueprint placeholder text: "
+        "fill it in as {env: NAME} or {file: path} so no secret lives in git"
     ]
     assert "<ENTER_COHERE_API_KEY_HERE>" not in repr(result)

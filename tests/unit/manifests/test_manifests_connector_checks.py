@@ -103,7 +103,8 @@ def test_url_must_match_the_default_trusted_list(load_text: Loader) -> None:
     (error,) = result.errors
     assert error.message.startswith(
         "connector URL 'https://api.openai.com.evil.io/v1/chat/completions' matches no "
-        "trusted_connector_endpoints_regex of the ML Commons 2.19 default list"
+        "trusted_connector_endpoints_regex of the ML Commons 2.19 defaults (no ClusterSettings manifest "
+        "sets plugins.ml_commons.trusted_connector_endpoints_regex)"
     )
     assert error.message.endswith("Connector URL is not matching the trusted connector endpoint regex")
     assert (error.line, error.column) == (16, 7)
@@ -111,10 +112,35 @@ def test_url_must_match_the_default_trusted_list(load_text: Loader) -> None:
 
 def test_url_placeholders_are_filled_from_connector_parameters(load_text: Loader) -> None:
     assert load_text(SIGV4).ok
-    result = load_text(SIGV4.replace("region: us-east-1", "region: <YOUR REGION>"))
-    assert "'https://bedrock-runtime.<YOUR REGION>.amazonaws.com/model/titan/invoke'" in messages(result)[0]
+    result = load_text(SIGV4.replace("region: us-east-1", "region: (us-east-1)"))
+    assert "'https://bedrock-runtime.(us-east-1).amazonaws.com/model/titan/invoke'" in messages(result)[0]
     unresolved = load_text(SIGV4.replace("bedrock-runtime.${parameters.region}", "${parameters.host}"))
     assert "a placeholder is left: only connector parameters are substituted" in messages(unresolved)[0]
+
+
+def test_blueprint_placeholder_in_a_url_parameter_names_the_parameter(load_text: Loader) -> None:
+    result = load_text(SIGV4.replace("region: us-east-1", "region: <PLEASE ADD YOUR AWS REGION HERE>"))
+    assert [(i.json_path, i.message) for i in result.errors] == [
+        (
+            "spec.parameters.region",
+            "fill in the blueprint placeholder <PLEASE ADD YOUR AWS REGION HERE> in parameters.region",
+        )
+    ]
+
+
+def test_blueprint_placeholder_written_in_the_url_is_located_there(load_text: Loader) -> None:
+    result = load_text(SIGV4.replace("bedrock-runtime.${parameters.region}", "<YOUR HOST>"))
+    assert [(i.json_path, i.message) for i in result.errors] == [
+        ("spec.actions[0].url", "fill in the blueprint placeholder <YOUR HOST> in actions[0].url")
+    ]
+
+
+def test_untrusted_url_names_the_cluster_settings_that_set_the_list(load_text: Loader) -> None:
+    result = load_text(settings([r"^https://api\.cohere\.ai/.*$"]) + "---\n" + CONNECTOR)
+    (error,) = result.errors
+    assert "matches no trusted_connector_endpoints_regex of ClusterSettings/" in error.message
+    assert "m.yaml:" in error.message
+    assert "spec.plugins.ml_commons.trusted_connector_endpoints_regex" in error.message
 
 
 def test_cluster_settings_replace_the_trusted_list(load_text: Loader) -> None:

@@ -64,3 +64,34 @@ def test_secret_looking_parameter_from_a_placeholder_is_fine(load_text: Loader) 
         "    model: gpt-4o-mini\n", "    model: gpt-4o-mini\n    api_key: ${parameters.model}\n"
     )
     assert load_text(text).issues == ()
+
+
+@pytest.mark.parametrize(("name", "value"), [("auth", "Sig_V4"), ("auth", "SEKRET"), ("api_key_type", "x")])
+def test_parameters_that_are_not_secrets_do_not_warn(load_text: Loader, name: str, value: str) -> None:
+    result = load_text(
+        CONNECTOR.replace("    model: gpt-4o-mini\n", f"    model: gpt-4o-mini\n    {name}: {value}\n")
+    )
+    assert result.issues == ()
+
+
+@pytest.mark.parametrize("value", ["Sig_V4", "SigV4", "bearer", "Basic", "none"])
+def test_auth_scheme_words_are_not_secrets_whatever_the_name(load_text: Loader, value: str) -> None:
+    text = CONNECTOR.replace(
+        "    model: gpt-4o-mini\n", f"    model: gpt-4o-mini\n    token_type_auth: {value}\n"
+    )
+    assert load_text(text).issues == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("token", "SEKRET"), ("basic_auth", "hunter2"), ("api_key", "sk-1")]
+)
+def test_secret_looking_parameters_with_literal_values_still_warn(
+    load_text: Loader, name: str, value: str
+) -> None:
+    result = load_text(
+        CONNECTOR.replace("    model: gpt-4o-mini\n", f"    model: gpt-4o-mini\n    {name}: {value}\n")
+    )
+    assert messages(result, "warning") == [
+        f"parameter '{name}' looks like a secret and holds a literal value: connector parameters are stored "
+        "in clear and returned by GET; put it under credential and use it in a header"
+    ]

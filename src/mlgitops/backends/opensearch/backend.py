@@ -26,6 +26,14 @@ logger = logging.getLogger(__name__)
 DEFAULT_RETRY = RetryPolicy(attempts=5, base_seconds=0.5, cap_seconds=20.0)
 
 
+class UnknownModelError(ConfigError):
+    """``predict`` named a model this target does not manage; ``managed`` lists the names it does."""
+
+    def __init__(self, model: str, managed: Sequence[str]) -> None:
+        super().__init__(f"no model named {model!r} is managed on this target; reconcile its manifest first")
+        self.managed = tuple(managed)
+
+
 class OpenSearchBackend:
     """A target speaking the ML Commons REST API: a real cluster or the embedded engine."""
 
@@ -87,9 +95,8 @@ class OpenSearchBackend:
         """``_predict`` on the owned model named ``model``."""
         record = self._book.read_record(ResourceKey(Kind.MODEL, model))
         if record is None:
-            raise ConfigError(
-                f"no model named {model!r} is managed on this target; reconcile its manifest first"
-            )
+            managed = sorted(key.name for key in self._book.read_records() if key.kind is Kind.MODEL)
+            raise UnknownModelError(model, managed)
         return self.client.predict(record.resource_id, body, algorithm=algorithm)
 
     def close(self) -> None:

@@ -98,7 +98,7 @@ class MLCommonsClient:
         try:
             response = self._http.request(method, path, json=body, params=params)
         except httpx.TransportError as exc:
-            error = http.transport_error(method, path, exc)
+            error = http.transport_error(method, path, exc, target=str(self._http.base_url))
             raise _Retryable(
                 error, exc, None, connect_failed=isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
             ) from exc

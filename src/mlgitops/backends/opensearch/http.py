@@ -90,10 +90,29 @@ def build_error(method: str, path: str, response: httpx.Response) -> BackendErro
     return error_class(status)(f"{method} {path} failed with HTTP {status}: {error_reason(response)}", status)
 
 
-def transport_error(method: str, path: str, exc: httpx.TransportError) -> BackendError:
-    """A retryable BackendUnavailableError for a connection failure or timeout."""
-    kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "could not connect"
-    return BackendUnavailableError(f"{method} {path} {kind}: {truncate(str(exc) or type(exc).__name__)}")
+_DNS_HINTS = ("name or service not known", "nodename nor servname", "name resolution", "getaddrinfo")
+
+
+def transport_reason(exc: httpx.TransportError) -> str:
+    """Why a connection failed, for people: DNS, refused, TLS, timeout, or the raw message."""
+    detail = truncate(str(exc) or type(exc).__name__)
+    text = detail.lower()
+    short = detail.split("] ", 1)[-1] if detail.startswith("[Errno") else detail
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out ({detail})" if str(exc) else "timed out"
+    if any(hint in text for hint in _DNS_HINTS):
+        return f"DNS lookup failed ({short})"
+    if "connection refused" in text:
+        return "connection refused (nothing listening on that port?)"
+    if "ssl" in text or "certificate" in text:
+        return f"TLS handshake failed ({detail}; see MLGITOPS_CA_BUNDLE / MLGITOPS_INSECURE)"
+    return f"could not connect ({detail})"
+
+
+def transport_error(method: str, path: str, exc: httpx.TransportError, *, target: str = "") -> BackendError:
+    """A retryable BackendUnavailableError for a connection failure or timeout, naming the target."""
+    where = target.rstrip("/") or "the target"
+    return BackendUnavailableError(f"cannot reach {where}: {transport_reason(exc)} (during {method} {path})")
 
 
 def retry_after_seconds(response: httpx.Response | None) -> float | None:

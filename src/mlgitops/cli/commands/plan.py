@@ -11,7 +11,7 @@ from typing import Any, TextIO, TypedDict
 from mlgitops.cli import options, wiring
 from mlgitops.cli.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 from mlgitops.errors import ConfigError, ManifestError
-from mlgitops.manifests import Issue, project_variables, read_project_config
+from mlgitops.manifests import Issue, default_manifest_paths, project_variables, read_project_config
 from mlgitops.plan.actions import Plan
 from mlgitops.plan.jsonplan import render_json
 from mlgitops.plan.markdown import render_markdown
@@ -50,8 +50,10 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "plan",
         help="show what reconcile would change (read only)",
-        description="Compare the manifests with the target and print the ordered plan. Changes nothing. "
+        description="Compare the manifests with the target and print the ordered plan. Changes nothing "
+        "(a local target that does not exist yet is planned as empty, and not created). "
         "With --detailed-exitcode: 0 no changes, 2 changes, 1 error.",
+        epilog="Example: mlgitops plan --env staging --output markdown --out plan.json",
     )
     add_plan_options(parser)
     parser.add_argument("--out", type=Path, metavar="FILE", help="save the plan for `reconcile --plan FILE`")
@@ -74,7 +76,7 @@ def read_settings(args: argparse.Namespace) -> Settings:
     variables = project_variables(config, args.env)
     target = wiring.resolve_target(args.target, config=args.config, env=args.env)
     env_prune = bool(args.env and config.environments[args.env].prune)
-    paths = list(args.paths) or [Path(config.manifests)]
+    paths = list(args.paths) or default_manifest_paths(config, args.config)
     return Settings(paths, variables, target, bool(args.prune) or env_prune)
 
 
@@ -142,8 +144,15 @@ def write_saved_plan(path: Path, plan: Plan) -> None:
 def run(args: argparse.Namespace) -> int:
     """Plan and print; exit 2 with --detailed-exitcode when there are changes."""
     settings = read_settings(args)
+    absent = wiring.missing_local_engine(settings.target)
+    if absent is not None:
+        print(
+            f"note: {wiring.describe_target(settings.target)} does not exist yet; planning against an empty "
+            "engine (reconcile creates it)",
+            file=sys.stderr,
+        )
     try:
-        with wiring.open_backend(settings.target) as backend:
+        with wiring.open_backend(settings.target, missing=wiring.Missing.EMPTY) as backend:
             outcome = plan_once(settings.paths, backend=backend, **pass_arguments(settings, args))
     except ManifestError as exc:
         return report_issues(exc)

@@ -1,10 +1,13 @@
 """``mlgitops predict``: call a managed model by its logical name and print the JSON answer."""
 
 import argparse
+import difflib
 import json
 import sys
+from collections.abc import Sequence
 from typing import Any
 
+from mlgitops.backends.opensearch.backend import UnknownModelError
 from mlgitops.cli import options, wiring
 from mlgitops.cli.errors import EXIT_OK
 from mlgitops.errors import ConfigError
@@ -17,6 +20,8 @@ def register(subparsers: Any) -> None:
         help="run a prediction on a managed model (by its manifest name)",
         description="Look up MODEL's id in the target's ownership records and call _predict; prints the JSON "
         "result. --parameters sends {'parameters': ...}; --text-docs uses /_predict/ALGORITHM/ID.",
+        epilog='Examples: mlgitops predict chat --parameters \'{"inputs": "hello"}\'; '
+        "mlgitops predict embeddings --text-docs 'hello world' --env dev",
     )
     parser.add_argument("model", metavar="MODEL", help="the model's metadata.name in the manifests")
     parser.add_argument("--parameters", metavar="JSON", help='a JSON object, e.g. \'{"inputs": "hello"}\'')
@@ -47,13 +52,29 @@ def build_request(parameters: str | None, text_docs: list[str] | None) -> dict[s
     return body
 
 
+def _unknown_model(model: str, target: str, managed: Sequence[str]) -> str:
+    """No managed model named ``model``: name the target and the closest managed names."""
+    where = wiring.describe_target(target)
+    close = difflib.get_close_matches(model, managed, n=3, cutoff=0.5)
+    if close:
+        hint = "did you mean " + " or ".join(repr(name) for name in close) + "?"
+    elif managed:
+        hint = "managed models: " + ", ".join(sorted(managed)[:10])
+    else:
+        hint = "no model is managed there yet; reconcile its manifest first"
+    return f"no model named {model!r} is managed on {where}; {hint}"
+
+
 def run(args: argparse.Namespace) -> int:
     """Predict and print the result as JSON."""
     body = build_request(args.parameters, args.text_docs)
     target = wiring.resolve_target(args.target, config=args.config, env=args.env)
     algorithm = args.algorithm if args.text_docs else None
-    with wiring.open_backend(target) as backend:
-        result = backend.predict(args.model, body, algorithm=algorithm)
+    with wiring.open_backend(target, missing=wiring.Missing.ERROR) as backend:
+        try:
+            result = backend.predict(args.model, body, algorithm=algorithm)
+        except UnknownModelError as exc:
+            raise ConfigError(_unknown_model(args.model, target, exc.managed)) from exc
     json.dump(result, sys.stdout, indent=2, sort_keys=False)
     sys.stdout.write("\n")
     return EXIT_OK

@@ -9,7 +9,7 @@ from typing import Any
 from mlgitops.cli import wiring
 from mlgitops.cli.commands import plan as plan_command
 from mlgitops.cli.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
-from mlgitops.errors import ConfigError, ManifestError
+from mlgitops.errors import ConfigError, LockError, ManifestError
 from mlgitops.plan.actions import Plan
 from mlgitops.plan.markdown import MAX_MARKDOWN, render_markdown
 from mlgitops.plan.rendering import action_title
@@ -25,6 +25,8 @@ def register(subparsers: Any) -> None:
         help="apply the manifests to the target (--dry-run: plan only)",
         description="Plan, then apply under the target's lock with bounded parallelism, then check that "
         "a new plan is empty. Exit 1 when a step fails or the target did not converge.",
+        epilog="Examples: mlgitops reconcile --env prod; mlgitops reconcile --dry-run --env staging; "
+        "mlgitops reconcile --plan plan.json --env prod",
     )
     plan_command.add_plan_options(parser)
     parser.add_argument("--dry-run", action="store_true", help="only plan (same as `mlgitops plan`)")
@@ -113,6 +115,10 @@ def run(args: argparse.Namespace) -> int:
             )
     except ManifestError as exc:
         return plan_command.report_issues(exc)
+    except LockError as exc:
+        raise LockError(
+            wiring.with_unlock_target(str(exc), wiring.target_flags(args, settings.target))
+        ) from exc
     sys.stdout.write(render_outcome(outcome.report, args.output))
     return _exit_code(outcome, detailed=args.detailed_exitcode)
 

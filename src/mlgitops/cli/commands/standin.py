@@ -29,7 +29,12 @@ class _Terminated(BaseException):
 
 def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Add ``standin serve``."""
-    parser = subparsers.add_parser("standin", help="local stand-in model server for tests and the demo")
+    parser = subparsers.add_parser(
+        "standin",
+        help="local stand-in model server for tests and the demo",
+        description="A local stand-in for OpenAI, Cohere, Bedrock and SageMaker endpoints.",
+        epilog="Example: mlgitops standin serve --port 8765",
+    )
     actions = parser.add_subparsers(dest="standin_command", metavar="ACTION", required=True)
     serve = actions.add_parser(
         "serve",

@@ -10,8 +10,8 @@ from typing import Any
 from mlgitops.cli import options, wiring
 from mlgitops.cli.commands import plan as plan_command
 from mlgitops.cli.errors import EXIT_OK
-from mlgitops.errors import ConfigError
-from mlgitops.manifests import project_variables, read_project_config
+from mlgitops.errors import ConfigError, LockError
+from mlgitops.manifests import default_manifest_paths, project_variables, read_project_config
 from mlgitops.model.project import PROJECT_FILE
 from mlgitops.plan.rendering import render_text
 from mlgitops.plan.report import render_report_text
@@ -37,6 +37,7 @@ def register(subparsers: Any) -> None:
         "A broken save shows its errors and watching goes on. --apply reconciles each change; "
         "--interval also re-reads the target on a timer to show (or, with --apply, heal) drift. "
         "Ctrl-C stops, but never in the middle of an apply.",
+        epilog="Example: mlgitops watch --env dev --apply --interval 60",
     )
     options.add_paths(parser)
     options.add_environment(parser)
@@ -105,15 +106,19 @@ class _Steps:
 
     def plan(self) -> PlanView:
         common = self._common()
-        with wiring.open_backend(common["target"]) as backend:
+        with wiring.open_backend(common["target"], missing=wiring.Missing.EMPTY) as backend:
             outcome = plan_once(backend=backend, **common)
         colour = plan_command.use_colour(self.args, sys.stdout)
         return PlanView(render_text(outcome.plan, colour=colour).rstrip("\n"), not outcome.plan.is_empty)
 
     def apply(self) -> str:
         common = self._common()
-        with wiring.open_backend(common["target"]) as backend:
-            outcome = reconcile_once(backend=backend, **common)
+        try:
+            with wiring.open_backend(common["target"]) as backend:
+                outcome = reconcile_once(backend=backend, **common)
+        except LockError as exc:
+            flags = wiring.target_flags(self.args, common["target"])
+            raise LockError(wiring.with_unlock_target(str(exc), flags)) from exc
         return render_report_text(outcome.report).rstrip("\n")
 
 
@@ -127,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
     """Watch until Ctrl-C (exit 130 after one line; an apply in progress finishes first)."""
     config = read_project_config(args.config)
     project_variables(config, args.env)  # an unknown --env fails now, not on every pass
-    manifests = list(args.paths) or [Path(config.manifests)]
+    manifests = list(args.paths) or default_manifest_paths(config, args.config)
     sources = watch_sources(_watched(args, manifests), debounce_ms=args.debounce, interval=args.interval)
     if not sources:
         raise ConfigError("nothing to watch")
