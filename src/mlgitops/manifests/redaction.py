@@ -3,33 +3,14 @@
 import re
 from collections.abc import Mapping
 
+from mlgitops.model.secrets import SECRET_HEADERS, looks_secret
 from mlgitops.model.templates import PARAMETERS, substitute
 
 MASK = "***"
 
-# Header names that carry credentials (ML Commons 3.7 refuses ${parameters.*} in the same ones).
-SECRET_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "x-api-key",
-        "api-key",
-        "x-auth-token",
-        "x-auth-header",
-        "cookie",
-    }
-)
-_SECRET_WORD = re.compile(
-    r"(?:^|[-_.])(?:api[-_]?key|apikey|key|secret|secret[-_]?key|access[-_]?key|password|passwd|token"
-    r"|access[-_]?token|session[-_]?token|security[-_]?token|auth|credential|sig|signature)$",
-    re.IGNORECASE,
-)
+__all__ = ["MASK", "SECRET_HEADERS", "display_url", "looks_secret"]
+
 _USER_INFO = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@")
-
-
-def looks_secret(name: str) -> bool:
-    """True for names such as ``api_key``, ``X-Goog-Api-Key``, ``session_token`` or ``password``."""
-    return name.lower() in SECRET_HEADERS or _SECRET_WORD.search(name) is not None
 
 
 def _mask_query(query: str) -> str:

@@ -6,24 +6,17 @@ keyed digests and are shown as ``(sensitive value changed)``. Literal values of 
 headers (possible only with ``--allow-plaintext-credentials``) are masked the same way.
 """
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from deepdiff import DeepDiff
 from deepdiff.helper import NotPresent
 
+from mlgitops.model.secrets import looks_secret
 from mlgitops.plan.actions import Change
 
 SENSITIVE = "(sensitive value)"
 SENSITIVE_CHANGED = "(sensitive value changed)"
-
-# Header names that carry credentials; mirrors manifests.redaction.looks_secret (a sibling layer).
-_SECRET_HEADER = re.compile(
-    r"^(?:authorization|proxy-authorization|cookie)$|(?:^|[-_.])(?:api[-_]?key|apikey|key|secret|token"
-    r"|auth|auth[-_]?header|password|passwd|credential|sig|signature)$",
-    re.IGNORECASE,
-)
 
 
 def format_path(parts: list[Any]) -> str:
@@ -66,7 +59,7 @@ def _split_scalar_lists(
 def _hide_header_literals(path: list[Any], value: Any) -> Any:
     """``value`` (found at ``path``) with every literal secret-looking header value masked."""
     if len(path) >= 2 and path[-2] == "headers" and isinstance(path[-1], str) and isinstance(value, str):
-        secret = _SECRET_HEADER.search(path[-1]) is not None and "${" not in value
+        secret = looks_secret(str(path[-1])) and "${" not in value
         return SENSITIVE if secret else value
     if isinstance(value, dict):
         return {key: _hide_header_literals([*path, key], item) for key, item in value.items()}
