@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from enginekit import SECRET, connector_body
 
-from mlgitops.cli.commands import engine as engine_command
+from mlgitops.cli import serving
 from mlgitops.cli.errors import EXIT_USAGE
 from mlgitops.cli.main import main
 from mlgitops.engine import LocalEngine, keyfile
@@ -133,7 +133,7 @@ def test_sigterm_while_a_request_thread_starts_still_stops_the_server(tmp_path: 
         server = make_server(engine, "127.0.0.1", 0)
 
         def terminate_instead(*_args: object) -> None:
-            engine_command._raise_terminated(signal.SIGTERM, None)
+            serving._raise_terminated(signal.SIGTERM, None)
 
         server.process_request = terminate_instead  # type: ignore[method-assign,assignment]
 

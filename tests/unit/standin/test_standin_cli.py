@@ -10,6 +10,7 @@ import threading
 import httpx
 import pytest
 
+from mlgitops.cli import serving
 from mlgitops.cli.commands import standin as standin_command
 from mlgitops.cli.errors import EXIT_USAGE
 from mlgitops.cli.main import main
@@ -72,7 +73,7 @@ def test_sigterm_while_a_request_thread_starts_still_stops_the_server() -> None:
     server = standin_command.build_server("127.0.0.1", 0)
 
     def terminate_instead(*_args: object) -> None:
-        standin_command._raise_terminated(signal.SIGTERM, None)
+        serving._raise_terminated(signal.SIGTERM, None)
 
     server._httpd.process_request = terminate_instead  # type: ignore[method-assign,assignment]
 

@@ -2,28 +2,14 @@
 
 import argparse
 import json
-import signal
 from pathlib import Path
-from types import FrameType
 
-from mlgitops.cli import options, wiring
+from mlgitops.cli import options, serving, wiring
 from mlgitops.engine import LocalEngine
 from mlgitops.engine.server import make_server
 from mlgitops.errors import ConfigError
 
 DEFAULT_DIR = Path(".mlgitops")
-
-
-class _Terminated(BaseException):
-    """Raised from the SIGTERM handler to leave serve_forever cleanly.
-
-    A BaseException, like KeyboardInterrupt: socketserver swallows an ``Exception`` raised while it
-    starts a request thread, and the server would then ignore the SIGTERM.
-    """
-
-
-def _raise_terminated(_signum: int, _frame: FrameType | None) -> None:
-    raise _Terminated
 
 
 def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -73,14 +59,10 @@ def _serve(args: argparse.Namespace) -> int:
     with LocalEngine(args.dir, background_tasks=True) as engine:
         server = make_server(engine, args.host, args.port, allow_remote=args.allow_remote)
         # On SIGTERM leave serve_forever like ^C does, so queued tasks finish and the database closes.
-        previous = signal.signal(signal.SIGTERM, _raise_terminated)
         try:
             print(f"serving ML Commons API for {args.dir} on {server.url}", flush=True)
-            server.serve_forever()
-        except _Terminated:
-            pass
+            serving.serve_until_terminated(server.serve_forever)
         finally:
-            signal.signal(signal.SIGTERM, previous)
             server.server_close()
     return 0
 

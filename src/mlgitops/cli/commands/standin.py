@@ -2,11 +2,9 @@
 
 import argparse
 import os
-import signal
 import sys
-from types import FrameType
 
-from mlgitops.cli import options
+from mlgitops.cli import options, serving
 from mlgitops.errors import ConfigError
 from mlgitops.standin import (
     DEMO_AWS_ACCESS_KEY,
@@ -17,14 +15,6 @@ from mlgitops.standin import (
 )
 
 DEFAULT_PORT = 8765
-
-
-class _Terminated(BaseException):
-    """Raised from the SIGTERM handler to leave serve_forever.
-
-    A BaseException, like KeyboardInterrupt: socketserver swallows an ``Exception`` raised while it
-    starts a request thread, and the server would then ignore the SIGTERM.
-    """
 
 
 def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -57,10 +47,6 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     serve.set_defaults(handler=run_serve)
 
 
-def _raise_terminated(_signum: int, _frame: FrameType | None) -> None:
-    raise _Terminated
-
-
 def build_server(host: str, port: int) -> StandinServer:
     """A server with keys from the environment (demo defaults when unset)."""
     try:
@@ -81,13 +67,10 @@ def build_server(host: str, port: int) -> StandinServer:
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until interrupted; SIGTERM exits 0."""
     server = build_server(args.host, args.port)
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
     print(f"stand-in model server listening on {server.url}", flush=True)
     try:
-        server.serve_forever()
-    except _Terminated:
-        print("stand-in model server stopped", file=sys.stderr)
+        if serving.serve_until_terminated(server.serve_forever):
+            print("stand-in model server stopped", file=sys.stderr)
     finally:
-        signal.signal(signal.SIGTERM, previous)
         server.stop()
     return 0
