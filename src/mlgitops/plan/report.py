@@ -82,3 +82,18 @@ def build_report_data(report: ApplyReport) -> dict[str, Any]:
 def render_report_json(report: ApplyReport) -> str:
     """The report as indented JSON text."""
     return json.dumps(build_report_data(report), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def render_failure_json(target: str, error: str) -> str:
+    """A run that failed before applying anything, in the report's JSON shape (``ok`` false, no steps)."""
+    data = {
+        "format_version": FORMAT_VERSION,
+        "target": target,
+        "ok": False,
+        "error": error,
+        "steps": [],
+        "totals": {status.value: 0 for status in Status},
+        "not_converged": [],
+        "warnings": [],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

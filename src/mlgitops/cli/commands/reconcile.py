@@ -9,11 +9,18 @@ from typing import Any
 from mlgitops.cli import wiring
 from mlgitops.cli.commands import plan as plan_command
 from mlgitops.cli.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
-from mlgitops.errors import ConfigError, LockError, ManifestError
+from mlgitops.errors import ConfigError, LockError, ManifestError, MlGitOpsError
+from mlgitops.manifests import Issue
 from mlgitops.plan.actions import Plan
 from mlgitops.plan.markdown import MAX_MARKDOWN, render_markdown
 from mlgitops.plan.rendering import action_title
-from mlgitops.plan.report import ApplyReport, StepResult, render_report_json, render_report_text
+from mlgitops.plan.report import (
+    ApplyReport,
+    StepResult,
+    render_failure_json,
+    render_report_json,
+    render_report_text,
+)
 from mlgitops.plan.saved import parse_saved_plan
 from mlgitops.service import ApplyOutcome, reconcile_once
 
@@ -102,6 +109,23 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         raise ConfigError("--out saves a plan: use it with `mlgitops plan` or `reconcile --dry-run`")
     settings = plan_command.read_settings(args)
+    try:
+        return _apply(args, settings)
+    except MlGitOpsError as exc:
+        if args.output == "json":
+            # CI keeps the JSON result as an artifact: a run that failed early still leaves one.
+            sys.stdout.write(render_failure_json(settings.target, _first_line(exc)))
+        if isinstance(exc, ManifestError):
+            return plan_command.report_issues(exc)
+        raise
+
+
+def _first_line(exc: MlGitOpsError) -> str:
+    issues = [issue.format() for issue in getattr(exc, "issues", ()) if isinstance(issue, Issue)]
+    return "; ".join(issues) if issues else str(exc)
+
+
+def _apply(args: argparse.Namespace, settings: plan_command.Settings) -> int:
     saved = read_plan_file(args.plan) if args.plan is not None else None
     try:
         with wiring.open_backend(settings.target) as backend:
@@ -113,8 +137,6 @@ def run(args: argparse.Namespace) -> int:
                 parallelism=args.parallelism,
                 progress=_progress if sys.stderr.isatty() else None,
             )
-    except ManifestError as exc:
-        return plan_command.report_issues(exc)
     except LockError as exc:
         raise LockError(
             wiring.with_unlock_target(str(exc), wiring.target_flags(args, settings.target))
