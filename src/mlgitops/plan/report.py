@@ -86,14 +86,5 @@ def render_report_json(report: ApplyReport) -> str:
 
 def render_failure_json(target: str, error: str) -> str:
     """A run that failed before applying anything, in the report's JSON shape (``ok`` false, no steps)."""
-    data = {
-        "format_version": FORMAT_VERSION,
-        "target": target,
-        "ok": False,
-        "error": error,
-        "steps": [],
-        "totals": {status.value: 0 for status in Status},
-        "not_converged": [],
-        "warnings": [],
-    }
+    data = {**build_report_data(ApplyReport(Plan((), target=target))), "ok": False, "error": error}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

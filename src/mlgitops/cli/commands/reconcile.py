@@ -114,13 +114,13 @@ def run(args: argparse.Namespace) -> int:
     except MlGitOpsError as exc:
         if args.output == "json":
             # CI keeps the JSON result as an artifact: a run that failed early still leaves one.
-            sys.stdout.write(render_failure_json(settings.target, _first_line(exc)))
+            sys.stdout.write(render_failure_json(settings.target, _error_text(exc)))
         if isinstance(exc, ManifestError):
             return plan_command.report_issues(exc)
         raise
 
 
-def _first_line(exc: MlGitOpsError) -> str:
+def _error_text(exc: MlGitOpsError) -> str:
     issues = [issue.format() for issue in getattr(exc, "issues", ()) if isinstance(issue, Issue)]
     return "; ".join(issues) if issues else str(exc)
 
