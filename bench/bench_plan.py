@@ -16,7 +16,7 @@ from mlgitops.backends.opensearch import backend as opensearch
 from mlgitops.cli.main import main as cli_main
 from mlgitops.cli.wiring import LOCAL_BASE_URL
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.transport import EngineTransport
+from mlgitops.engine.http.transport import EngineTransport
 from mlgitops.manifests import load_manifests
 from mlgitops.service import plan_once, reconcile_once
 

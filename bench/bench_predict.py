@@ -11,7 +11,7 @@ from benchkit import Case, Group, measure, print_header, print_table
 
 from mlgitops.engine import LocalEngine
 from mlgitops.engine.executor import run_predict
-from mlgitops.engine.transport import EngineTransport
+from mlgitops.engine.http.transport import EngineTransport
 from mlgitops.standin import DEMO_OPENAI_KEY, StandinServer
 
 ML = "/_plugins/_ml"

@@ -8,7 +8,7 @@ from manifestkit import documents, model_group, openai_connector, remote_model
 from mlgitops.cli.main import main
 from mlgitops.cli.wiring import open_backend
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.server import make_server
+from mlgitops.engine.http.server import make_server
 
 SECRET = "sk-over-http-secret-8080"
 MANIFESTS = documents(

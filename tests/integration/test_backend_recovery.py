@@ -18,7 +18,7 @@ from mlgitops.backends.opensearch.locking import TargetLock
 from mlgitops.backends.opensearch.records import Bookkeeping, Intent
 from mlgitops.backends.opensearch.recovery import SKEW_MS
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.transport import EngineTransport
+from mlgitops.engine.http.transport import EngineTransport
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Action, Verb
 

@@ -13,7 +13,7 @@ from mlgitops.backends.opensearch import backend as opensearch
 from mlgitops.cli.main import main
 from mlgitops.cli.wiring import LOCAL_BASE_URL, open_backend
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.transport import EngineTransport
+from mlgitops.engine.http.transport import EngineTransport
 from mlgitops.manifests import project_variables, read_project_config
 from mlgitops.service import plan_once, reconcile_once
 

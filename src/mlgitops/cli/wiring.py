@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mlgitops.backends.opensearch import backend as opensearch
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.transport import EngineTransport
+from mlgitops.engine.http.transport import EngineTransport
 from mlgitops.errors import ConfigError
 from mlgitops.manifests import read_project_config
 

@@ -4,16 +4,16 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from mlgitops.engine import tasks
-from mlgitops.engine.connectors import Connectors
-from mlgitops.engine.context import EngineContext
-from mlgitops.engine.documents import Documents
-from mlgitops.engine.groups import ModelGroups
-from mlgitops.engine.lifecycle import Lifecycle, Predictor
-from mlgitops.engine.models import Models
-from mlgitops.engine.settings import ClusterSettings
-from mlgitops.engine.store import CONNECTOR_INDEX, GROUP_INDEX, MODEL_INDEX, TASK_INDEX, Store
-from mlgitops.engine.vault import Vault
+from mlgitops.engine.resources import tasks
+from mlgitops.engine.resources.connectors import Connectors
+from mlgitops.engine.resources.context import EngineContext
+from mlgitops.engine.resources.documents import Documents
+from mlgitops.engine.resources.groups import ModelGroups
+from mlgitops.engine.resources.lifecycle import Lifecycle, Predictor
+from mlgitops.engine.resources.models import Models
+from mlgitops.engine.resources.settings import ClusterSettings
+from mlgitops.engine.storage.store import CONNECTOR_INDEX, GROUP_INDEX, MODEL_INDEX, TASK_INDEX, Store
+from mlgitops.engine.storage.vault import Vault
 from mlgitops.errors import ConfigError
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.transport import EngineTransport
+from mlgitops.engine.http.transport import EngineTransport
 
 
 class StubPredictor:

@@ -12,8 +12,9 @@ from enginekit import SECRET, connector_body
 from mlgitops.cli import serving
 from mlgitops.cli.errors import EXIT_USAGE
 from mlgitops.cli.main import main
-from mlgitops.engine import LocalEngine, keyfile
-from mlgitops.engine.server import is_loopback, make_server
+from mlgitops.engine import LocalEngine
+from mlgitops.engine.http.server import is_loopback, make_server
+from mlgitops.engine.storage import keyfile
 from mlgitops.errors import ConfigError
 from serverkit import start_engine, stop_signalled
 

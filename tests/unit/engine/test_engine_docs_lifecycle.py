@@ -10,7 +10,7 @@ import pytest
 from enginekit import SECRET, ok
 
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.transport import EngineTransport
+from mlgitops.engine.http.transport import EngineTransport
 from serverkit import JSONHandler, loopback_server
 
 pytest.importorskip("mlgitops.engine.executor")

@@ -11,10 +11,11 @@ import httpx
 import pytest
 from enginekit import SECRET, create_connector, error, ok, register_model
 
-from mlgitops.engine import LocalEngine, tasks
-from mlgitops.engine.admission import RateLimiter
-from mlgitops.engine.store import MODEL_INDEX, TASK_INDEX
-from mlgitops.engine.transport import EngineTransport
+from mlgitops.engine import LocalEngine
+from mlgitops.engine.http.transport import EngineTransport
+from mlgitops.engine.resources import tasks
+from mlgitops.engine.resources.admission import RateLimiter
+from mlgitops.engine.storage.store import MODEL_INDEX, TASK_INDEX
 from mlgitops.errors import EngineError
 
 MODELS = "/_plugins/_ml/models"

@@ -7,7 +7,7 @@ import pytest
 from enginekit import create_connector, error, ok, register_group, register_model
 
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.transport import EngineTransport
+from mlgitops.engine.http.transport import EngineTransport
 from mlgitops.model.mlcommons import MODEL_ACCESS_DISABLED_MESSAGE
 
 GROUPS = "/_plugins/_ml/model_groups"

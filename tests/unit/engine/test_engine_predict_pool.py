@@ -7,7 +7,7 @@ import pytest
 from enginekit import connector_body, create_connector, ok, register_model
 
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.transport import EngineTransport
+from mlgitops.engine.http.transport import EngineTransport
 from mlgitops.standin import DEMO_OPENAI_KEY, StandinServer
 
 LOOPBACK_SETTINGS = {

@@ -4,7 +4,7 @@ import httpx
 from enginekit import SECRET, create_connector, error, ok, register_model
 
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.routes import Call
+from mlgitops.engine.http.routes import Call
 
 
 def test_cluster_info(client: httpx.Client) -> None:

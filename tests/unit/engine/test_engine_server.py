@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.server import EngineServer, make_server
+from mlgitops.engine.http.server import EngineServer, make_server
 
 
 @pytest.fixture

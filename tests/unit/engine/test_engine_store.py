@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.store import (
+from mlgitops.engine.storage.store import (
     CONNECTOR_INDEX,
     GROUP_INDEX,
     MODEL_INDEX,

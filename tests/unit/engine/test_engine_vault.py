@@ -10,8 +10,9 @@ import httpx
 import pytest
 from enginekit import OPENAI_URL, SECRET, connector_body, create_connector, ok
 
-from mlgitops.engine import LocalEngine, crypto, keyfile
-from mlgitops.engine.vault import FINGERPRINT_META
+from mlgitops.engine import LocalEngine
+from mlgitops.engine.storage import crypto, keyfile
+from mlgitops.engine.storage.vault import FINGERPRINT_META
 from mlgitops.errors import CredentialStoreError
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mlgitops.cli import options, serving, wiring
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.server import make_server
+from mlgitops.engine.http.server import make_server
 from mlgitops.errors import ConfigError
 
 DEFAULT_DIR = Path(".mlgitops")

@@ -3,8 +3,8 @@
 from collections.abc import Mapping
 from typing import Any
 
-from mlgitops.engine.connector_rules import stringify
 from mlgitops.engine.executor.javafmt import escape_json, is_json_container
+from mlgitops.engine.resources.connector_rules import stringify
 
 __all__ = ["merge_parameters", "prepare_request_parameters", "stringify", "stringify_processed"]
 

@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from mlgitops.engine import rest
 from mlgitops.engine.api import LocalEngine
+from mlgitops.engine.http import rest
 from mlgitops.errors import ConfigError
 
 logger = logging.getLogger(__name__)

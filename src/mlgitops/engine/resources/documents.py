@@ -3,9 +3,9 @@
 from collections.abc import Mapping
 from typing import Any
 
-from mlgitops.engine import ids, query
-from mlgitops.engine.responses import SHARDS, write_response
-from mlgitops.engine.store import SYSTEM_TABLES, Store, Transaction
+from mlgitops.engine.resources.responses import SHARDS, write_response
+from mlgitops.engine.storage import ids, query
+from mlgitops.engine.storage.store import SYSTEM_TABLES, Store, Transaction
 from mlgitops.errors import EngineError
 
 SYSTEM_PREFIX = ".plugins-ml-"

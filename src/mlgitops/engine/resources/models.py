@@ -5,13 +5,14 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from mlgitops.engine import connector_rules as rules
-from mlgitops.engine import groups, ids, interfaces, query
-from mlgitops.engine.connectors import ACTIVE_STATES
-from mlgitops.engine.context import EngineContext, access_fields
-from mlgitops.engine.responses import write_response
-from mlgitops.engine.store import CONNECTOR_INDEX, GROUP_INDEX, MODEL_INDEX, Row, Transaction
-from mlgitops.engine.tasks import new_task
+from mlgitops.engine.resources import connector_rules as rules
+from mlgitops.engine.resources import groups, interfaces
+from mlgitops.engine.resources.connectors import ACTIVE_STATES
+from mlgitops.engine.resources.context import EngineContext, access_fields
+from mlgitops.engine.resources.responses import write_response
+from mlgitops.engine.resources.tasks import new_task
+from mlgitops.engine.storage import ids, query
+from mlgitops.engine.storage.store import CONNECTOR_INDEX, GROUP_INDEX, MODEL_INDEX, Row, Transaction
 from mlgitops.errors import EngineError
 
 FUNCTION_NAMES = frozenset(

@@ -5,11 +5,11 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from mlgitops.engine import connector_rules as rules
-from mlgitops.engine import ids, query
-from mlgitops.engine.context import EngineContext, access_fields
-from mlgitops.engine.responses import not_found_delete, write_response
-from mlgitops.engine.store import CONNECTOR_INDEX, MODEL_INDEX, Transaction
+from mlgitops.engine.resources import connector_rules as rules
+from mlgitops.engine.resources.context import EngineContext, access_fields
+from mlgitops.engine.resources.responses import not_found_delete, write_response
+from mlgitops.engine.storage import ids, query
+from mlgitops.engine.storage.store import CONNECTOR_INDEX, MODEL_INDEX, Transaction
 from mlgitops.errors import EngineError
 
 ACTIVE_STATES = frozenset(

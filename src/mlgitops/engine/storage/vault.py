@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from mlgitops.engine import crypto, keyfile
-from mlgitops.engine.store import Store, Transaction
+from mlgitops.engine.storage import crypto, keyfile
+from mlgitops.engine.storage.store import Store, Transaction
 from mlgitops.errors import CredentialStoreError
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from mlgitops.engine.store import Row
+from mlgitops.engine.storage.store import Row
 from mlgitops.errors import EngineError
 
 Source = Mapping[str, Any]

@@ -3,10 +3,10 @@
 from collections.abc import Mapping
 from typing import Any
 
-from mlgitops.engine import ids, query
-from mlgitops.engine.context import EngineContext, access_fields
-from mlgitops.engine.responses import not_found_delete, write_response
-from mlgitops.engine.store import GROUP_INDEX, MODEL_INDEX, Row, Transaction
+from mlgitops.engine.resources.context import EngineContext, access_fields
+from mlgitops.engine.resources.responses import not_found_delete, write_response
+from mlgitops.engine.storage import ids, query
+from mlgitops.engine.storage.store import GROUP_INDEX, MODEL_INDEX, Row, Transaction
 from mlgitops.errors import EngineError
 
 

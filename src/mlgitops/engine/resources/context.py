@@ -3,9 +3,9 @@
 from dataclasses import dataclass
 from typing import Any
 
-from mlgitops.engine.settings import ML_PREFIX, ClusterSettings
-from mlgitops.engine.store import Store
-from mlgitops.engine.vault import Vault
+from mlgitops.engine.resources.settings import ML_PREFIX, ClusterSettings
+from mlgitops.engine.storage.store import Store
+from mlgitops.engine.storage.vault import Vault
 from mlgitops.errors import EngineError
 from mlgitops.model.mlcommons import CONNECTOR_ACCESS_DISABLED_MESSAGE, MODEL_ACCESS_DISABLED_MESSAGE
 

@@ -5,8 +5,8 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from mlgitops.engine import rest
 from mlgitops.engine.api import LocalEngine
+from mlgitops.engine.http import rest
 
 
 class EngineTransport(httpx.BaseTransport):

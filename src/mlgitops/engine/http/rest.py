@@ -5,9 +5,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mlgitops.engine import jsonbody
 from mlgitops.engine.api import LocalEngine
-from mlgitops.engine.routes import COMPILED, Call
+from mlgitops.engine.http import jsonbody
+from mlgitops.engine.http.routes import COMPILED, Call
 from mlgitops.errors import CredentialStoreError, EngineError, RemoteModelError
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from mlgitops.engine.connector_rules import stringify
+from mlgitops.engine.resources.connector_rules import stringify
 
 # ML Commons fills these at register when the connector matches a preset (ModelInterfaceUtils). The
 # schemas here are compact approximations of the upstream ones; reconcilers must ignore the field's

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-from mlgitops.engine import crypto
+from mlgitops.engine.storage import crypto
 from mlgitops.errors import CredentialStoreError
 
 KEY_FILE = "master.key"

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from mlgitops.engine.store import Row
+from mlgitops.engine.storage.store import Row
 
 SHARDS = {"total": 1, "successful": 1, "failed": 0}
 

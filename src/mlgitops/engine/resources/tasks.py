@@ -7,9 +7,9 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from mlgitops.engine import ids, query
-from mlgitops.engine.responses import public, write_response
-from mlgitops.engine.store import MODEL_INDEX, TASK_INDEX, Store, Transaction
+from mlgitops.engine.resources.responses import public, write_response
+from mlgitops.engine.storage import ids, query
+from mlgitops.engine.storage.store import MODEL_INDEX, TASK_INDEX, Store, Transaction
 from mlgitops.errors import EngineError
 
 logger = logging.getLogger(__name__)

@@ -8,11 +8,13 @@ from typing import Any
 
 import httpx
 
-from mlgitops.engine import admission, executor, ids, tasks
-from mlgitops.engine.connectors import ACTIVE_STATES
-from mlgitops.engine.context import EngineContext
-from mlgitops.engine.models import not_found
-from mlgitops.engine.store import CONNECTOR_INDEX, MODEL_INDEX, Transaction
+from mlgitops.engine import executor
+from mlgitops.engine.resources import admission, tasks
+from mlgitops.engine.resources.connectors import ACTIVE_STATES
+from mlgitops.engine.resources.context import EngineContext
+from mlgitops.engine.resources.models import not_found
+from mlgitops.engine.storage import ids
+from mlgitops.engine.storage.store import CONNECTOR_INDEX, MODEL_INDEX, Transaction
 from mlgitops.errors import EngineError, MlGitOpsError
 
 logger = logging.getLogger(__name__)

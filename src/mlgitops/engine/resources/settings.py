@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from mlgitops.engine.store import Store
+from mlgitops.engine.storage.store import Store
 from mlgitops.errors import EngineError
 from mlgitops.model.mlcommons import DEFAULT_TRUSTED_ENDPOINTS_2_19
 
