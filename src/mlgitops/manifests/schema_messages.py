@@ -7,6 +7,8 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 
 from mlgitops.manifests.positions import JsonPath, format_path, key_text
+from mlgitops.model.mlsettings import BY_NAME, SCOPES
+from mlgitops.model.settingsform import SETTINGS_PREFIX_KEYWORD
 
 Problem = tuple[JsonPath, str]
 
@@ -74,8 +76,28 @@ def _additional(error: ValidationError, path: JsonPath) -> Iterator[Problem]:
     extras = [key for key in instance if key not in allowed]
     for key in extras:
         name = key_text(key)
+        prefix = schema.get(SETTINGS_PREFIX_KEYWORD)
+        if isinstance(prefix, str) and (message := _unknown_setting(prefix, name, allowed)):
+            yield (*path, name), f"{_where(path)}: {message}"
+            continue
         hint = suggest(name, allowed) or f" (allowed: {', '.join(allowed)})"
         yield (*path, name), f"unknown field '{name}' in {_where(path)}{hint}"
+
+
+def _unknown_setting(prefix: str, name: str, allowed: list[str]) -> str | None:
+    """Static and final settings, and names 2.19 does not have, said as such (None: not a setting key)."""
+    full = f"{prefix}.{name}" if prefix else name
+    if name in ("scope", *SCOPES) or not (full + ".").startswith(("plugins.", "plugins.ml_commons.")):
+        return None
+    known = BY_NAME.get(full)
+    if known is not None:
+        return (
+            f"{full} is a {known.updatability.value} setting: ML Commons refuses it in "
+            "PUT _cluster/settings; set it in opensearch.yml"
+        )
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.8)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"{full} is not a dynamic setting of ML Commons 2.19.1{hint}"
 
 
 def _required(error: ValidationError, path: JsonPath) -> Iterator[Problem]:

@@ -3,17 +3,22 @@
 import difflib
 import json
 from collections.abc import Iterator, Mapping, Sequence, Set
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from mlgitops.manifests.connector_checks import ConnectorContext, TrustedEndpoints, check_connector
+from mlgitops.manifests.connector_checks import ConnectorContext, check_connector
 from mlgitops.manifests.documents import SourcedDocument
 from mlgitops.manifests.issues import Issue
 from mlgitops.manifests.positions import JsonPath
-from mlgitops.model import javaregex, mlcommons
+from mlgitops.manifests.settings_checks import (
+    CONNECTOR_ACCESS_KEY,
+    MODEL_ACCESS_KEY,
+    DesiredSettings,
+    desired_settings,
+)
+from mlgitops.model import mlcommons
 from mlgitops.model.resources import (
     AccessFields,
-    ClusterSettingsDocument,
     ConnectorDocument,
     ConnectorSpec,
     Kind,
@@ -21,22 +26,6 @@ from mlgitops.model.resources import (
     ModelGroupDocument,
     ResourceKey,
 )
-
-TRUSTED_KEY = "plugins.ml_commons.trusted_connector_endpoints_regex"
-CONNECTOR_ACCESS_KEY = "plugins.ml_commons.connector_access_control_enabled"
-MODEL_ACCESS_KEY = "plugins.ml_commons.model_access_control_enabled"
-REMOTE_INFERENCE_KEY = "plugins.ml_commons.remote_inference.enabled"
-
-
-@dataclass(frozen=True)
-class DesiredSettings:
-    """The cluster settings the manifests ask for that other checks depend on."""
-
-    trusted: TrustedEndpoints = field(default_factory=TrustedEndpoints)
-    connector_access_control: bool = False
-    model_access_control: bool = False
-    private_ip_enabled: bool = False
-    known: bool = True
 
 
 def check_documents(
@@ -116,72 +105,6 @@ def _duplicates(documents: Sequence[SourcedDocument]) -> Iterator[Issue]:
                     "ML Commons requires unique model group names"
                 )
                 yield doc.issue(("spec", "name") if doc.document.spec.name else ("metadata", "name"), message)
-
-
-def desired_settings(documents: Sequence[SourcedDocument]) -> tuple[DesiredSettings, list[Issue]]:
-    """Merge the ClusterSettings documents (transient wins over persistent) and check their regexes."""
-    issues: list[Issue] = []
-    by_scope: dict[str, SourcedDocument] = {}
-    for doc in documents:
-        if not isinstance(doc.document, ClusterSettingsDocument):
-            continue
-        scope = doc.document.spec.scope
-        if scope in by_scope:
-            first = by_scope[scope]
-            message = f"a second {scope} ClusterSettings (first is {first.key} at {first.path}:{first.line})"
-            issues.append(doc.issue(("spec", "scope"), message))
-            continue
-        by_scope[scope] = doc
-        issues.extend(_regex_issues(doc))
-        issues.extend(_remote_inference_off(doc, documents))
-    settings = DesiredSettings()
-    for scope in ("persistent", "transient"):
-        if scope in by_scope:
-            settings = _overlay(settings, by_scope[scope])
-    return settings, issues
-
-
-def _remote_inference_off(doc: SourcedDocument, documents: Sequence[SourcedDocument]) -> Iterator[Issue]:
-    """Section 2.1 step 1: with remote inference disabled, every connector and remote model is refused."""
-    assert isinstance(doc.document, ClusterSettingsDocument)
-    remote = [d for d in documents if d.kind in (Kind.CONNECTOR, Kind.MODEL)]
-    if doc.document.spec.remote_inference_enabled is False and remote:
-        message = (
-            f"{REMOTE_INFERENCE_KEY} is false but the manifests define {len(remote)} connector(s)/model(s): "
-            "ML Commons refuses them (Remote Inference is currently disabled)"
-        )
-        yield doc.issue(("spec", REMOTE_INFERENCE_KEY), message)
-
-
-def _overlay(settings: DesiredSettings, doc: SourcedDocument) -> DesiredSettings:
-    assert isinstance(doc.document, ClusterSettingsDocument)
-    spec = doc.document.spec
-    trusted = settings.trusted
-    if spec.trusted_connector_endpoints_regex is not None:
-        line, _ = doc.locate_path(("spec", TRUSTED_KEY))
-        source = f"{doc.key} ({doc.path}:{line}, spec.{TRUSTED_KEY})"
-        trusted = TrustedEndpoints(tuple(spec.trusted_connector_endpoints_regex), source)
-    return DesiredSettings(
-        trusted=trusted,
-        connector_access_control=_pick(
-            settings.connector_access_control, spec.connector_access_control_enabled
-        ),
-        model_access_control=_pick(settings.model_access_control, spec.model_access_control_enabled),
-        private_ip_enabled=_pick(settings.private_ip_enabled, spec.private_ip_enabled),
-    )
-
-
-def _pick(current: bool, desired: bool | None) -> bool:
-    return current if desired is None else desired
-
-
-def _regex_issues(doc: SourcedDocument) -> Iterator[Issue]:
-    assert isinstance(doc.document, ClusterSettingsDocument)
-    for index, pattern in enumerate(doc.document.spec.trusted_connector_endpoints_regex or []):
-        try:
-            javaregex.compile_java(pattern)
-        except javaregex.JavaRegexError as exc:
-            yield doc.issue(("spec", TRUSTED_KEY, index), f"invalid regex '{pattern}': {exc}")
 
 
 def _access(doc: SourcedDocument, spec: AccessFields, enabled: bool, what: str) -> Iterator[Issue]:

@@ -7,10 +7,15 @@ pasted; the only difference is that credential values are references (``{env: NA
 """
 
 import re
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, model_validator
+from pydantic.json_schema import JsonSchemaValue
+
+from mlgitops.model import settingsform
+from mlgitops.model.mlsettings import SCOPES
 
 API_VERSION = "mlgitops/v1"
 
@@ -192,63 +197,49 @@ class ModelGroupSpec(AccessFields):
 
 
 class ClusterSettingsSpec(_Strict):
-    """Dynamic ``plugins.ml_commons.*`` cluster settings, keyed exactly as in ``PUT _cluster/settings``."""
+    """Dynamic ``plugins.ml_commons.*`` cluster settings, as ``PUT _cluster/settings`` takes them.
 
-    scope: Literal["persistent", "transient"] = "persistent"
-    trusted_connector_endpoints_regex: list[str] | None = Field(
-        default=None, alias="plugins.ml_commons.trusted_connector_endpoints_regex"
-    )
-    connector_access_control_enabled: bool | None = Field(
-        default=None, alias="plugins.ml_commons.connector_access_control_enabled"
-    )
-    model_access_control_enabled: bool | None = Field(
-        default=None, alias="plugins.ml_commons.model_access_control_enabled"
-    )
-    only_run_on_ml_node: bool | None = Field(default=None, alias="plugins.ml_commons.only_run_on_ml_node")
-    private_ip_enabled: bool | None = Field(
-        default=None, alias="plugins.ml_commons.connector.private_ip_enabled"
-    )
-    remote_inference_enabled: bool | None = Field(
-        default=None, alias="plugins.ml_commons.remote_inference.enabled"
-    )
-    local_model_enabled: bool | None = Field(default=None, alias="plugins.ml_commons.local_model.enabled")
-    eligible_node_role_remote_model: list[str] | None = Field(
-        default=None, alias="plugins.ml_commons.task_dispatcher.eligible_node_role.remote_model"
-    )
-    eligible_node_role_local_model: list[str] | None = Field(
-        default=None, alias="plugins.ml_commons.task_dispatcher.eligible_node_role.local_model"
-    )
-    model_auto_deploy_enable: bool | None = Field(
-        default=None, alias="plugins.ml_commons.model_auto_deploy.enable"
-    )
-    model_auto_redeploy_enable: bool | None = Field(
-        default=None, alias="plugins.ml_commons.model_auto_redeploy.enable"
-    )
-    allow_custom_deployment_plan: bool | None = Field(
-        default=None, alias="plugins.ml_commons.allow_custom_deployment_plan"
-    )
-    safe_delete_model: bool | None = Field(default=None, alias="plugins.ml_commons.safe_delete_model")
-    offline_batch_inference_enabled: bool | None = Field(
-        default=None, alias="plugins.ml_commons.offline_batch_inference_enabled"
-    )
-    controller_enabled: bool | None = Field(default=None, alias="plugins.ml_commons.controller_enabled")
-    max_model_on_node: int | None = Field(default=None, ge=0, alias="plugins.ml_commons.max_model_on_node")
-    max_register_model_tasks_per_node: int | None = Field(
-        default=None, ge=0, le=10, alias="plugins.ml_commons.max_register_model_tasks_per_node"
-    )
-    max_deploy_model_tasks_per_node: int | None = Field(
-        default=None, ge=0, le=10, alias="plugins.ml_commons.max_deploy_model_tasks_per_node"
-    )
-    ml_task_timeout_in_seconds: int | None = Field(
-        default=None, ge=0, alias="plugins.ml_commons.ml_task_timeout_in_seconds"
-    )
-    sync_up_job_interval_in_seconds: int | None = Field(
-        default=None, ge=0, alias="plugins.ml_commons.sync_up_job_interval_in_seconds"
-    )
+    Written either flat (``scope`` plus full keys) or as the body itself (``persistent:`` /
+    ``transient:`` maps, nested or dotted keys); both become the same ``{scope: {full key: value}}``.
+    """
 
-    def settings(self) -> dict[str, Any]:
-        """The settings that are set, keyed by their full ``plugins.ml_commons.*`` name."""
-        return self.model_dump(by_alias=True, exclude_none=True, exclude={"scope"})
+    values: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    sources: dict[str, dict[str, tuple[str, ...]]] = Field(default_factory=dict, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        scopes = settingsform.split_spec(data)
+        return {
+            "values": {scope: dict(flat) for scope, flat in scopes.items()},
+            "sources": {scope: flat.sources for scope, flat in scopes.items()},
+        }
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """A stand-in: ``model.schemas`` puts ``settingsform.spec_schema()`` (the written forms) here."""
+        del core_schema, handler
+        return {"type": "object"}
+
+    def scopes(self) -> dict[str, dict[str, Any]]:
+        """``{scope: {full key: value}}`` for each scope that sets something."""
+        return {scope: dict(values) for scope, values in self.values.items() if values}
+
+    def get(self, key: str) -> Any:
+        """The value written for ``key`` (transient over persistent), None when unset."""
+        for scope in reversed(SCOPES):
+            if key in self.values.get(scope, {}):
+                return self.values[scope][key]
+        return None
+
+    def source(self, key: str) -> tuple[str, ...]:
+        """Where ``key`` is written, relative to ``spec`` (transient over persistent)."""
+        for scope in reversed(SCOPES):
+            if key in self.sources.get(scope, {}):
+                return self.sources[scope][key]
+        return (key,)
 
 
 class RateLimiter(_Strict):

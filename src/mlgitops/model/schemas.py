@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema
 
+from mlgitops.model import settingsform
 from mlgitops.model.resources import API_VERSION, DOCUMENT_TYPES, Document, Kind
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -26,6 +27,14 @@ class _NoFieldTitles(GenerateJsonSchema):
         return False
 
 
+def _with_settings_defs(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the nested-settings maps a ClusterSettings spec refers to (its own schema is hand-built)."""
+    if "ClusterSettingsSpec" in schema.get("$defs", {}):
+        defs = {**schema["$defs"], "ClusterSettingsSpec": settingsform.spec_schema()}
+        schema["$defs"] = {**defs, **settingsform.schema_defs()}
+    return schema
+
+
 def schema_file_name(kind: Kind) -> str:
     """``connector.schema.json`` for Connector, ``modelgroup.schema.json`` for ModelGroup, …"""
     return f"{kind.value.lower()}.schema.json"
@@ -33,7 +42,9 @@ def schema_file_name(kind: Kind) -> str:
 
 def build_kind_schema(kind: Kind) -> dict[str, Any]:
     """The JSON Schema of one kind's documents."""
-    body = DOCUMENT_TYPES[kind].model_json_schema(by_alias=True, schema_generator=_NoFieldTitles)
+    body = _with_settings_defs(
+        DOCUMENT_TYPES[kind].model_json_schema(by_alias=True, schema_generator=_NoFieldTitles)
+    )
     return {
         "$schema": DRAFT,
         "$id": SCHEMA_ID_BASE + schema_file_name(kind),
@@ -45,7 +56,7 @@ def build_kind_schema(kind: Kind) -> dict[str, Any]:
 def build_document_schema() -> dict[str, Any]:
     """The schema of any document: dispatch on ``kind`` (if/then keeps editor messages precise)."""
     adapter: TypeAdapter[Any] = TypeAdapter(Document)
-    body = adapter.json_schema(by_alias=True, schema_generator=_NoFieldTitles)
+    body = _with_settings_defs(adapter.json_schema(by_alias=True, schema_generator=_NoFieldTitles))
     kinds = [kind.value for kind in Kind]
     branches = [
         {

@@ -80,7 +80,7 @@ def build_desired(
 
 def _body_of(document: Document) -> tuple[dict[str, Any], bool | None, tuple[ResourceKey, ...]]:
     if isinstance(document, ClusterSettingsDocument):
-        return {document.spec.scope: document.spec.settings()}, None, ()
+        return document.spec.scopes(), None, ()
     if isinstance(document, ModelGroupDocument):
         body = document.spec.model_dump(exclude_none=True)
         body.setdefault("name", document.metadata.name)

@@ -65,27 +65,31 @@ class Planner:
         self.drafts.append(Draft(phase, verb, key, reason, **extra))
 
     def _settings(self, resource: DesiredResource) -> None:
+        """One step per document: the changed keys of every scope it sets, in one PUT body."""
+        body: dict[str, dict[str, Any]] = {}
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
         for scope, settings in resource.body.items():
             wanted = {key: normalize_setting(value) for key, value in settings.items()}
             current = normalize_settings(self.actual.settings, wanted)
             changed = [key for key in wanted if current.get(key) != wanted[key]]
             if changed:
-                changes = build_changes(
-                    {key: current.get(key) for key in changed}, {k: wanted[k] for k in changed}
-                )
-                body = {scope: {key: settings[key] for key in changed}}
-                owned = self.actual.resources.get(resource.key)
-                verb = Verb.CREATE if owned is None else Verb.UPDATE  # a first change also takes ownership
-                resource_id = None if owned is None else owned.resource_id
-                self.add(
-                    SETTINGS,
-                    verb,
-                    resource.key,
-                    "cluster settings differ",
-                    changes=changes,
-                    body=body,
-                    resource_id=resource_id,
-                )
+                body[scope] = {key: settings[key] for key in changed}
+                before.update((key, current.get(key)) for key in changed)
+                after.update((key, wanted[key]) for key in changed)
+        if not body:
+            return
+        owned = self.actual.resources.get(resource.key)
+        verb = Verb.CREATE if owned is None else Verb.UPDATE  # a first change also takes ownership
+        self.add(
+            SETTINGS,
+            verb,
+            resource.key,
+            "cluster settings differ",
+            changes=build_changes(before, after),
+            body=body,
+            resource_id=None if owned is None else owned.resource_id,
+        )
 
     def _resource(self, resource: DesiredResource) -> None:
         key = resource.key

@@ -38,7 +38,7 @@ def test_demo_points_every_connector_at_the_stand_in() -> None:
     for doc in result.of_kind(Kind.CONNECTOR):
         assert doc.document.spec.parameters["endpoint"] == "127.0.0.1:8765"  # type: ignore[union-attr]
     (settings,) = result.of_kind(Kind.CLUSTER_SETTINGS)
-    assert settings.document.spec.settings()["plugins.ml_commons.connector.private_ip_enabled"] is True  # type: ignore[union-attr]
+    assert settings.document.spec.get("plugins.ml_commons.connector.private_ip_enabled") is True  # type: ignore[union-attr]
 
 
 def test_credentials_are_environment_references() -> None:

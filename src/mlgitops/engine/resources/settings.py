@@ -1,42 +1,15 @@
-"""Cluster settings: persistent/transient scopes, ML Commons 2.19 dynamic settings and their defaults."""
+"""Cluster settings: persistent/transient scopes over the store, checked against the ML Commons table."""
 
 from collections.abc import Mapping
 from typing import Any
 
 from mlgitops.engine.storage.store import Store
 from mlgitops.errors import EngineError
-from mlgitops.model.mlcommons import DEFAULT_TRUSTED_ENDPOINTS_2_19
+from mlgitops.model import mlsettings
+from mlgitops.model.mlsettings import SCOPES, Updatability
 
-ML_PREFIX = "plugins.ml_commons."
-SCOPES = ("persistent", "transient")
-
-_ML_DEFAULTS: dict[str, Any] = {
-    "trusted_connector_endpoints_regex": list(DEFAULT_TRUSTED_ENDPOINTS_2_19),
-    "connector_access_control_enabled": False,
-    "model_access_control_enabled": False,
-    "connector.private_ip_enabled": False,
-    "remote_inference.enabled": True,
-    "local_model.enabled": True,
-    "only_run_on_ml_node": True,
-    "task_dispatcher.eligible_node_role.remote_model": ["data", "ml"],
-    "task_dispatcher.eligible_node_role.local_model": ["data", "ml"],
-    "model_auto_deploy.enable": True,
-    "model_auto_redeploy.enable": True,
-    "allow_custom_deployment_plan": False,
-    "safe_delete_model": False,
-    "offline_batch_inference_enabled": True,
-    "controller_enabled": True,
-    "max_model_on_node": 10,
-    "max_register_model_tasks_per_node": 10,
-    "max_deploy_model_tasks_per_node": 10,
-    "ml_task_timeout_in_seconds": 600,
-    "sync_up_job_interval_in_seconds": 10,
-    "allow_registering_model_via_url": False,
-    "multi_tenancy_enabled": False,
-    "master_key_cache_ttl_minutes": 5,
-}
-DEFAULTS: dict[str, Any] = {ML_PREFIX + key: value for key, value in _ML_DEFAULTS.items()}
-STATIC = frozenset({ML_PREFIX + "multi_tenancy_enabled", ML_PREFIX + "master_key_cache_ttl_minutes"})
+ML_PREFIX = mlsettings.ML_PREFIX
+DEFAULTS: dict[str, Any] = mlsettings.defaults()
 
 
 def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -66,39 +39,24 @@ def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
     return tree
 
 
-def _coerce(key: str, value: Any) -> Any:
-    default = DEFAULTS[key]
-    if isinstance(default, bool):
-        if isinstance(value, bool) or str(value) in ("true", "false"):
-            return value if isinstance(value, bool) else value == "true"
-        raise EngineError(f"Failed to parse value [{value}] as only [true] or [false] are allowed.")
-    if isinstance(default, int):
-        try:
-            return int(str(value))
-        except ValueError:
-            raise EngineError(f"Failed to parse value [{value}] for setting [{key}]") from None
-    values = value if isinstance(value, list) else [value]
-    return [str(item) for item in values]
-
-
 def validate(scope: str, key: str, value: Any) -> Any:
-    """The stored form of one setting; unknown or static ML settings are refused like OpenSearch does."""
+    """The stored form of one setting; unknown, static or final ML settings are refused like OpenSearch."""
     if not key.startswith(ML_PREFIX) or value is None:
         return value
-    if key not in DEFAULTS:
+    setting = mlsettings.BY_NAME.get(key)
+    if setting is None:
         raise EngineError(f"{scope} setting [{key}], not recognized")
-    if key in STATIC:
+    if setting.updatability is Updatability.STATIC:
         raise EngineError(f"{scope} setting [{key}], not dynamically updateable")
-    return _coerce(key, value)
+    if setting.updatability is Updatability.FINAL:
+        raise EngineError(f"final {scope} setting [{key}], not updateable")
+    try:
+        return mlsettings.parse_value(setting, value)
+    except mlsettings.SettingValueError as exc:
+        raise EngineError(str(exc)) from None
 
 
-def render(value: Any) -> Any:
-    """OpenSearch renders setting values as strings (lists as lists of strings)."""
-    if isinstance(value, list):
-        return [render(item) for item in value]
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value if isinstance(value, str) else str(value)
+render = mlsettings.render_value
 
 
 class ClusterSettings:
