@@ -71,7 +71,7 @@ def _credential_values(ctx: ConnectorContext) -> Iterator[Issue]:
     if ctx.allow_plaintext:
         return
     for name, value in ctx.spec.credential.items():
-        if isinstance(value, EnvRef | FileRef) or blueprint_placeholder(str(value)):
+        if isinstance(value, EnvRef | FileRef) or blueprint_placeholder(str(value), mustache=True):
             continue  # a blueprint placeholder is reported where it is written (raw_checks)
         yield ctx.doc.issue((*ctx.prefix, "credential", name), literal_credential_message(name))
 
@@ -131,7 +131,7 @@ def _url_trusted(ctx: ConnectorContext, url: str, shown: str, at: JsonPath) -> I
     """Create-time check (section 2.1): the URL, filled from connector parameters, fully matches a regex."""
     if ctx.trusted is None or javaregex.matches_any(list(ctx.trusted.patterns), url):
         return
-    if blueprint_placeholder(url):
+    if blueprint_placeholder(url, mustache=True):
         return  # reported where the placeholder is written: the URL or the parameter it comes from
     hint = ""
     if find_placeholders(url, PARAMETERS):
@@ -180,6 +180,15 @@ def _functions(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> 
     )  # fmt: skip
     for field_name, value, prefix, builtins in checks:
         if value is None or not value.startswith(prefix) or "${" in value or value in builtins:
+            continue
+        later = mlcommons.LATER_BUILTIN_FUNCTIONS.get(value)
+        if later is not None:
+            message = (
+                f"{field_name} '{value}' is a built-in of ML Commons {later}+: 2.19 creates the connector, "
+                "but every predict fails there (2.19 runs an unknown name as a Painless script); "
+                f"target {later}+ or write the processing as a Painless script"
+            )
+            yield ctx.doc.issue((*at, field_name), message, "warning")
             continue
         close = difflib.get_close_matches(value, sorted(builtins), n=1, cutoff=0.5)
         hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -266,12 +275,29 @@ def _parameter_placeholders(
         yield ctx.doc.issue(path, message, "warning")
 
 
+def _secret_arn(ctx: ConnectorContext, name: str) -> bool:
+    """``secretArn.KEY`` with a ``secretArn`` credential: Amazon OpenSearch Service's Secrets Manager form."""
+    arn = mlcommons.SECRET_ARN_CREDENTIAL
+    return name.startswith(arn + ".") and len(name) > len(arn) + 1 and arn in ctx.spec.credential
+
+
+def _secret_arn_message(text: str, name: str) -> str:
+    key = name.split(".", 1)[1]
+    return (
+        f"{text} reads key '{key}' of the AWS Secrets Manager secret in credential.secretArn: only Amazon "
+        "OpenSearch Service (aws+https:// targets) resolves it, through credential.roleArn; self-managed "
+        "OpenSearch and the local engine create the connector but send the placeholder text unresolved"
+    )
+
+
 def _credential_placeholders(
     ctx: ConnectorContext, path: JsonPath, template: str, *, allowed: bool
 ) -> Iterator[Issue]:
     defined = sorted(ctx.spec.credential)
     for placeholder in find_placeholders(template, CREDENTIAL):
-        if placeholder.name not in ctx.spec.credential:
+        if _secret_arn(ctx, placeholder.name):
+            yield ctx.doc.issue(path, _secret_arn_message(placeholder.text, placeholder.name), "warning")
+        elif placeholder.name not in ctx.spec.credential:
             close = difflib.get_close_matches(placeholder.name, defined, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
             message = f"{placeholder.text} is not defined in credential ({hint}defined: {', '.join(defined)})"

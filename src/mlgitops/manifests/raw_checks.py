@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from mlgitops.manifests import placeholders
 from mlgitops.manifests.issues import Issue
 from mlgitops.manifests.loading import RawDocument
 from mlgitops.manifests.positions import JsonPath, format_path, key_text
@@ -14,14 +15,12 @@ from mlgitops.manifests.validation import issue_at
 # ML Commons fills ${parameters.*} and ${credential.*}; mlgitops fills ${vars.*} before validation.
 KNOWN_NAMESPACES = ("parameters", "credential", "vars")
 _NAMESPACE = re.compile(r"(?<!\$)\$\{(?P<namespace>[A-Za-z_][A-Za-z0-9_-]*)\.(?P<name>[^}\s]*)\}?")
-# Text the official blueprints ask the user to replace: <PLEASE ADD YOUR AWS REGION HERE>, <your key>.
-_BLUEPRINT = re.compile(r"<(?:your|please|enter)[ _][^<>\n]{0,100}>", re.IGNORECASE)
 
 
-def blueprint_placeholder(text: str) -> str | None:
-    """The first blueprint placeholder (``<YOUR ...>``, ``<PLEASE ...>``, ``<ENTER ...>``) in ``text``."""
-    match = _BLUEPRINT.search(text)
-    return match.group(0) if match else None
+def blueprint_placeholder(text: str, *, mustache: bool = False) -> str | None:
+    """The first blueprint placeholder in ``text`` (see ``placeholders``), or None."""
+    found = placeholders.find_placeholder(text, mustache=mustache)
+    return found.text if found else None
 
 
 def is_literal_credential(value: Any) -> bool:
@@ -81,17 +80,18 @@ def _namespaces(raw: RawDocument, path: JsonPath, text: str) -> Iterator[Issue]:
 
 
 def _blueprint(raw: RawDocument, path: JsonPath, text: str) -> Iterator[Issue]:
-    placeholder = blueprint_placeholder(text)
+    secret = is_secret_path(path)
+    placeholder = placeholders.find_placeholder(text, mustache=secret or path[-1:] == ("url",))
     if placeholder is None:
         return
     where = format_path(path[1:] if path[:1] == ("spec",) else path)
-    if is_secret_path(path):
+    if secret:
         message = (
             f"credential '{path[-1]}' still holds the blueprint placeholder text: fill it in as "
             "{env: NAME} or {file: path} so no secret lives in git"
         )
     else:
-        message = f"fill in the blueprint placeholder {placeholder} in {where}"
+        message = placeholders.describe(placeholder, where)
     yield issue_at(raw, path, message)
 
 
@@ -109,7 +109,8 @@ def raw_credential_issues(raw: RawDocument, data: Any) -> Iterator[Issue]:
     if not isinstance(credential, dict):
         return
     for name, value in credential.items():
-        if is_literal_credential(value) and not (isinstance(value, str) and blueprint_placeholder(value)):
+        placeholder = isinstance(value, str) and blueprint_placeholder(value, mustache=True)
+        if is_literal_credential(value) and not placeholder:
             yield issue_at(
                 raw, (*at, "credential", key_text(name)), literal_credential_message(key_text(name))
             )

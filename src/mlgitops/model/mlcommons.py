@@ -52,6 +52,39 @@ BUILTIN_POST_PROCESS_FUNCTIONS: Final[frozenset[str]] = frozenset(
     }
 )
 
+# Built-in functions of later versions, with the first version that has them. 2.19 creates a connector
+# naming one, but at predict it runs the unknown name as a Painless script, which fails to compile.
+LATER_BUILTIN_FUNCTIONS: Final[dict[str, str]] = {
+    **dict.fromkeys(
+        (
+            "connector.post_process.bedrock_v2.embedding.binary",
+            "connector.post_process.bedrock_v2.embedding.float",
+            "connector.post_process.cohere_v2.embedding.binary",
+            "connector.post_process.cohere_v2.embedding.float",
+            "connector.post_process.cohere_v2.embedding.int8",
+            "connector.post_process.cohere_v2.embedding.ubinary",
+            "connector.post_process.cohere_v2.embedding.uint8",
+        ),
+        "3.0",
+    ),
+    "connector.post_process.mlcommons.passthrough": "3.3",
+    **dict.fromkeys(
+        (
+            "connector.post_process.bedrock.nova.embedding",
+            "connector.pre_process.bedrock.nova.audio_embedding",
+            "connector.pre_process.bedrock.nova.image_embedding",
+            "connector.pre_process.bedrock.nova.text_embedding",
+            "connector.pre_process.bedrock.nova.video_embedding",
+        ),
+        "3.3.2",
+    ),
+    "connector.pre_process.bedrock.nova.embedding": "3.5",
+}
+
+# The Amazon OpenSearch Service form ``${credential.secretArn.KEY}``: KEY of the Secrets Manager secret
+# whose ARN is ``credential.secretArn`` (read through ``credential.roleArn``).
+SECRET_ARN_CREDENTIAL: Final = "secretArn"  # noqa: S105 - a credential key name, not a secret
+
 # Filled in by the server for every omitted field once ``client_config`` is given (2.15-3.5 values;
 # the timeouts are seconds since 2.14, so 30000 really means 30000 s until 3.6 changed it to 30).
 DEFAULT_CLIENT_CONFIG: Final[dict[str, int | str]] = {
