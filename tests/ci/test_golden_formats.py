@@ -31,6 +31,19 @@ def test_validate_github_annotations(
     assert captured.err.strip() == "12 errors, 1 warning in 14 documents"
 
 
+INLINE_CONNECTOR = {
+    "protocol": "http",
+    "actions": [
+        {
+            "action_type": "predict",
+            "url": "https://api.openai.com/v1/embeddings",
+            "headers": {"Authorization": "Bearer ${credential.openAI_key}"},
+            "post_process_function": "\n  def v = params.data[0].embedding;\n  return v;\n",
+        }
+    ],
+}
+
+
 def sample_plan() -> Plan:
     """A hand-built plan covering every verb, a masked credential change, a disruptive step, warnings."""
     group = ResourceKey(Kind.MODEL_GROUP, "remote-models")
@@ -53,7 +66,14 @@ def sample_plan() -> Plan:
             disruptive=True,
         ),
         Action(3, Verb.DEPLOY, model, "redeploy after its connector changed", disruptive=True),
-        Action(4, Verb.REPLACE, ResourceKey(Kind.MODEL, "embedding"), "function_name cannot be updated"),
+        Action(
+            4,
+            Verb.REPLACE,
+            ResourceKey(Kind.MODEL, "embedding"),
+            "function_name cannot be updated",
+            (Change("function_name", "remote", "REMOTE"),),
+            body={"name": "embedding", "function_name": "REMOTE", "connector": INLINE_CONNECTOR},
+        ),
         Action(5, Verb.UNDEPLOY, old, "deleted models are undeployed first"),
         Action(
             6, Verb.DELETE, old, "no longer in the manifests (--prune)", (Change("name", "legacy", None),)

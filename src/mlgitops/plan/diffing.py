@@ -56,21 +56,21 @@ def _split_scalar_lists(
             after[key] = old
 
 
-def _hide_header_literals(path: list[Any], value: Any) -> Any:
+def mask_header_literals(path: list[Any], value: Any) -> Any:
     """``value`` (found at ``path``) with every literal secret-looking header value masked."""
     if len(path) >= 2 and path[-2] == "headers" and isinstance(path[-1], str) and isinstance(value, str):
         secret = looks_secret(str(path[-1])) and "${" not in value
         return SENSITIVE if secret else value
     if isinstance(value, dict):
-        return {key: _hide_header_literals([*path, key], item) for key, item in value.items()}
+        return {key: mask_header_literals([*path, key], item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_hide_header_literals([*path, i], item) for i, item in enumerate(value)]
+        return [mask_header_literals([*path, i], item) for i, item in enumerate(value)]
     return value
 
 
 def masked_change(parts: list[Any], before: Any, after: Any) -> Change:
     """The change at ``parts`` (path segments) as shown, literal secret-looking header values masked."""
-    shown_before, shown_after = _hide_header_literals(parts, before), _hide_header_literals(parts, after)
+    shown_before, shown_after = mask_header_literals(parts, before), mask_header_literals(parts, after)
     if shown_before == shown_after == SENSITIVE:
         shown_after = SENSITIVE_CHANGED
     shown = (shown_before, shown_after)

@@ -1,31 +1,35 @@
 """Plans as text for terminals: Terraform-like symbols, reasons, changed fields, and the summary line.
 
 Pure: the caller decides about colour (a TTY without NO_COLOR) and prints. Sensitive changes only
-ever show ``(sensitive value changed)``.
+ever show ``(sensitive value changed)``. Values are laid out by ``expanding`` and never cut.
 """
 
-import json
 from collections import Counter
 from typing import Any
 
+from mlgitops.plan import expanding
 from mlgitops.plan.actions import Action, Change, Plan, Verb
-from mlgitops.plan.diffing import SENSITIVE, SENSITIVE_CHANGED, is_scalar_list
+from mlgitops.plan.diffing import (
+    SENSITIVE,
+    SENSITIVE_CHANGED,
+    is_scalar_list,
+    mask_header_literals,
+)
 
-MAX_VALUE = 160
+INLINE_CHANGE = 100  # a "~ path: before -> after" longer than this puts each side on its own line
 NO_CHANGES = "No changes. The target matches the manifests."
 
 _COLOURS = {"+": "32", "~": "33", "-": "31", "-/+": "35", ">": "36", "<": "36", "=": "34"}
 
 
-def format_value(value: Any, *, sensitive: bool = False, limit: int = MAX_VALUE) -> str:
-    """One value on one line (JSON), cut to ``limit`` characters; sensitive values are masked."""
+def format_value(value: Any, *, sensitive: bool = False) -> str:
+    """One value on one line (JSON, never cut); sensitive values are masked."""
     if sensitive:
         return value if value in (SENSITIVE, SENSITIVE_CHANGED, None) else SENSITIVE
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return expanding.scalar_text(value)
 
 
-def format_list_change(change: Change) -> str:
+def format_list_change(change: Change) -> list[str]:
     """``~ path:`` then one ``+ item`` / ``- item`` line per added or removed list item."""
     before, after = list(change.before), list(change.after)
     lines = [f"~ {change.path}:"]
@@ -33,20 +37,58 @@ def format_list_change(change: Change) -> str:
     lines.extend(f"    + {format_value(item)}" for item in after if item not in before)
     if len(lines) == 1:
         lines[0] += " (order changed) " + format_value(after)
-    return "\n    ".join(lines)
+    return lines
+
+
+def change_lines(change: Change) -> list[str]:
+    """One change: ``+``/``-`` with the value laid out when a field is added or removed, otherwise
+    ``~ path: before -> after`` (each side on its own line when long or nested, a line diff for text)."""
+    if change.sensitive:
+        return [_sensitive_line(change)]
+    if is_scalar_list(change.before) and is_scalar_list(change.after):
+        return format_list_change(change)
+    if change.before is None:
+        return expanding.expand("+", change.path, change.after)
+    if change.after is None:
+        return expanding.expand("-", change.path, change.before)
+    return _changed_lines(change)
+
+
+def _sensitive_line(change: Change) -> str:
+    before = format_value(change.before, sensitive=True)
+    after = format_value(change.after, sensitive=True)
+    if change.before is None:
+        return f"+ {change.path}: {after}"
+    return f"- {change.path}: {before}" if change.after is None else f"~ {change.path}: {before} -> {after}"
+
+
+def _changed_lines(change: Change) -> list[str]:
+    before, after = change.before, change.after
+    if isinstance(before, dict) and isinstance(after, dict):
+        return [f"~ {change.path}:", *expanding.indent(_map_changes(before, after))]
+    if isinstance(before, str) and isinstance(after, str) and "\n" in before + after:
+        return [f"~ {change.path}:", *expanding.indent(expanding.text_diff(before, after))]
+    if not expanding.is_block(before) and not expanding.is_block(after):
+        line = f"~ {change.path}: {format_value(before)} -> {format_value(after)}"
+        if len(line) <= INLINE_CHANGE:
+            return [line]
+    sides = expanding.entries("-", before) + expanding.entries("+", after)
+    return [f"~ {change.path}:", *expanding.indent(sides)]
+
+
+def _map_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The entries that differ between two maps, each as its own change (nested maps recursively)."""
+    lines: list[str] = []
+    for key in sorted(before.keys() | after.keys(), key=str):
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            lines.extend(change_lines(Change(str(key), old, new)))
+    return lines
 
 
 def format_change(change: Change) -> str:
-    """``~ path: before -> after`` (``+``/``-`` when the field is added or removed)."""
-    if not change.sensitive and is_scalar_list(change.before) and is_scalar_list(change.after):
-        return format_list_change(change)
-    before = format_value(change.before, sensitive=change.sensitive)
-    after = format_value(change.after, sensitive=change.sensitive)
-    if change.before is None:
-        return f"+ {change.path}: {after}"
-    if change.after is None:
-        return f"- {change.path}: {before}"
-    return f"~ {change.path}: {before} -> {after}"
+    """The lines of one change, joined (continuation lines indented for an action's block)."""
+    return "\n    ".join(change_lines(change))
 
 
 def count_actions(plan: Plan) -> dict[str, int]:
@@ -89,9 +131,16 @@ def action_title(action: Action) -> str:
 
 
 def action_lines(action: Action) -> list[str]:
-    """The title, the reason and each changed field of one action, without colour."""
+    """The title, the reason and each changed field of one action, without colour.
+
+    A replacement also lists every field of the resource it creates, laid out like a create.
+    """
     lines = [action_title(action), f"    # {action.reason}"]
-    lines.extend(f"    {format_change(change)}" for change in action.changes)
+    for change in action.changes:
+        lines.extend(expanding.indent(change_lines(change)))
+    if action.verb is Verb.REPLACE and action.body:
+        lines.append(f"    # the new {action.key}:")
+        lines.extend(expanding.indent(expanding.entries("+", mask_header_literals([], dict(action.body)))))
     return lines
 
 

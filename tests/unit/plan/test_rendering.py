@@ -61,7 +61,7 @@ def test_sensitive_values_are_masked_even_if_misfilled():
     plan = Plan((Action(0, Verb.UPDATE, CONN, "r", changes=(change,)),))
     for output in (render_text(plan), render_markdown(plan), render_json(plan)):
         assert "leaked" not in output
-    assert format_value("x" * 500).endswith("…")
+    assert format_value("x" * 500) == '"' + "x" * 500 + '"'  # never cut
 
 
 def test_json_is_versioned_with_paths_and_flags():
