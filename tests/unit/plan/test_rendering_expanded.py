@@ -182,6 +182,9 @@ def test_layout_helpers() -> None:
     assert expanding.entries("+", {"a b": 1}) == ['+ "a b": 1']
     assert expanding.block_lines("\n\t x\n\t  y\n") == ["x", " y"]
     assert expanding.text_diff("a\nb\n", "a\nc\n") == ["  a", "- b", "+ c"]
+    assert expanding.entries("-", "x\n  y") == ["- |", "    x", "      y"]
+    to_map = render_text(Plan((Action(0, Verb.UPDATE, CONN, "r", (Change("p", "a\nb", {"k": 1}),)),)))
+    assert "    ~ p:\n        - |\n            a\n            b\n        + k: 1\n" in to_map
     change = Change("p", {"x": {"y": 1}}, {"x": {"y": 2}})
     assert render_text(Plan((Action(0, Verb.UPDATE, CONN, "r", (change,)),))).count("~ y: 1 -> 2") == 1
     assert json.loads(render_json(created_plan()))["actions"][0]["verb"] == "create"
