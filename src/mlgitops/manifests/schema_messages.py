@@ -7,7 +7,7 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 
 from mlgitops.manifests.positions import JsonPath, format_path, key_text
-from mlgitops.model.mlsettings import BY_NAME, SCOPES
+from mlgitops.model.mlsettings import BY_NAME
 from mlgitops.model.settingsform import SETTINGS_PREFIX_KEYWORD
 
 Problem = tuple[JsonPath, str]
@@ -87,7 +87,7 @@ def _additional(error: ValidationError, path: JsonPath) -> Iterator[Problem]:
 def _unknown_setting(prefix: str, name: str, allowed: list[str]) -> str | None:
     """Static and final settings, and names 2.19 does not have, said as such (None: not a setting key)."""
     full = f"{prefix}.{name}" if prefix else name
-    if name in ("scope", *SCOPES) or not (full + ".").startswith(("plugins.", "plugins.ml_commons.")):
+    if not (full + ".").startswith("plugins."):
         return None
     known = BY_NAME.get(full)
     if known is not None:

@@ -87,7 +87,7 @@ def _summary(values: dict[str, Any], trusted_doc: SourcedDocument | None) -> Des
 
 
 def _flag(value: Any) -> bool:
-    return value is True or value == "true"
+    return value is True
 
 
 def _both_scopes(by_scope: dict[str, SourcedDocument]) -> Iterator[Issue]:
@@ -110,16 +110,12 @@ def _remote_inference_off(doc: SourcedDocument, documents: Sequence[SourcedDocum
     """Section 2.1 step 1: with remote inference disabled, every connector and remote model is refused."""
     assert isinstance(doc.document, ClusterSettingsDocument)
     remote = [d for d in documents if d.kind in (Kind.CONNECTOR, Kind.MODEL)]
-    if _off(doc.document.spec.get(REMOTE_INFERENCE_KEY)) and remote:
+    if doc.document.spec.get(REMOTE_INFERENCE_KEY) is False and remote:
         message = (
             f"{REMOTE_INFERENCE_KEY} is false but the manifests define {len(remote)} connector(s)/model(s): "
             "ML Commons refuses them (Remote Inference is currently disabled)"
         )
         yield doc.issue(_spec_path(doc, REMOTE_INFERENCE_KEY), message)
-
-
-def _off(value: Any) -> bool:
-    return value is False or value == "false"
 
 
 def _regex_issues(doc: SourcedDocument) -> Iterator[Issue]:

@@ -152,12 +152,12 @@ def parse_value(setting: MlSetting, value: Any) -> Any:
 
 
 def _number(setting: MlSetting, value: Any) -> int | float:
-    text = str(value).lower() if isinstance(value, bool) else str(value)
+    text = render_value(value)
+    where = f"Failed to parse value [{text}] for setting [{setting.name}]"
     try:
         number: int | float = int(text) if setting.type is ValueType.INT else float(text)
-    except ValueError:
-        raise SettingValueError(f"Failed to parse value [{value}] for setting [{setting.name}]") from None
-    where = f"Failed to parse value [{value}] for setting [{setting.name}]"
+    except (TypeError, ValueError):
+        raise SettingValueError(where) from None
     if setting.minimum is not None and number < setting.minimum:
         raise SettingValueError(f"{where} must be >= {_bound(setting, setting.minimum)}")
     if setting.maximum is not None and number > setting.maximum:

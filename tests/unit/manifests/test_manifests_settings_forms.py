@@ -181,3 +181,13 @@ def test_a_key_in_both_scopes_is_a_warning(load_text: Loader) -> None:
     result = load_text(settings(both))
     assert result.ok
     assert "set both persistent and transient" in result.warnings[0].message
+
+
+def test_an_unknown_key_beside_scope_gets_the_ordinary_suggestion(load_text: Loader) -> None:
+    (error,) = errors(load_text(settings("  scop: transient\n")))
+    assert error == "5:spec.scop: unknown field 'scop' in spec; did you mean 'scope'?"
+
+
+def test_the_flat_form_also_takes_nested_keys(load_text: Loader) -> None:
+    result = load_text(settings("  scope: transient\n  plugins: {ml_commons: {safe_delete_model: true}}\n"))
+    assert desired_body(result) == {"transient": {"plugins.ml_commons.safe_delete_model": True}}
