@@ -18,7 +18,7 @@ import pytest
 
 from mlgitops.manifests import ManifestSet, load_manifests
 
-BLUEPRINTS = Path(__file__).resolve().parents[3] / ".." / "shared" / "blueprints"
+BLUEPRINTS = Path(__file__).resolve().parents[2] / "data" / "blueprints" / "official"
 TRUSTED_ERROR = "Connector URL is not matching the trusted connector endpoint regex"
 PLACEHOLDER = re.compile(r"<(?:your|please|enter)[ _][^<>]*>", re.IGNORECASE)
 AWS_KEYS = ["spec.credential.access_key", "spec.credential.secret_key", "spec.credential.session_token"]
@@ -47,11 +47,9 @@ EXPECTED_ERRORS = {stem: [] for stem in EXPECTED_PLACEHOLDERS} | {
     "azure_openai_chat_client_config": [TRUSTED_ERROR]
 }
 
-pytestmark = pytest.mark.skipif(not BLUEPRINTS.is_dir(), reason=f"blueprint corpus not found at {BLUEPRINTS}")
-
 
 def corpus() -> list[str]:
-    return sorted(p.stem for p in BLUEPRINTS.glob("*.json")) if BLUEPRINTS.is_dir() else []
+    return sorted(p.stem for p in BLUEPRINTS.glob("*.json"))
 
 
 def _fill(match: re.Match[str]) -> str:
