@@ -31,6 +31,12 @@ BODIES = [
         f"{ML}/connectors/_create",
         openai_connector(name="diff-actions-object", actions={"action_type": "predict"}),
     ),
+    Step("connector_create_no_body", "POST", f"{ML}/connectors/_create"),
+    Step("connector_update_no_body", "PUT", f"{ML}/connectors/<<conn_openai>>"),
+    Step("group_register_no_body", "POST", f"{ML}/model_groups/_register"),
+    Step("group_update_no_body", "PUT", f"{ML}/model_groups/<<group_a>>"),
+    Step("model_register_no_body", "POST", f"{ML}/models/_register"),
+    Step("model_update_no_body", "PUT", f"{ML}/models/<<model_own_group>>"),
     Step("route_unknown", "GET", f"{ML}/no_such_endpoint"),
     Step("route_wrong_method", "DELETE", f"{ML}/connectors/_search"),
 ]

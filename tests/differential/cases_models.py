@@ -3,8 +3,9 @@
 from typing import Any
 
 from differential.bodies import openai_connector, remote_model
-from differential.cases_resources import ML, MISSING
+from differential.cases_resources import MISSING, ML
 from differential.scenario import Step
+from mlgitops.model.mlcommons import NEUTRAL_RATE_LIMITER
 
 
 def is_deployed(_status: int, body: Any) -> bool:
@@ -149,6 +150,13 @@ UPDATE = [
     Step("model_update_rate_limiter_empty", "PUT", f"{ML}/models/<<model_openai>>", {"rate_limiter": {}}),
     Step("model_get_rate_limiter_empty", "GET", f"{ML}/models/<<model_openai>>"),
     Step(
+        "model_update_rate_limiter_neutral",
+        "PUT",
+        f"{ML}/models/<<model_openai>>",
+        {"rate_limiter": dict(NEUTRAL_RATE_LIMITER)},
+    ),
+    Step("model_get_rate_limiter_neutral", "GET", f"{ML}/models/<<model_openai>>"),
+    Step(
         "model_update_bad_limit",
         "PUT",
         f"{ML}/models/<<model_openai>>",
@@ -197,7 +205,9 @@ LIFECYCLE = [
     Step("model_undeploy_again", "POST", f"{ML}/models/<<model_openai>>/_undeploy"),
     Step("model_undeploy_no_ids", "POST", f"{ML}/models/_undeploy", {"model_ids": []}),
     Step("model_deploy_missing", "POST", f"{ML}/models/{MISSING}/_deploy"),
-    Step("model_predict_missing", "POST", f"{ML}/models/{MISSING}/_predict", {"parameters": {"input": ["x"]}}),
+    Step(
+        "model_predict_missing", "POST", f"{ML}/models/{MISSING}/_predict", {"parameters": {"input": ["x"]}}
+    ),
     Step(
         "model_update_disable",
         "PUT",

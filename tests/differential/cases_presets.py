@@ -30,7 +30,9 @@ def _titan(tag: str, **process: Any) -> list[Step]:
             capture={f"model_titan_{tag}": "model_id"},
         ),
         Step(f"model_get_titan_{tag}", "GET", f"{ML}/models/<<model_titan_{tag}>>"),
-        Step(f"model_deploy_titan_{tag}", "POST", f"{ML}/models/<<model_titan_{tag}>>/_deploy", recorded=False),
+        Step(
+            f"model_deploy_titan_{tag}", "POST", f"{ML}/models/<<model_titan_{tag}>>/_deploy", recorded=False
+        ),
         Step(
             f"model_get_titan_{tag}_deployed",
             "GET",
@@ -46,7 +48,10 @@ def _predict(name: str, model: str, body: dict[str, Any], algorithm: str | None 
     return Step(name, "POST", path, body)
 
 
-BUILTIN = {"pre": "connector.pre_process.bedrock.embedding", "post": "connector.post_process.bedrock.embedding"}
+BUILTIN = {
+    "pre": "connector.pre_process.bedrock.embedding",
+    "post": "connector.post_process.bedrock.embedding",
+}
 
 TITAN_STEPS = [
     *_titan("builtin", **BUILTIN),
@@ -54,7 +59,9 @@ TITAN_STEPS = [
     _predict("predict_titan_builtin_texts", "model_titan_builtin", {"parameters": {"texts": ["hello"]}}),
     _predict("predict_titan_builtin_docs", "model_titan_builtin", {"text_docs": ["hello"]}, "text_embedding"),
     *_titan("painless", pre=TITAN_PAINLESS_PRE, post=TITAN_PAINLESS_POST),
-    _predict("predict_titan_painless_docs", "model_titan_painless", {"text_docs": ["hello"]}, "text_embedding"),
+    _predict(
+        "predict_titan_painless_docs", "model_titan_painless", {"text_docs": ["hello"]}, "text_embedding"
+    ),
     *_titan("raw"),
     _predict("predict_titan_raw_params", "model_titan_raw", {"parameters": {"inputText": "hello"}}),
     Step(
@@ -65,7 +72,9 @@ TITAN_STEPS = [
         capture={"model_titan_empty": "model_id"},
     ),
     Step("model_get_titan_empty_interface", "GET", f"{ML}/models/<<model_titan_empty>>"),
-    _predict("predict_titan_empty_interface", "model_titan_empty", {"text_docs": ["hello"]}, "text_embedding"),
+    _predict(
+        "predict_titan_empty_interface", "model_titan_empty", {"text_docs": ["hello"]}, "text_embedding"
+    ),
     Step(
         "model_register_titan_output_only",
         "POST",
@@ -81,7 +90,9 @@ TITAN_STEPS = [
         {"interface": {"output": ANY_OUTPUT}},
     ),
     Step("model_get_interface_merged", "GET", f"{ML}/models/<<model_titan_painless>>"),
-    _predict("predict_titan_painless_fixed", "model_titan_painless", {"text_docs": ["hello"]}, "text_embedding"),
+    _predict(
+        "predict_titan_painless_fixed", "model_titan_painless", {"text_docs": ["hello"]}, "text_embedding"
+    ),
     Step(
         "model_update_interface_empty",
         "PUT",
@@ -92,7 +103,10 @@ TITAN_STEPS = [
 ]
 
 _INLINE_PRESETS: list[tuple[str, dict[str, Any]]] = [
-    ("cohere_english", bedrock_connector("cohere.embed-english-v3", post="connector.post_process.cohere.embedding")),
+    (
+        "cohere_english",
+        bedrock_connector("cohere.embed-english-v3", post="connector.post_process.cohere.embedding"),
+    ),
     ("cohere_english_raw", bedrock_connector("cohere.embed-english-v3")),
     (
         "cohere_multilingual",
@@ -102,11 +116,20 @@ _INLINE_PRESETS: list[tuple[str, dict[str, Any]]] = [
     ("ai21_raw", bedrock_connector("ai21.j2-mid-v1")),
     ("claude_v2", bedrock_connector("anthropic.claude-v2")),
     ("claude_v3_sonnet", bedrock_connector("anthropic.claude-3-sonnet-20240229-v1:0")),
-    ("titan_image", bedrock_connector("amazon.titan-embed-image-v1", post="connector.post_process.bedrock.embedding")),
+    (
+        "titan_image",
+        bedrock_connector("amazon.titan-embed-image-v1", post="connector.post_process.bedrock.embedding"),
+    ),
     ("titan_image_raw", bedrock_connector("amazon.titan-embed-image-v1")),
     ("titan_text_other_post", bedrock_connector(TITAN, post="connector.post_process.cohere.embedding")),
-    ("comprehend", bedrock_connector("x", service="comprehend", extra={"api_name": "DetectDominantLanguage"})),
-    ("comprehend_entities", bedrock_connector("x", service="comprehend", extra={"api_name": "DetectEntities"})),
+    (
+        "comprehend",
+        bedrock_connector("x", service="comprehend", extra={"api_name": "DetectDominantLanguage"}),
+    ),
+    (
+        "comprehend_entities",
+        bedrock_connector("x", service="comprehend", extra={"api_name": "DetectEntities"}),
+    ),
     ("textract", bedrock_connector("x", service="textract")),
     ("bedrock_other_model", bedrock_connector("meta.llama3-8b-instruct-v1:0")),
 ]

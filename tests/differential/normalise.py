@@ -31,6 +31,8 @@ def _walk(value: Any, names: Mapping[str, str]) -> Any:
             out[key] = "<time>"
         elif key in _COUNTER_KEYS and isinstance(item, int | float):
             out[key] = "<n>"
+        elif key == "index_uuid" and item != "_na_":
+            out[key] = "<uuid>"
         else:
             out[_text(key, names)] = _walk(item, names)
     return out

@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 
-from mlgitops.standin.server import StandinServer
 from differential.runner import run_scenario
+from mlgitops.standin.server import StandinServer
 
 RECORDING = Path(__file__).with_name("recorded.json")
 
@@ -37,7 +37,9 @@ def record(url: str) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Record and write the file."""
-    parser = argparse.ArgumentParser(prog="PYTHONPATH=tests python -m differential.record", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="PYTHONPATH=tests python -m differential.record", description=__doc__
+    )
     parser.add_argument("--url", required=True, help="the real node, e.g. http://127.0.0.1:9200")
     parser.add_argument("--out", type=Path, default=RECORDING)
     args = parser.parse_args(argv)

@@ -12,6 +12,12 @@ from differential.scenario import Step, fill, run
 
 ML = "/_plugins/_ml"
 _SCRATCH_INDICES = ("/.mlgitops", "/.mlgitops-none")
+_SETTINGS = (
+    "plugins.ml_commons.trusted_connector_endpoints_regex",
+    "plugins.ml_commons.connector.private_ip_enabled",
+    "plugins.ml_commons.only_run_on_ml_node",
+    "plugins.ml_commons.agent_framework_enabled",
+)
 
 
 def _ids(client: httpx.Client, kind: str) -> list[str]:
@@ -32,6 +38,8 @@ def reset(client: httpx.Client) -> None:
         client.delete(f"{ML}/model_groups/{group_id}")
     for index in _SCRATCH_INDICES:
         client.delete(index)
+    for setting in _SETTINGS:  # one by one: a target that does not know one refuses only that one
+        client.put("/_cluster/settings", json={"persistent": {setting: None}})
 
 
 def warm_up(client: httpx.Client, timeout: float = 60.0) -> None:

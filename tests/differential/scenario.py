@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 _PLACEHOLDER = re.compile(r"<<(\w+)>>")
-RAW = object()
+_ID_KEYS = ("task_id", "model_id", "connector_id", "model_group_id")
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,19 @@ def send(client: httpx.Client, step: Step, variables: dict[str, str], *, timeout
         value = dig(answer.body, path)
         if isinstance(value, str):
             variables[variable] = value
+    _capture_new_ids(step.name, answer.body, variables)
     return answer
+
+
+def _capture_new_ids(name: str, body: Any, variables: dict[str, str]) -> None:
+    """Ids in an answer that no step captured by name, so normalising still recognises them."""
+    if not isinstance(body, Mapping):
+        return
+    known = set(variables.values())
+    for key in _ID_KEYS:
+        value = body.get(key)
+        if isinstance(value, str) and value not in known:
+            variables[f"{name}.{key}"] = value
 
 
 def dig(value: Any, path: str) -> Any:

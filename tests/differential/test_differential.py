@@ -8,14 +8,14 @@ from typing import Any
 import httpx
 import pytest
 
-from mlgitops.engine import LocalEngine
-from mlgitops.engine.http.transport import EngineTransport
-from mlgitops.standin.server import StandinServer
 from differential.accepted import ACCEPTED
 from differential.cases import SCENARIO
 from differential.compare import differences, is_accepted
 from differential.record import RECORDING, record
 from differential.runner import run_scenario
+from mlgitops.engine import LocalEngine
+from mlgitops.engine.http.transport import EngineTransport
+from mlgitops.standin.server import StandinServer
 
 LIVE_URL = os.environ.get("MLGITOPS_DIFF_OPENSEARCH_URL")
 NAMES = [step.name for step in SCENARIO if step.recorded]

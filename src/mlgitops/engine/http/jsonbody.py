@@ -28,7 +28,7 @@ def _strip_comments(text: str) -> str:
         elif text.startswith("/*", i):
             end = text.find("*/", i + 2)
             if end < 0:
-                raise EngineError("Unexpected end-of-input in a comment", 400, "parse_exception")
+                raise _parse_error("Unexpected end-of-input in a comment", 1, len(text))
             out.append(" ")
             i = end + 2
             continue
@@ -42,7 +42,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise EngineError(f"Duplicate field '{key}'", 400, "parse_exception")
+            raise EngineError(f"Duplicate field '{key}'", 400, "json_parse_exception")
         result[key] = value
     return result
 
@@ -54,12 +54,24 @@ def parse(body: bytes | None) -> Any:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise EngineError("request body is not valid UTF-8", 400, "parse_exception") from None
+        raise _parse_error("Invalid UTF-8 start byte", 1, 1) from None
     try:
         return json.loads(_strip_comments(text), object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
-        raise EngineError(
-            f"Failed to parse request body: {exc.msg} at line {exc.lineno} column {exc.colno}",
-            400,
-            "parse_exception",
-        ) from None
+        raise _parse_error(exc.msg, exc.lineno, exc.colno) from None
+
+
+def _parse_error(message: str, line: int, column: int) -> EngineError:
+    """Jackson's ``json_parse_exception``, located the way OpenSearch reports it."""
+    where = "Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)"
+    return EngineError(
+        f"{message}\n at [{where}; line: {line}, column: {column}]", 400, "json_parse_exception"
+    )
+
+
+def root_position(body: bytes | None) -> dict[str, object]:
+    """``line``/``col`` of the first token of a body, as a parsing error reports them."""
+    text = (body or b"").decode("utf-8", errors="replace")
+    stripped = text.lstrip()
+    before = text[: len(text) - len(stripped)]
+    return {"line": before.count("\n") + 1, "col": len(before) - (before.rfind("\n") + 1) + 1}

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlgitops.engine.api import LocalEngine
+from mlgitops.engine.resources.responses import parsing_error
 from mlgitops.errors import EngineError
 
 Result = dict[str, Any] | tuple[int, dict[str, Any] | None]
@@ -19,13 +20,24 @@ class Call:
     path: Mapping[str, str]
     query: Mapping[str, str]
     body: Any = field(repr=False)  # may hold plaintext credentials (connector create/update)
+    position: Mapping[str, object] = field(default_factory=dict)  # line/col of the body's first token
 
     @property
     def json(self) -> dict[str, Any] | None:
         """The body as an object (None when empty); anything else is a 400."""
         if self.body is None or isinstance(self.body, dict):
             return self.body
-        raise EngineError("request body must be a JSON object", 400, "parse_exception")
+        error = parsing_error("START_OBJECT", self.body)
+        raise EngineError(str(error), error.status, error.error_type, dict(self.position))
+
+    def required(
+        self, message: str, status: int = 400, error_type: str = "parse_exception"
+    ) -> dict[str, Any]:
+        """The body as an object; ``message`` (ML Commons' words for this endpoint) when there is none."""
+        body = self.json
+        if body is None:
+            raise EngineError(message, status, error_type)
+        return body
 
     def flag(self, name: str) -> bool:
         """A boolean query parameter (``?name``, ``?name=true``)."""
@@ -39,7 +51,7 @@ _INDEX = r"/(?P<index>[^/_][^/]*)"
 
 
 def _register(call: Call) -> Result:
-    response = call.engine.models.register(call.json)
+    response = call.engine.models.register(call.required("request body is required"))
     if call.flag("deploy"):
         call.engine.lifecycle.deploy(response["model_id"])
     return response
@@ -80,7 +92,7 @@ ROUTES: list[tuple[frozenset[str], str, Handler]] = [
     (
         frozenset({"POST"}),
         _ML + r"/model_groups/_register",
-        lambda c: c.engine.model_groups.register(c.json or {}),
+        lambda c: c.engine.model_groups.register(c.required("Model group request has empty body")),
     ),
     (
         frozenset({"GET", "POST"}),
@@ -91,14 +103,22 @@ ROUTES: list[tuple[frozenset[str], str, Handler]] = [
     (
         frozenset({"PUT"}),
         _ML + r"/model_groups/" + _ID,
-        lambda c: c.engine.model_groups.update(c.path["id"], c.json or {}),
+        lambda c: c.engine.model_groups.update(
+            c.path["id"], c.required("Model group request has empty body", 500, "i_o_exception")
+        ),
     ),
     (
         frozenset({"DELETE"}),
         _ML + r"/model_groups/" + _ID,
         lambda c: c.engine.model_groups.delete(c.path["id"]),
     ),
-    (frozenset({"POST"}), _ML + r"/connectors/_create", lambda c: c.engine.connectors.create(c.json)),
+    (
+        frozenset({"POST"}),
+        _ML + r"/connectors/_create",
+        lambda c: c.engine.connectors.create(
+            c.required("Create Connector request has empty body", 500, "i_o_exception")
+        ),
+    ),
     (
         frozenset({"GET", "POST"}),
         _ML + r"/connectors/_search",
