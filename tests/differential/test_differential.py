@@ -17,13 +17,14 @@ from mlgitops.engine import LocalEngine
 from mlgitops.engine.http.transport import EngineTransport
 from mlgitops.standin.server import StandinServer
 
-LIVE_URL = os.environ.get("MLGITOPS_DIFF_OPENSEARCH_URL")
+# A real node to compare with live (the scenario wipes its ML Commons resources first).
+LIVE_URL = os.environ.get("MLGITOPS_DIFF_OPENSEARCH_URL") or os.environ.get("MLGITOPS_TEST_OPENSEARCH_URL")
 NAMES = [step.name for step in SCENARIO if step.recorded]
 
 
 @pytest.fixture(scope="module")
 def reference() -> dict[str, Any]:
-    """The real node's answers: live when MLGITOPS_DIFF_OPENSEARCH_URL is set, else the recording."""
+    """The real node's answers: live when a node URL is set, else the recording."""
     if LIVE_URL:
         return record(LIVE_URL)["answers"]  # type: ignore[no-any-return]
     return json.loads(RECORDING.read_text(encoding="utf-8"))["answers"]  # type: ignore[no-any-return]

@@ -14,7 +14,8 @@ import pytest
 
 from clikit import run
 
-LIVE_URL = os.environ.get("MLGITOPS_DIFF_OPENSEARCH_URL")
+# A real node to compare with live (the scenario wipes its ML Commons resources first).
+LIVE_URL = os.environ.get("MLGITOPS_DIFF_OPENSEARCH_URL") or os.environ.get("MLGITOPS_TEST_OPENSEARCH_URL")
 OUTPUT = json.dumps({"type": "object", "properties": {"inference_results": {"type": "array"}}})
 CONNECTOR = """\
 apiVersion: mlgitops/v1
