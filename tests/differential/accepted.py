@@ -26,10 +26,6 @@ ACCEPTED: dict[str, tuple[tuple[str, ...], str]] = {
     "connector_create_not_json": (_REASON, _JACKSON),
     "group_register_invalid_json": (_REASON, _JACKSON),
     "model_register_invalid_json": (_REASON, _JACKSON),
-    "group_register_duplicate_key": (
-        _REASON,
-        "Jackson adds the duplicate key's location to 'Duplicate field' (type and status match)",
-    ),
     "connector_create_actions_object": (_POSITION, _NO_POSITION),
     "model_update_rate_limiter_null": (_POSITION, _NO_POSITION),
     "doc_delete_missing": (

@@ -38,13 +38,51 @@ def _strip_comments(text: str) -> str:
     return "".join(out)
 
 
+class _DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise EngineError(f"Duplicate field '{key}'", 400, "json_parse_exception")
+            raise _DuplicateKeyError(key)
         result[key] = value
     return result
+
+
+def _string_end(text: str, start: int) -> int:
+    """The index after the string literal that opens at ``start``."""
+    i = start + 1
+    while text[i] != '"':
+        i += 2 if text[i] == "\\" else 1
+    return i + 1
+
+
+def _duplicate_position(text: str) -> tuple[int, int]:
+    """Line and column just after the first key repeated in its object (where Jackson stops)."""
+    objects: list[set[str] | None] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            end = _string_end(text, i)
+            keys = objects[-1] if objects else None
+            if keys is not None and text[end:].lstrip().startswith(":"):
+                key = json.loads(text[i:end])
+                if key in keys:
+                    return text.count("\n", 0, end) + 1, end - (text.rfind("\n", 0, end) + 1) + 1
+                keys.add(key)
+            i = end
+            continue
+        if char in "{[":
+            objects.append(set() if char == "{" else None)
+        elif char in "}]" and objects:
+            objects.pop()
+        i += 1
+    return 1, 1
 
 
 def parse(body: bytes | None) -> Any:
@@ -55,10 +93,13 @@ def parse(body: bytes | None) -> Any:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise _parse_error("Invalid UTF-8 start byte", 1, 1) from None
+    plain = _strip_comments(text)
     try:
-        return json.loads(_strip_comments(text), object_pairs_hook=_no_duplicates)
+        return json.loads(plain, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise _parse_error(exc.msg, exc.lineno, exc.colno) from None
+    except _DuplicateKeyError as exc:
+        raise _parse_error(f"Duplicate field '{exc.key}'", *_duplicate_position(plain)) from None
 
 
 def _parse_error(message: str, line: int, column: int) -> EngineError:
