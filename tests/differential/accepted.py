@@ -6,19 +6,9 @@ docs/engine-differences.md shows the same table to users.
 """
 
 _REASON = (".body.error.reason", ".body.error.root_cause[0].reason")
-_POSITION = (
-    ".body.error.col",
-    ".body.error.line",
-    ".body.error.root_cause[0].col",
-    ".body.error.root_cause[0].line",
-)
 _JACKSON = (
     "Jackson's wording of a JSON syntax error; the engine gives Python's wording with the same type "
     "(json_parse_exception), status and `line: L, column: C` location"
-)
-_NO_POSITION = (
-    "the engine parses a body before reading its fields and keeps no token positions, so the "
-    "parsing_exception for a wrongly typed field has no line/col (type, status and reason match)"
 )
 
 ACCEPTED: dict[str, tuple[tuple[str, ...], str]] = {
@@ -26,8 +16,6 @@ ACCEPTED: dict[str, tuple[tuple[str, ...], str]] = {
     "connector_create_not_json": (_REASON, _JACKSON),
     "group_register_invalid_json": (_REASON, _JACKSON),
     "model_register_invalid_json": (_REASON, _JACKSON),
-    "connector_create_actions_object": (_POSITION, _NO_POSITION),
-    "model_update_rate_limiter_null": (_POSITION, _NO_POSITION),
     "doc_delete_missing": (
         (".body._version",),
         "a shard keeps a tombstone and counts versions of a deleted document; the engine forgets it",

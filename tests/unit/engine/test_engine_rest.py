@@ -93,3 +93,10 @@ def test_a_routed_call_never_shows_its_body(engine: LocalEngine) -> None:
     call = Call(engine, {}, {}, {"credential": {"openAI_key": SECRET}})
     assert SECRET not in repr(call)
     assert call.json == {"credential": {"openAI_key": SECRET}}
+
+
+def test_a_wrongly_typed_field_is_located_at_its_value(client: httpx.Client) -> None:
+    body = b'{"name": "g",\n  "rate_limiter": null, "function_name": "remote", "connector_id": "c"}'
+    response = client.post("/_plugins/_ml/models/_register", content=body)
+    assert error(response, 400).endswith("but found [VALUE_NULL]")
+    assert (response.json()["error"]["line"], response.json()["error"]["col"]) == (2, 19)

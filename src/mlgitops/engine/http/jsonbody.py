@@ -116,3 +116,23 @@ def root_position(body: bytes | None) -> dict[str, object]:
     stripped = text.lstrip()
     before = text[: len(text) - len(stripped)]
     return {"line": before.count("\n") + 1, "col": len(before) - (before.rfind("\n") + 1) + 1}
+
+
+def value_position(body: bytes | None, field: str) -> dict[str, object] | None:
+    """``line``/``col`` of the value of a top-level field (where a parsing error points), if found."""
+    text = _strip_comments((body or b"").decode("utf-8", errors="replace"))
+    depth, i = 0, 0
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            end = _string_end(text, i)
+            rest = text[end:].lstrip()
+            if depth == 1 and rest.startswith(":") and json.loads(text[i:end]) == field:
+                start = len(text) - len(rest[1:].lstrip())
+                line_start = text.rfind("\n", 0, start) + 1
+                return {"line": text.count("\n", 0, start) + 1, "col": start - line_start + 1}
+            i = end
+            continue
+        depth += 1 if char in "{[" else -1 if char in "}]" else 0
+        i += 1
+    return None

@@ -8,6 +8,7 @@ from typing import Any
 from mlgitops.engine.api import LocalEngine
 from mlgitops.engine.http import jsonbody
 from mlgitops.engine.http.routes import COMPILED, Call
+from mlgitops.engine.resources.responses import ParsingError
 from mlgitops.errors import CredentialStoreError, EngineError, RemoteModelError
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,9 @@ def _serve(
         result = handler(
             Call(engine, params, dict(query), jsonbody.parse(body), jsonbody.root_position(body))
         )
+    except ParsingError as exc:
+        located = jsonbody.value_position(body, exc.field) if exc.field else None
+        return _error(exc.status, exc.error_type, str(exc), located or exc.details)
     except EngineError as exc:
         return _error(exc.status, exc.error_type, str(exc), exc.details)
     except RemoteModelError as exc:

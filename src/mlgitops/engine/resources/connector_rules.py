@@ -69,7 +69,7 @@ def _typed(body: Mapping[str, Any], field: str, kind: type, noun: str) -> Any:
     value = body.get(field)
     if value is not None and not isinstance(value, kind):
         if kind is list:
-            raise parsing_error("START_ARRAY", value)
+            raise parsing_error("START_ARRAY", value, field)
         raise EngineError(f"Connector {field} must be {noun}", 400, "parse_exception")
     return value
 

@@ -58,7 +58,7 @@ def _check_body(body: Mapping[str, Any]) -> None:
     """Fields ML Commons parses as objects must be objects (a parsing error otherwise), then the limiter."""
     for field in _OBJECT_FIELDS:
         if field in body and not isinstance(body[field], Mapping):
-            raise parsing_error("START_OBJECT", body[field])
+            raise parsing_error("START_OBJECT", body[field], field)
     _check_rate_limiter(body.get("rate_limiter"))
 
 

@@ -25,17 +25,23 @@ _TOKENS = (
 )
 
 
-def parsing_error(expected: str, value: Any) -> EngineError:
+class ParsingError(EngineError):
+    """A ``parsing_exception``; ``field`` names the top-level body field, so the router can locate it."""
+
+    def __init__(self, message: str, field: str | None) -> None:
+        super().__init__(message, 400, "parsing_exception")
+        self.field = field
+
+
+def parsing_error(expected: str, value: Any, field: str | None = None) -> ParsingError:
     """OpenSearch's ``parsing_exception`` for a field of the wrong JSON kind (``expected``: a token name)."""
     found = (
         "VALUE_NULL"
         if value is None
         else next((token for kind, token in _TOKENS if isinstance(value, kind)), "START_OBJECT")
     )
-    return EngineError(
-        f"Failed to parse object: expecting token of type [{expected}] but found [{found}]",
-        400,
-        "parsing_exception",
+    return ParsingError(
+        f"Failed to parse object: expecting token of type [{expected}] but found [{found}]", field
     )
 
 
