@@ -6,16 +6,7 @@ docs/engine-differences.md shows the same table to users.
 """
 
 _REASON = (".body.error.reason", ".body.error.root_cause[0].reason")
-_JACKSON = (
-    "Jackson's wording of a JSON syntax error; the engine gives Python's wording with the same type "
-    "(json_parse_exception), status and `line: L, column: C` location"
-)
-
 ACCEPTED: dict[str, tuple[tuple[str, ...], str]] = {
-    "connector_create_invalid_json": (_REASON, _JACKSON),
-    "connector_create_not_json": (_REASON, _JACKSON),
-    "group_register_invalid_json": (_REASON, _JACKSON),
-    "model_register_invalid_json": (_REASON, _JACKSON),
     "doc_delete_missing": (
         (".body._version",),
         "a shard keeps a tombstone and counts versions of a deleted document; the engine forgets it",

@@ -11,6 +11,15 @@ BODIES = [
     Step("connector_create_not_json", "POST", f"{ML}/connectors/_create", raw="name=x"),
     Step("group_register_invalid_json", "POST", f"{ML}/model_groups/_register", raw="{name: 1}"),
     Step("model_register_invalid_json", "POST", f"{ML}/models/_register", raw='{"name": "x" "y"}'),
+    Step("group_register_no_colon", "POST", f"{ML}/model_groups/_register", raw='{"name" "x"}'),
+    Step("group_register_no_value", "POST", f"{ML}/model_groups/_register", raw='{"name": }'),
+    Step(
+        "group_register_array_no_comma",
+        "POST",
+        f"{ML}/model_groups/_register",
+        raw='{"name": "x",\n "backend_roles": ["a" "b"]}',
+    ),
+    Step("group_register_truncated_array", "POST", f"{ML}/model_groups/_register", raw='{"a": [1, '),
     Step(
         "group_register_duplicate_key",
         "POST",

@@ -1,6 +1,7 @@
 """Request bodies as OpenSearch parses them: comments allowed, duplicate keys rejected."""
 
 import json
+import re
 from typing import Any
 
 from mlgitops.errors import EngineError
@@ -97,9 +98,59 @@ def parse(body: bytes | None) -> Any:
     try:
         return json.loads(plain, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
-        raise _parse_error(exc.msg, exc.lineno, exc.colno) from None
+        message, at = _jackson_message(exc.msg, plain, exc.pos)
+        raise _parse_error(message, *_line_column(plain, at)) from None
     except _DuplicateKeyError as exc:
         raise _parse_error(f"Duplicate field '{exc.key}'", *_duplicate_position(plain)) from None
+
+
+def _container_at(text: str, pos: int) -> str:
+    """``Object`` or ``Array``: the innermost container open at ``pos``."""
+    stack: list[str] = []
+    i = 0
+    while i < pos:
+        if text[i] == '"':
+            i = _string_end(text, i) if text.find('"', i + 1) >= 0 else pos
+            continue
+        if text[i] in "{[":
+            stack.append("Object" if text[i] == "{" else "Array")
+        elif text[i] in "}]" and stack:
+            stack.pop()
+        i += 1
+    return stack[-1] if stack else "Object"
+
+
+def _line_column(text: str, pos: int) -> tuple[int, int]:
+    return text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def _jackson_message(message: str, text: str, pos: int) -> tuple[str, int]:
+    """Python's JSON syntax error in Jackson's words (what OpenSearch answers) and where Jackson stops."""
+    if pos >= len(text):
+        return f"Unexpected end-of-input within/between {_container_at(text, pos)} entries", pos
+    word = re.match(r"\w+", text[pos:])
+    if message == "Expecting value" and word:
+        end = pos + len(word.group(0))
+        reason = (
+            f"Unrecognized token '{word.group(0)}': was expecting (JSON String, Number, Array, Object or "
+            "token 'null', 'true' or 'false')"
+        )
+        return reason, min(end + 1, len(text))  # Jackson has read one character past the token
+    return _unexpected(message, text, pos), pos
+
+
+def _unexpected(message: str, text: str, pos: int) -> str:
+    char = text[pos]
+    unexpected = f"Unexpected character ('{char}' (code {ord(char)}))"
+    if message.startswith("Expecting property name"):
+        return f"{unexpected}: was expecting double-quote to start field name"
+    if message == "Expecting ',' delimiter":
+        return f"{unexpected}: was expecting comma to separate {_container_at(text, pos)} entries"
+    if message == "Expecting ':' delimiter":
+        return f"{unexpected}: was expecting a colon to separate field name and value"
+    if message == "Expecting value":
+        return f"{unexpected}: expected a value"
+    return message
 
 
 def _parse_error(message: str, line: int, column: int) -> EngineError:
