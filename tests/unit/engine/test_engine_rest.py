@@ -100,3 +100,13 @@ def test_a_wrongly_typed_field_is_located_at_its_value(client: httpx.Client) -> 
     response = client.post("/_plugins/_ml/models/_register", content=body)
     assert error(response, 400).endswith("but found [VALUE_NULL]")
     assert (response.json()["error"]["line"], response.json()["error"]["col"]) == (2, 19)
+
+
+def test_cluster_health_for_the_cluster_and_an_index(client: httpx.Client) -> None:
+    assert ok(client.get("/_cluster/health"))["status"] == "green"
+    ok(client.put("/.mlgitops/_doc/a", json={"x": 1}))
+    health = ok(
+        client.get("/_cluster/health/.mlgitops", params={"wait_for_status": "yellow", "timeout": "20s"})
+    )
+    assert (health["status"], health["timed_out"], health["active_primary_shards"]) == ("green", False, 1)
+    assert error(client.get("/_cluster/health/.missing"), 404) == "no such index [.missing]"

@@ -79,6 +79,25 @@ def _doc_write(create: bool) -> Handler:
     return handler
 
 
+def _health(call: Call) -> Result:
+    """``_cluster/health[/{index}]``: one node, every shard started (a missing index is a 404)."""
+    index = call.path.get("index")
+    if index is not None:
+        call.engine.documents.describe_index(index)  # raises index_not_found_exception
+    return {
+        "cluster_name": call.engine.cluster_info()["cluster_name"],
+        "status": "green",
+        "timed_out": False,
+        "number_of_nodes": 1,
+        "number_of_data_nodes": 1,
+        "active_primary_shards": 1 if index else 0,
+        "active_shards": 1 if index else 0,
+        "relocating_shards": 0,
+        "initializing_shards": 0,
+        "unassigned_shards": 0,
+    }
+
+
 def _head_index(call: Call) -> Result:
     return (200 if call.engine.documents.exists(call.path["index"]) else 404), None
 
@@ -88,6 +107,7 @@ ROUTES: list[tuple[frozenset[str], str, Handler]] = [
     (frozenset({"GET"}), r"/", lambda c: c.engine.cluster_info()),
     (frozenset({"HEAD"}), r"/", lambda _c: (200, None)),
     (frozenset({"GET"}), r"/_cluster/settings", _settings),
+    (frozenset({"GET"}), r"/_cluster/health(?:/(?P<index>[^/]+))?", _health),
     (frozenset({"PUT"}), r"/_cluster/settings", lambda c: c.engine.settings.put(c.json)),
     (
         frozenset({"POST"}),
