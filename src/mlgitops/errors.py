@@ -90,11 +90,16 @@ class EngineError(MlGitOpsError):
     """The local engine refused a request, with the status and type ML Commons would use."""
 
     def __init__(
-        self, message: str, status: int = 400, error_type: str = "illegal_argument_exception"
+        self,
+        message: str,
+        status: int = 400,
+        error_type: str = "illegal_argument_exception",
+        details: dict[str, object] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.error_type = error_type
+        self.details = details or {}  # extra fields of the error envelope (index, line, col...)
 
 
 class RemoteModelError(MlGitOpsError):

@@ -10,6 +10,7 @@ from mlgitops.manifests.connector_checks import ConnectorContext, check_connecto
 from mlgitops.manifests.documents import SourcedDocument
 from mlgitops.manifests.issues import Issue
 from mlgitops.manifests.positions import JsonPath
+from mlgitops.manifests.preset_checks import check_preset
 from mlgitops.manifests.settings_checks import (
     CONNECTOR_ACCESS_KEY,
     MODEL_ACCESS_KEY,
@@ -47,8 +48,15 @@ def check_documents(
         settings = replace(settings, known=False)
     names = valid | set(declared)
     inputs = required_inputs(documents)
+    connectors = {
+        doc.document.metadata.name: doc.document.spec
+        for doc in documents
+        if isinstance(doc.document, ConnectorDocument)
+    }
     for doc in documents:
         issues.extend(_check_one(doc, names, settings, allow_plaintext_credentials, inputs))
+        if isinstance(doc.document, ModelDocument):
+            issues.extend(check_preset(doc, doc.document, connectors))
     return issues
 
 

@@ -126,3 +126,8 @@ PRE_PROCESS_OUTPUT_PARAMETERS: Final[dict[str, frozenset[str]]] = {
 RETRY_BACKOFF_POLICIES: Final[frozenset[str]] = frozenset(
     {"constant", "exponential_equal_jitter", "exponential_full_jitter"}
 )
+
+# A model update merges ``rate_limiter`` into the stored one (``limit``/``unit`` replace, never
+# removed; ``null`` is a parse error), so "no rate limiter" is planned as this limit, which no
+# client can reach, and a stored limiter equal to it reads as none.
+NEUTRAL_RATE_LIMITER: Final = {"limit": "2147483647", "unit": "NANOSECONDS"}

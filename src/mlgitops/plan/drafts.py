@@ -4,7 +4,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG
+from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG, NEUTRAL_RATE_LIMITER
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Action, Change, Verb
 from mlgitops.plan.compare import Comparison
@@ -69,6 +69,8 @@ def build_update_body(resource: DesiredResource, comparison: Comparison) -> dict
     """The PUT body of an update: updatable model fields; client_config defaults when it is reset."""
     body = dict(resource.body)
     if resource.key.kind == Kind.MODEL:
+        if "rate_limiter" not in body and any(c.path.startswith("rate_limiter") for c in comparison.changes):
+            body["rate_limiter"] = dict(NEUTRAL_RATE_LIMITER)  # an update cannot remove a limiter
         return {key: value for key, value in body.items() if key in MODEL_UPDATE_FIELDS}
     resets_config = any(change.path.startswith("client_config") for change in comparison.changes)
     if resource.key.kind == Kind.CONNECTOR and "client_config" not in body and resets_config:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG
+from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG, NEUTRAL_RATE_LIMITER
 from mlgitops.model.resources import Kind
 
 # Maps an id found in an actual document to the logical name to show (or ``id:<id>`` when unknown).
@@ -144,6 +144,8 @@ def normalize_model(body: Mapping[str, Any], *, wanted: Mapping[str, Any], name_
             "limit": str(limiter.get("limit")),
             "unit": str(limiter.get("unit")).upper(),
         }
+        if out["rate_limiter"] == NEUTRAL_RATE_LIMITER:
+            del out["rate_limiter"]  # how "no rate limiter" is applied: an update cannot remove one
     if isinstance(out.get("interface"), Mapping):
         out["interface"] = {key: parse_json_string(value) for key, value in out["interface"].items()}
     _ignore_unwanted(out, wanted)
@@ -154,6 +156,11 @@ def _ignore_unwanted(out: dict[str, Any], wanted: Mapping[str, Any]) -> None:
     for field in ("model_group", "interface", "deploy_setting"):
         if field not in wanted:
             out.pop(field, None)
+    if isinstance(out.get("interface"), Mapping) and isinstance(wanted.get("interface"), Mapping):
+        # An update merges interface key by key: a key the manifest leaves out (the preset's input
+        # when only output is set) stays on the server and is not the manifest's to compare.
+        keep = wanted["interface"]
+        out["interface"] = {key: value for key, value in out["interface"].items() if key in keep}
     if isinstance(out.get("deploy_setting"), Mapping):
         keep = wanted["deploy_setting"]
         out["deploy_setting"] = {key: value for key, value in out["deploy_setting"].items() if key in keep}

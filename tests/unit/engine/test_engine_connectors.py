@@ -138,7 +138,8 @@ def test_access_fields_refused_and_remote_disabled(client: httpx.Client) -> None
 
 def test_dry_run_and_empty_body(client: httpx.Client) -> None:
     assert ok(_create(client, dry_run=True)) == {"connector_id": "dryRunConnector"}
-    assert error(client.post(f"{CONNECTORS}/_create"), 400) == "Create Connector request has empty body"
+    assert error(client.post(f"{CONNECTORS}/_create"), 500) == "Create Connector request has empty body"
+    assert error(client.post(f"{CONNECTORS}/_create", json={}), 400) == "Connector name is null"
     assert ok(client.get(f"{CONNECTORS}/_search"))["hits"]["total"]["value"] == 0
 
 
@@ -223,13 +224,16 @@ def test_access_control_with_security_enabled(tmp_path: Path, monkeypatch: pytes
             engine.connectors.create(connector_body(access_mode="restricted"))
 
 
+_EXPECTING_ARRAY = "Failed to parse object: expecting token of type [START_ARRAY] but found"
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
         ("parameters", ["a", "b"], "Connector parameters must be an object"),
         ("parameters", "text", "Connector parameters must be an object"),
-        ("actions", {"action_type": "predict"}, "Connector actions must be an array"),
-        ("actions", 5, "Connector actions must be an array"),
+        ("actions", {"action_type": "predict"}, f"{_EXPECTING_ARRAY} [START_OBJECT]"),
+        ("actions", 5, f"{_EXPECTING_ARRAY} [VALUE_NUMBER]"),
         ("credential", ["k", SECRET], "Connector credential must be an object"),
     ],
 )

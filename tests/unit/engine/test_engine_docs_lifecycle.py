@@ -104,6 +104,7 @@ def test_documented_lifecycle(tmp_path: Path, fake_openai: str, monkeypatch: pyt
         model_id = registered["model_id"]
         assert ok(client.get(f"/_plugins/_ml/tasks/{registered['task_id']}"))["state"] == "COMPLETED"
         deployed = ok(client.post(f"/_plugins/_ml/models/{model_id}/_deploy"))
+        assert ok(client.get(f"/_plugins/_ml/tasks/{deployed['task_id']}"))["state"] == "CREATED"
         assert ok(client.get(f"/_plugins/_ml/tasks/{deployed['task_id']}"))["state"] == "COMPLETED"
         result = ok(
             client.post(

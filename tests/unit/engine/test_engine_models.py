@@ -256,7 +256,10 @@ def test_object_fields_that_are_not_objects_are_parse_errors(client: httpx.Clien
         f"{MODELS}/_register",
         json={"name": "m", "function_name": "remote", "connector_id": connector_id, field: "text"},
     )
-    assert error(response, 400) == f"[{field}] must be an object"
+    found = "Failed to parse object: expecting token of type [START_OBJECT] but found"
+    assert error(response, 400) == f"{found} [VALUE_STRING]"
+    assert response.json()["error"]["type"] == "parsing_exception"
     model_id = register_model(client, connector_id)
-    assert error(client.put(f"{MODELS}/{model_id}", json={field: [1]}), 400) == f"[{field}] must be an object"
+    assert error(client.put(f"{MODELS}/{model_id}", json={field: [1]}), 400) == f"{found} [START_ARRAY]"
+    assert error(client.put(f"{MODELS}/{model_id}", json={field: None}), 400) == f"{found} [VALUE_NULL]"
     ok(client.post(f"{MODELS}/{model_id}/_predict", json={"parameters": {}}))  # the stored model still works

@@ -115,3 +115,20 @@ def test_settings_and_empty_values():
     assert normalize_setting([1, "a"]) == ["1", "a"]
     assert normalize_setting(3) == "3"
     assert drop_empty({"a": None, "b": "", "c": {}, "d": [], "e": {"f": None}, "g": [0]}) == {"g": [0]}
+
+
+def test_the_neutral_rate_limiter_reads_as_none():
+    from mlgitops.model.mlcommons import NEUTRAL_RATE_LIMITER
+
+    actual = normalize_model({"rate_limiter": dict(NEUTRAL_RATE_LIMITER)}, wanted={}, name_of=name_of)
+    assert "rate_limiter" not in actual
+    kept = normalize_model({"rate_limiter": {"limit": 4, "unit": "minutes"}}, wanted={}, name_of=name_of)
+    assert kept["rate_limiter"] == {"limit": "4", "unit": "MINUTES"}
+
+
+def test_interface_keys_the_manifest_leaves_out_are_not_compared():
+    wanted = {"interface": {"output": {"type": "object"}}}
+    actual = {"interface": {"input": '{"type": "string"}', "output": '{"type": "object"}'}}
+    assert normalize_model(actual, wanted=wanted, name_of=name_of)["interface"] == {
+        "output": {"type": "object"}
+    }

@@ -25,6 +25,7 @@ from plan_states import (
 )
 
 from mlgitops.errors import PlanError
+from mlgitops.model.mlcommons import NEUTRAL_RATE_LIMITER
 from mlgitops.plan.actions import Verb
 from mlgitops.plan.planning import build_plan
 from mlgitops.plan.state import ActualResource, DesiredResource
@@ -335,3 +336,24 @@ def test_protected_resources_are_never_replaced():
     recorded = state(owned(CONN, "c1", server_connector(), secret_digests=DIGESTS, protected=True))
     with pytest.raises(PlanError, match="forces replacement"):
         build_plan([desired_connector(**body)], recorded)
+
+
+def test_a_removed_rate_limiter_is_updated_to_the_neutral_one():
+    limited = server_model(rate_limiter={"limit": "4", "unit": "MINUTES"})
+    plan = build_plan(full_desired(), state(*full_state().resources.values(), owned(MODEL, "m1", limited)))
+    (action,) = plan.actions
+    assert action.verb is Verb.UPDATE and action.body is not None
+    assert action.body["rate_limiter"] == NEUTRAL_RATE_LIMITER
+    neutral = server_model(rate_limiter=dict(NEUTRAL_RATE_LIMITER))
+    assert build_plan(
+        full_desired(), state(*full_state().resources.values(), owned(MODEL, "m1", neutral))
+    ).is_empty
+
+
+def test_an_output_only_interface_ignores_the_preset_input_left_on_the_server():
+    schema = '{"type": "object"}'
+    merged = server_model(interface={"input": '{"type": "string"}', "output": schema})
+    actual = state(*full_state().resources.values(), owned(MODEL, "m1", merged))
+    assert build_plan(full_desired(interface={"output": schema}), actual).is_empty
+    changed = build_plan(full_desired(interface={"output": '{"type": "array"}'}), actual)
+    assert [c.path for c in changed.actions[0].changes] == ["interface.output.type"]

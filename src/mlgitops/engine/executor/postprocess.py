@@ -103,10 +103,21 @@ def _parse(text: str) -> Any:
         return text
 
 
+def _as_doubles(value: Any) -> Any:
+    """Numbers as ML Commons' Gson reads a raw answer into ``dataAsMap``: every one a double."""
+    if isinstance(value, bool) or not isinstance(value, int | dict | list):
+        return value
+    if isinstance(value, int):
+        return float(value)
+    if isinstance(value, dict):
+        return {key: _as_doubles(item) for key, item in value.items()}
+    return [_as_doubles(item) for item in value]
+
+
 def _wrap(value: Any) -> Tensor:
     if isinstance(value, dict):
-        return {"name": "response", "dataAsMap": value}
-    return {"name": "response", "dataAsMap": {"response": value}}
+        return {"name": "response", "dataAsMap": _as_doubles(value)}
+    return {"name": "response", "dataAsMap": {"response": _as_doubles(value)}}
 
 
 def _filtered(document: Any, response_filter: str | None) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 from mlgitops.engine.api import LocalEngine
 from mlgitops.engine.http import jsonbody
 from mlgitops.engine.http.routes import COMPILED, Call
+from mlgitops.engine.resources.responses import ParsingError
 from mlgitops.errors import CredentialStoreError, EngineError, RemoteModelError
 
 logger = logging.getLogger(__name__)
@@ -21,41 +22,63 @@ class RestResponse:
     body: dict[str, Any] | None
 
 
-def error_body(status: int, error_type: str, reason: str) -> dict[str, Any]:
-    """OpenSearch's error envelope."""
-    cause = {"type": error_type, "reason": reason}
+def error_body(
+    status: int, error_type: str, reason: str, details: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """OpenSearch's error envelope (``details``: the exception's extra fields, e.g. ``index``)."""
+    cause = {"type": error_type, "reason": reason, **(details or {})}
     return {"error": {"root_cause": [cause], **cause}, "status": status}
 
 
-def _error(status: int, error_type: str, reason: str) -> RestResponse:
-    return RestResponse(status, error_body(status, error_type, reason))
+def _error(
+    status: int, error_type: str, reason: str, details: Mapping[str, Any] | None = None
+) -> RestResponse:
+    return RestResponse(status, error_body(status, error_type, reason, details))
+
+
+def _matches(path: str) -> list[tuple[frozenset[str], Any, dict[str, str]]]:
+    """Routes matching ``path``; a literal segment (``_search``) wins over an ``{id}`` wildcard."""
+    found = []
+    for methods, pattern, handler in COMPILED:
+        match = pattern.fullmatch(path)
+        if match is not None:
+            params = {k: v for k, v in match.groupdict().items() if v is not None}
+            found.append((methods, handler, params))
+    literal = [entry for entry in found if not any(value.startswith("_") for value in entry[2].values())]
+    return literal or found
 
 
 def _route(method: str, path: str) -> tuple[Any, dict[str, str]] | RestResponse:
     allowed: set[str] = set()
-    for methods, pattern, handler in COMPILED:
-        match = pattern.fullmatch(path)
-        if match is None:
-            continue
+    for methods, handler, params in _matches(path):
         if method in methods:
-            return handler, {k: v for k, v in match.groupdict().items() if v is not None}
+            return handler, params
         allowed |= methods
     if allowed:
-        return _error(
-            405,
-            "illegal_argument_exception",
-            f"Incorrect HTTP method for uri [{path}] and method [{method}], "
-            f"allowed: [{', '.join(sorted(allowed))}]",
-        )
-    return _error(
-        404, "illegal_argument_exception", f"no handler found for uri [{path}] and method [{method}]"
-    )
+        listed = ", ".join(sorted(allowed))
+        message = f"Incorrect HTTP method for uri [{path}] and method [{method}], allowed: [{listed}]"
+        return RestResponse(405, {"error": message, "status": 405})
+    return RestResponse(400, {"error": f"no handler found for uri [{path}] and method [{method}]"})
 
 
 def handle(
     engine: LocalEngine, method: str, path: str, query: Mapping[str, str], body: bytes | None
 ) -> RestResponse:
-    """Serve one request against ``engine``."""
+    """Serve one request against ``engine``, then finish the tasks that earlier requests started.
+
+    Deferred tasks (deploys) run after the next request is answered, so that request still sees the
+    model DEPLOYING, as a client of a real cluster does.
+    """
+    earlier = engine.runner.deferred()
+    try:
+        return _serve(engine, method, path, query, body)
+    finally:
+        engine.runner.run_deferred(earlier)
+
+
+def _serve(
+    engine: LocalEngine, method: str, path: str, query: Mapping[str, str], body: bytes | None
+) -> RestResponse:
     method = method.upper()
     path = path if path == "/" else path.rstrip("/") if not path.endswith("_predict/") else path
     routed = _route(method, path)
@@ -63,9 +86,14 @@ def handle(
         return routed
     handler, params = routed
     try:
-        result = handler(Call(engine, params, dict(query), jsonbody.parse(body)))
+        result = handler(
+            Call(engine, params, dict(query), jsonbody.parse(body), jsonbody.root_position(body))
+        )
+    except ParsingError as exc:
+        located = jsonbody.value_position(body, exc.field) if exc.field else None
+        return _error(exc.status, exc.error_type, str(exc), located or exc.details)
     except EngineError as exc:
-        return _error(exc.status, exc.error_type, str(exc))
+        return _error(exc.status, exc.error_type, str(exc), exc.details)
     except RemoteModelError as exc:
         return _error(exc.status, "status_exception", str(exc))
     except CredentialStoreError as exc:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlgitops.engine.api import LocalEngine
+from mlgitops.engine.resources.responses import parsing_error
 from mlgitops.errors import EngineError
 
 Result = dict[str, Any] | tuple[int, dict[str, Any] | None]
@@ -19,13 +20,24 @@ class Call:
     path: Mapping[str, str]
     query: Mapping[str, str]
     body: Any = field(repr=False)  # may hold plaintext credentials (connector create/update)
+    position: Mapping[str, object] = field(default_factory=dict)  # line/col of the body's first token
 
     @property
     def json(self) -> dict[str, Any] | None:
         """The body as an object (None when empty); anything else is a 400."""
         if self.body is None or isinstance(self.body, dict):
             return self.body
-        raise EngineError("request body must be a JSON object", 400, "parse_exception")
+        error = parsing_error("START_OBJECT", self.body)
+        raise EngineError(str(error), error.status, error.error_type, dict(self.position))
+
+    def required(
+        self, message: str, status: int = 400, error_type: str = "parse_exception"
+    ) -> dict[str, Any]:
+        """The body as an object; ``message`` (ML Commons' words for this endpoint) when there is none."""
+        body = self.json
+        if body is None:
+            raise EngineError(message, status, error_type)
+        return body
 
     def flag(self, name: str) -> bool:
         """A boolean query parameter (``?name``, ``?name=true``)."""
@@ -39,7 +51,7 @@ _INDEX = r"/(?P<index>[^/_][^/]*)"
 
 
 def _register(call: Call) -> Result:
-    response = call.engine.models.register(call.json)
+    response = call.engine.models.register(call.required("request body is required"))
     if call.flag("deploy"):
         call.engine.lifecycle.deploy(response["model_id"])
     return response
@@ -67,6 +79,25 @@ def _doc_write(create: bool) -> Handler:
     return handler
 
 
+def _health(call: Call) -> Result:
+    """``_cluster/health[/{index}]``: one node, every shard started (a missing index is a 404)."""
+    index = call.path.get("index")
+    if index is not None:
+        call.engine.documents.describe_index(index)  # raises index_not_found_exception
+    return {
+        "cluster_name": call.engine.cluster_info()["cluster_name"],
+        "status": "green",
+        "timed_out": False,
+        "number_of_nodes": 1,
+        "number_of_data_nodes": 1,
+        "active_primary_shards": 1 if index else 0,
+        "active_shards": 1 if index else 0,
+        "relocating_shards": 0,
+        "initializing_shards": 0,
+        "unassigned_shards": 0,
+    }
+
+
 def _head_index(call: Call) -> Result:
     return (200 if call.engine.documents.exists(call.path["index"]) else 404), None
 
@@ -76,11 +107,12 @@ ROUTES: list[tuple[frozenset[str], str, Handler]] = [
     (frozenset({"GET"}), r"/", lambda c: c.engine.cluster_info()),
     (frozenset({"HEAD"}), r"/", lambda _c: (200, None)),
     (frozenset({"GET"}), r"/_cluster/settings", _settings),
+    (frozenset({"GET"}), r"/_cluster/health(?:/(?P<index>[^/]+))?", _health),
     (frozenset({"PUT"}), r"/_cluster/settings", lambda c: c.engine.settings.put(c.json)),
     (
         frozenset({"POST"}),
         _ML + r"/model_groups/_register",
-        lambda c: c.engine.model_groups.register(c.json or {}),
+        lambda c: c.engine.model_groups.register(c.required("Model group request has empty body")),
     ),
     (
         frozenset({"GET", "POST"}),
@@ -91,14 +123,22 @@ ROUTES: list[tuple[frozenset[str], str, Handler]] = [
     (
         frozenset({"PUT"}),
         _ML + r"/model_groups/" + _ID,
-        lambda c: c.engine.model_groups.update(c.path["id"], c.json or {}),
+        lambda c: c.engine.model_groups.update(
+            c.path["id"], c.required("Model group request has empty body", 500, "i_o_exception")
+        ),
     ),
     (
         frozenset({"DELETE"}),
         _ML + r"/model_groups/" + _ID,
         lambda c: c.engine.model_groups.delete(c.path["id"]),
     ),
-    (frozenset({"POST"}), _ML + r"/connectors/_create", lambda c: c.engine.connectors.create(c.json)),
+    (
+        frozenset({"POST"}),
+        _ML + r"/connectors/_create",
+        lambda c: c.engine.connectors.create(
+            c.required("Create Connector request has empty body", 500, "i_o_exception")
+        ),
+    ),
     (
         frozenset({"GET", "POST"}),
         _ML + r"/connectors/_search",

@@ -1,13 +1,10 @@
-"""Checks before predict: the model's rate limiter (429) and its ``interface.input`` JSON schema (400)."""
+"""The check before predict: the model's rate limiter (429)."""
 
-import json
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
-
-import jsonschema
 
 from mlgitops.errors import EngineError
 
@@ -44,21 +41,3 @@ class RateLimiter:
             if len(calls) >= limit:
                 raise EngineError("Request is throttled at model level.", 429, "status_exception")
             calls.append(now)
-
-
-def check_input_schema(model: Mapping[str, Any], request: Mapping[str, Any]) -> None:
-    """Validate a ``{"parameters": ...}`` request against the model's ``interface.input`` schema."""
-    raw = (model.get("interface") or {}).get("input")
-    if not raw or "parameters" not in request:
-        return
-    prefix = (
-        "Error validating input schema, if you think this is expected, please update your 'input' field "
-        "in the 'interface' field for this model: "
-    )
-    try:
-        schema = json.loads(raw) if isinstance(raw, str) else raw
-        jsonschema.validate(dict(request), schema)
-    except jsonschema.ValidationError as exc:
-        raise EngineError(prefix + exc.message) from None
-    except (json.JSONDecodeError, jsonschema.SchemaError) as exc:
-        raise EngineError(prefix + f"invalid schema: {exc}") from None

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from mlgitops.engine.resources.responses import parsing_error
 from mlgitops.errors import EngineError
 from mlgitops.model import javaregex, templates
 from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG, RETRY_BACKOFF_POLICIES
@@ -67,6 +68,8 @@ def _typed(body: Mapping[str, Any], field: str, kind: type, noun: str) -> Any:
     """``body[field]`` (None when absent), refused with a parse error when it is not a ``kind``."""
     value = body.get(field)
     if value is not None and not isinstance(value, kind):
+        if kind is list:
+            raise parsing_error("START_ARRAY", value, field)
         raise EngineError(f"Connector {field} must be {noun}", 400, "parse_exception")
     return value
 

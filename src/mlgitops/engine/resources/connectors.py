@@ -60,8 +60,8 @@ class Connectors:
     def create(self, body: dict[str, Any] | None) -> dict[str, Any]:
         """Create a connector -> ``{"connector_id"}``."""
         self._ctx.require_remote_inference()
-        if not body:
-            raise EngineError("Create Connector request has empty body")
+        if body is None:
+            raise EngineError("Create Connector request has empty body", 400, "parse_exception")
         if body.get("dry_run"):
             return {"connector_id": "dryRunConnector"}
         doc, credentials = self.validate_new(body, required=True)
@@ -90,8 +90,8 @@ class Connectors:
 
     def update(self, connector_id: str, body: dict[str, Any] | None) -> dict[str, Any]:
         """Partial update; refused while a model using it is deployed."""
-        if not body:
-            raise EngineError("Failed to update connector: Request body is empty")
+        if body is None:
+            raise EngineError("Failed to update connector: Request body is empty", 400, "parse_exception")
         changes, credentials = rules.parse(body, required=False)
         changes.update(self._access(body))
         with self._ctx.store.write() as tx:

@@ -9,14 +9,32 @@ from mlgitops.engine.storage.store import SYSTEM_TABLES, Store, Transaction
 from mlgitops.errors import EngineError
 
 SYSTEM_PREFIX = ".plugins-ml-"
+# A new index has one replica, which a single node cannot assign: writes report two shard copies.
+DOC_SHARDS = {"total": 2, "successful": 1, "failed": 0}
+_HIT_EXTRAS = (("seq_no_primary_term", ("_seq_no", "_primary_term")), ("version", ("_version",)))
 
 
 def _index_missing(index: str) -> EngineError:
-    return EngineError(f"no such index [{index}]", 404, "index_not_found_exception")
+    details: dict[str, object] = {
+        "resource.type": "index_expression",
+        "resource.id": index,
+        "index_uuid": "_na_",
+        "index": index,
+    }
+    return EngineError(f"no such index [{index}]", 404, "index_not_found_exception", details)
 
 
-def _conflict(doc_id: str, detail: str) -> EngineError:
-    return EngineError(f"[{doc_id}]: version conflict, {detail}", 409, "version_conflict_engine_exception")
+def _conflict(index: str, doc_id: str, detail: str) -> EngineError:
+    return EngineError(
+        f"[{doc_id}]: version conflict, {detail}",
+        409,
+        "version_conflict_engine_exception",
+        {"index": index, "shard": "0", "index_uuid": ids.index_uuid(index)},
+    )
+
+
+def _doc_response(row: Any, result: str) -> dict[str, Any]:
+    return {**write_response(row, result), "forced_refresh": True, "_shards": dict(DOC_SHARDS)}
 
 
 def _check_writable(index: str) -> None:
@@ -62,17 +80,17 @@ class Documents:
             tx.create_index(index, ids.now_ms())
             existing = tx.get(index, doc_id)
             if create_only and existing is not None:
-                raise _conflict(doc_id, f"document already exists (current version [{existing.version}])")
-            self._check_seq_no(doc_id, existing, params)
+                raise _conflict(
+                    index, doc_id, f"document already exists (current version [{existing.version}])"
+                )
+            self._check_seq_no(index, doc_id, existing, params)
             row = tx.put(index, doc_id, body)
         return (
-            (201, write_response(row, "created"))
-            if existing is None
-            else (200, write_response(row, "updated"))
+            (201, _doc_response(row, "created")) if existing is None else (200, _doc_response(row, "updated"))
         )
 
     @staticmethod
-    def _check_seq_no(doc_id: str, existing: Any, params: Mapping[str, str]) -> None:
+    def _check_seq_no(index: str, doc_id: str, existing: Any, params: Mapping[str, str]) -> None:
         if "if_seq_no" not in params and "if_primary_term" not in params:
             return
         wanted_seq, wanted_term = params.get("if_seq_no", "-2"), params.get("if_primary_term", "0")
@@ -81,10 +99,12 @@ class Documents:
                 raise EngineError(f"Failed to parse int parameter [{key}] with value [{value}]")
         required = f"required seqNo [{wanted_seq}], primary term [{wanted_term}]"
         if existing is None:
-            raise _conflict(doc_id, f"{required}. but no document was found")
+            raise _conflict(index, doc_id, f"{required}. but no document was found")
         if str(existing.seq_no) != wanted_seq or wanted_term != "1":
             raise _conflict(
-                doc_id, f"{required}. current document has seqNo [{existing.seq_no}] and primary term [1]"
+                index,
+                doc_id,
+                f"{required}. current document has seqNo [{existing.seq_no}] and primary term [1]",
             )
 
     def get(self, index: str, doc_id: str) -> tuple[int, dict[str, Any]]:
@@ -112,7 +132,7 @@ class Documents:
             if not self._exists(tx, index):
                 raise _index_missing(index)
             existing = tx.get(index, doc_id)
-            self._check_seq_no(doc_id, existing, params)
+            self._check_seq_no(index, doc_id, existing, params)
             row = tx.delete(index, doc_id)
         if row is None:
             return 404, {
@@ -120,11 +140,12 @@ class Documents:
                 "_id": doc_id,
                 "_version": 1,
                 "result": "not_found",
-                "_shards": dict(SHARDS),
+                "forced_refresh": True,
+                "_shards": dict(DOC_SHARDS),
                 "_seq_no": -2,
                 "_primary_term": 0,
             }
-        return 200, write_response(row, "deleted")
+        return 200, _doc_response(row, "deleted")
 
     def search(self, index: str, body: dict[str, Any] | None, params: Mapping[str, str]) -> dict[str, Any]:
         """``_search`` on a document index (system indices are readable too)."""
@@ -132,7 +153,13 @@ class Documents:
             if not self._exists(tx, index):
                 raise _index_missing(index)
             rows = tx.scan(index)
-        return query.search(rows, body, params)
+        found = query.search(rows, body, params)
+        wanted = body or {}
+        hidden = [key for flag, keys in _HIT_EXTRAS if wanted.get(flag) is not True for key in keys]
+        for hit in found["hits"]["hits"]:
+            for key in hidden:
+                hit.pop(key, None)
+        return found
 
     def exists(self, index: str) -> bool:
         """``HEAD /{index}``."""

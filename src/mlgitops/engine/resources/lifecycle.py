@@ -9,10 +9,9 @@ from typing import Any
 import httpx
 
 from mlgitops.engine import executor
-from mlgitops.engine.resources import admission, tasks
+from mlgitops.engine.resources import admission, interfaces, tasks
 from mlgitops.engine.resources.connectors import ACTIVE_STATES
 from mlgitops.engine.resources.context import EngineContext
-from mlgitops.engine.resources.models import not_found
 from mlgitops.engine.storage import ids
 from mlgitops.engine.storage.store import CONNECTOR_INDEX, MODEL_INDEX, Transaction
 from mlgitops.errors import EngineError, MlGitOpsError
@@ -21,6 +20,11 @@ logger = logging.getLogger(__name__)
 
 Predictor = Callable[..., dict[str, Any]]
 DEPLOYED_STATES = frozenset({"DEPLOYED", "PARTIALLY_DEPLOYED", "LOADED", "PARTIALLY_LOADED"})
+
+
+def not_found(_model_id: str) -> EngineError:
+    """404 for deploy or predict on a missing model (2.19 does not name the id here)."""
+    return EngineError("Failed to find model", 404, "status_exception")
 
 
 def resolve_connector(
@@ -155,16 +159,15 @@ class Lifecycle:
                     continue
                 active = row.source.get("model_state") in ACTIVE_STATES
                 stats[model_id] = "undeployed" if active else "not_found"
+                source = {key: value for key, value in row.source.items() if key != "planning_worker_nodes"}
                 tx.put(
                     MODEL_INDEX,
                     model_id,
                     {
-                        **row.source,
+                        **source,
                         "model_state": "UNDEPLOYED",
-                        "planning_worker_nodes": [],
                         "planning_worker_node_count": 0,
                         "current_worker_node_count": 0,
-                        "last_undeployed_time": ids.now_ms(),
                     },
                 )
         return {ids.NODE_ID: {"stats": stats}}
@@ -187,20 +190,25 @@ class Lifecycle:
         if row is None:
             raise not_found(model_id)
         self._ctx.require_remote_inference()
-        if row.source.get("is_enabled") is False:
-            raise EngineError("Model is disabled.", 403, "status_exception")
         if not isinstance((body or {}).get("parameters") or {}, Mapping):
             raise EngineError("[parameters] must be an object", 400, "parse_exception")
-        admission.check_input_schema(row.source, body or {})
+        if row.source.get("model_state") in DEPLOYED_STATES:
+            # 2.19 reads these from the node's model cache, which a not yet deployed model lacks.
+            if row.source.get("is_enabled") is False:
+                raise EngineError("Model is disabled.", 403, "status_exception")
+            interfaces.check_input(row.source, body or {})
         self._limiter.admit(model_id, row.source.get("rate_limiter"))
         self._ensure_deployed(model_id, row.source)
         with self._ctx.store.read() as tx:
             connector, credentials = resolve_connector(self._ctx, tx, model_id, row.source)
         settings = self._ctx.settings.effective()
         if self._predictor is not None:
-            return self._predictor(
+            output = self._predictor(
                 connector, credentials, dict(body or {}), settings=settings, action_type="PREDICT"
             )
-        return executor.run_predict(
-            connector, credentials, dict(body or {}), settings=settings, client=self.http_client()
-        )
+        else:
+            output = executor.run_predict(
+                connector, credentials, dict(body or {}), settings=settings, client=self.http_client()
+            )
+        interfaces.check_output(row.source, output)
+        return output

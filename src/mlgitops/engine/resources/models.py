@@ -9,7 +9,7 @@ from mlgitops.engine.resources import connector_rules as rules
 from mlgitops.engine.resources import groups, interfaces
 from mlgitops.engine.resources.connectors import ACTIVE_STATES
 from mlgitops.engine.resources.context import EngineContext, access_fields
-from mlgitops.engine.resources.responses import write_response
+from mlgitops.engine.resources.responses import parsing_error, write_response
 from mlgitops.engine.resources.tasks import new_task
 from mlgitops.engine.storage import ids, query
 from mlgitops.engine.storage.store import CONNECTOR_INDEX, GROUP_INDEX, MODEL_INDEX, Row, Transaction
@@ -55,10 +55,10 @@ _OBJECT_FIELDS = ("rate_limiter", "deploy_setting", "guardrails", "model_config"
 
 
 def _check_body(body: Mapping[str, Any]) -> None:
-    """Fields ML Commons parses as objects must be objects (a parse error otherwise), then the limiter."""
+    """Fields ML Commons parses as objects must be objects (a parsing error otherwise), then the limiter."""
     for field in _OBJECT_FIELDS:
-        if body.get(field) is not None and not isinstance(body[field], Mapping):
-            raise EngineError(f"[{field}] must be an object", 400, "parse_exception")
+        if field in body and not isinstance(body[field], Mapping):
+            raise parsing_error("START_OBJECT", body[field], field)
     _check_rate_limiter(body.get("rate_limiter"))
 
 
@@ -70,7 +70,14 @@ def _check_rate_limiter(raw: Any) -> None:
     except ValueError:
         limit = -1.0
     if limit < 0:
-        raise EngineError("Limit field must be a positive number.")
+        raise EngineError("Limit field must be a positive number.", 400, "parse_exception")
+
+
+def _merged_limiter(current: Any, update: Mapping[str, Any]) -> Any:
+    """A rate limiter update: ``limit``/``unit`` replace the stored ones when given (never removed)."""
+    merged = {key: value for key, value in (current or {}).items() if value is not None}
+    merged.update({key: update[key] for key in ("limit", "unit") if update.get(key) is not None})
+    return merged if merged or current is not None else update
 
 
 def _bump_group(tx: Transaction, group: Row) -> int:
@@ -91,7 +98,7 @@ class Models:
         if body.get("connector_id") is not None:
             return None
         raw = body.get("connector")
-        if not isinstance(raw, Mapping) or not raw:
+        if not isinstance(raw, Mapping):
             raise EngineError(
                 "You must provide connector content when creating a remote model without connector id!"
             )
@@ -127,7 +134,9 @@ class Models:
             raise EngineError("model name is null")
         _check_function(body)
         self._ctx.require_remote_inference()
-        access = access_fields(body, "model") if self._ctx.refuse_access_fields("model", body) else {}
+        access: dict[str, Any] = {}
+        if body.get("model_group_id") is None and self._ctx.refuse_access_fields("model", body):
+            access = access_fields(body, "model")
         _check_body(body)
         inline = self._inline(body)
         with self._ctx.store.write() as tx:
@@ -161,18 +170,15 @@ class Models:
         }
         if body.get("description") is not None:
             source["description"] = body["description"]
-        source.update(
-            model_state="REGISTERED", created_time=now, last_updated_time=now, last_registered_time=now
-        )
+        source.update(model_state="REGISTERED", created_time=now, last_updated_time=now)
         for field in _SIMPLE_FIELDS[1:]:
             if body.get(field) is not None:
                 source[field] = body[field]
         source["is_hidden"] = False
         if body.get("connector_id") is not None:
             source["connector_id"] = body["connector_id"]
-        interface = interfaces.normalise(body.get("interface")) if "interface" in body else None
-        interface = interface if interface is not None else interfaces.preset(connector)
-        if interface:
+        interface = interfaces.at_register(body, connector)
+        if interface is not None:
             source["interface"] = interface
         return source
 
@@ -192,8 +198,8 @@ class Models:
 
     def update(self, model_id: str, body: dict[str, Any] | None) -> dict[str, Any]:
         """Partial update with ML Commons' connector and model group rules."""
-        if not body:
-            raise EngineError("Update model request has empty body")
+        if body is None:
+            raise EngineError("Update model request has empty body", 400, "parse_exception")
         _check_body(body)
         with self._ctx.store.write() as tx:
             row = tx.get(MODEL_INDEX, model_id)
@@ -204,7 +210,7 @@ class Models:
                     "status_exception",
                 )
             source = self._updated(tx, row, body)
-            source["last_updated_time"] = ids.now_ms()
+            source.update(model_id=model_id, last_updated_time=ids.now_ms())
             updated = tx.put(MODEL_INDEX, model_id, source)
         return write_response(updated, "updated")
 
@@ -218,8 +224,10 @@ class Models:
             )
         self._check_connector_fields(source, body)
         source.update({field: body[field] for field in _UPDATABLE if body.get(field) is not None})
-        if "interface" in body:
-            source["interface"] = interfaces.normalise(body["interface"])
+        if isinstance(body.get("rate_limiter"), Mapping):
+            source["rate_limiter"] = _merged_limiter(row.source.get("rate_limiter"), body["rate_limiter"])
+        if body.get("interface") is not None:
+            source["interface"] = interfaces.merged(row.source.get("interface"), body["interface"])
         if body.get("connector_id") is not None:
             source["connector_id"] = body["connector_id"]
         if body.get("connector"):
@@ -256,7 +264,9 @@ class Models:
             )
         if body.get("connector_id") is not None and "connector" in source:
             raise EngineError(
-                "This remote does not have a connector_id field, maybe it uses an internal connector."
+                "This remote does not have a connector_id field, maybe it uses an internal connector.",
+                400,
+                "status_exception",
             )
 
     def delete(self, model_id: str) -> dict[str, Any]:
@@ -268,7 +278,9 @@ class Models:
             if row.source.get("model_state") in ACTIVE_STATES:
                 raise EngineError(
                     "Model cannot be deleted in deploying or deployed state. "
-                    "Try undeploy model first then delete"
+                    "Try undeploy model first then delete",
+                    400,
+                    "status_exception",
                 )
             deleted = tx.delete(MODEL_INDEX, model_id)
             self._ctx.vault.forget(tx, model_id)

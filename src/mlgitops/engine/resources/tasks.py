@@ -83,18 +83,39 @@ def recover(store: Store) -> int:
 
 
 class TaskRunner:
-    """Runs task bodies inline (deterministic) or on one background thread (pollable, like ML Commons)."""
+    """Runs task bodies deferred (deterministic) or on one background thread (pollable, like ML Commons).
+
+    Without a background thread a job waits until ``run_deferred``: the REST router runs the jobs
+    queued before a request after answering it, so the request right after a deploy still sees the
+    model DEPLOYING and its task CREATED, as a client of a real cluster does, and the next one sees
+    the result.
+    """
 
     def __init__(self, *, background: bool) -> None:
         self._background = background
         self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._deferred: list[Callable[[], None]] = []
+
+    def deferred(self) -> int:
+        """How many jobs wait for ``run_deferred``."""
+        with self._lock:
+            return len(self._deferred)
+
+    def run_deferred(self, count: int | None = None) -> None:
+        """Run the oldest ``count`` deferred jobs (all of them by default), in order."""
+        with self._lock:
+            count = len(self._deferred) if count is None else min(count, len(self._deferred))
+            jobs, self._deferred = self._deferred[:count], self._deferred[count:]
+        for job in jobs:
+            job()
 
     def submit(self, job: Callable[[], None]) -> None:
-        """Run ``job`` now (inline) or queue it for the worker thread."""
+        """Defer ``job`` (no background thread) or queue it for the worker thread."""
         if not self._background:
-            job()
+            with self._lock:
+                self._deferred.append(job)
             return
         with self._lock:
             if self._thread is None:
@@ -113,11 +134,13 @@ class TaskRunner:
         self._queue.task_done()
 
     def drain(self) -> None:
-        """Wait until every queued job has finished."""
+        """Wait until every queued (or deferred) job has finished."""
+        self.run_deferred()
         self._queue.join()
 
     def close(self) -> None:
         """Finish queued jobs and stop the worker, so no task is left half-written."""
+        self.run_deferred()
         with self._lock:
             thread, self._thread = self._thread, None
         if thread is not None:

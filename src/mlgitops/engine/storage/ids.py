@@ -1,6 +1,7 @@
 """ML Commons-style ids (20-character URL-safe base64) and millisecond timestamps."""
 
 import base64
+import hashlib
 import secrets
 import time
 
@@ -15,3 +16,9 @@ def new_id() -> str:
 def now_ms() -> int:
     """The current time in epoch milliseconds."""
     return int(time.time() * 1000)
+
+
+def index_uuid(index: str) -> str:
+    """A stable 22-character uuid for an index name (errors that name an index carry one)."""
+    digest = hashlib.sha256(index.encode("utf-8")).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")

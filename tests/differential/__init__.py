@@ -1,0 +1,1 @@
+"""Differential test: the same ML Commons requests against the embedded engine and a real node."""
