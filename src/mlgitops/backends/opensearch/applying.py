@@ -15,7 +15,13 @@ from mlgitops.backends.base import Resolver, Secrets
 from mlgitops.backends.opensearch import bodies, resources
 from mlgitops.backends.opensearch.client import MLCommonsClient
 from mlgitops.backends.opensearch.records import Bookkeeping, Intent
-from mlgitops.errors import BackendError, BackendRejectedError, BackendUnavailableError, PlanError
+from mlgitops.errors import (
+    BackendError,
+    BackendRejectedError,
+    BackendTransientError,
+    BackendUnavailableError,
+    PlanError,
+)
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Action, Verb
 from mlgitops.plan.state import OwnershipRecord
@@ -66,7 +72,11 @@ class Applier:
             target_id = lookup(action.key)
         intent = self._journal(action, target_id, lookup)
         if action.verb in _CREATES:
-            return self._create(action, intent, credential, lookup)
+            try:
+                return self._create(action, intent, credential, lookup)
+            except BackendTransientError:  # refused before anything was written: nothing to recover
+                self._book.finish_intent(intent)
+                raise
         if target_id is None:
             raise PlanError(f"{action.key} has no id on the target; run plan again")
         try:
