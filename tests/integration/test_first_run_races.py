@@ -3,6 +3,7 @@
 # mypy: allow-untyped-defs, allow-untyped-calls
 
 import httpx
+import pytest
 
 from manifestkit import documents, model_group, openai_connector, remote_model
 from mlgitops.backends.opensearch import transients
@@ -18,18 +19,22 @@ MASTER_KEY = "No shard available for [get [.plugins-ml-config][master_key]: rout
 
 
 class MasterKeyRace(httpx.BaseTransport):
-    """The engine, except that the first ``refusals`` connector creates meet the master-key race."""
+    """The engine, except that the first ``refusals`` connector creates are refused (the master-key race)."""
 
-    def __init__(self, engine, refusals):
+    def __init__(
+        self, engine, refusals, status=503, kind="no_shard_available_action_exception", reason=MASTER_KEY
+    ):
         self._inner = EngineTransport(engine)
         self.refusals = refusals
         self.refused = 0
+        self._error = {"type": kind, "reason": reason}
+        self._status = status
 
     def handle_request(self, request):
         if request.url.path.endswith("/connectors/_create") and self.refused < self.refusals:
             self.refused += 1
-            error = {"type": "no_shard_available_action_exception", "reason": MASTER_KEY}
-            return httpx.Response(503, json={"error": error | {"root_cause": [error]}, "status": 503})
+            body = {"error": self._error | {"root_cause": [self._error]}, "status": self._status}
+            return httpx.Response(self._status, json=body)
         return self._inner.handle_request(request)
 
 
@@ -67,10 +72,14 @@ def test_connector_creates_racing_the_master_key_converge_in_one_run(tmp_path, m
         engine.close()
 
 
-def test_a_create_still_refused_leaves_no_pending_intent_and_the_next_run_converges(tmp_path, monkeypatch):
+FORBIDDEN = (403, "security_exception", "no permissions for [cluster:admin/opensearch/ml/create_connector]")
+
+
+@pytest.mark.parametrize("refusal", [(503, "no_shard_available_action_exception", MASTER_KEY), FORBIDDEN])
+def test_a_refused_create_leaves_no_pending_intent_and_the_next_run_converges(tmp_path, monkeypatch, refusal):
     paths = project(tmp_path, monkeypatch)
     engine = LocalEngine(tmp_path / "engine")
-    race = MasterKeyRace(engine, refusals=10 * transients.TRANSIENT_RETRY.attempts)
+    race = MasterKeyRace(engine, 10 * transients.TRANSIENT_RETRY.attempts, *refusal)
     backend = backend_over(race)
     try:
         assert not reconcile_once(paths, backend=backend, holder="me@here").ok

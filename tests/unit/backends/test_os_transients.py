@@ -52,6 +52,16 @@ def test_a_connector_create_racing_the_master_key_is_sent_again_until_the_key_ex
     assert len(sleeps) == 2
 
 
+def test_a_connector_create_meeting_the_key_being_written_is_sent_again():
+    reason = "The ML encryption master key has not been initialized yet. Please retry after waiting for 10s."
+    handler, calls = refuse_then_answer(
+        lambda: envelope(404, reason, "resource_not_found_exception"), 1, {"connector_id": "c1"}
+    )
+    client, _ = make(handler)
+    assert client.create_connector({"name": "c"}) == "c1"
+    assert len(calls) == 2
+
+
 def test_a_register_losing_the_model_group_version_race_is_sent_again():
     handler, calls = refuse_then_answer(
         lambda: envelope(500, GROUP_CONFLICT, "status_exception"), 1, {"model_id": "m1", "task_id": "t1"}

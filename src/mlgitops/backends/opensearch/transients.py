@@ -4,7 +4,9 @@ A fresh OpenSearch 2.19 node refuses some requests for a short while without cha
 
 * the first connector create makes ML Commons create its master key in ``.plugins-ml-config``;
   connector creates racing it read the key before the index's shard has started (HTTP 503
-  ``no_shard_available_action_exception``, ``No shard available for [get [.plugins-ml-config][master_key]``);
+  ``no_shard_available_action_exception``, ``No shard available for [get [.plugins-ml-config][master_key]``)
+  or while it is being written (HTTP 404 ``resource_not_found_exception``, ``The ML encryption master key
+  has not been initialized yet. Please retry after waiting for 10 seconds.``);
 * concurrent registers into one model group bump the group's version with seq_no/primary_term and all
   but one fail (HTTP 500 ``status_exception``, ``Failed to update data object in index
   .plugins-ml-model-group``);
@@ -68,6 +70,12 @@ MASTER_KEY_NOT_READY = KnownTransient(
     "no_shard_available_action_exception",
     re.compile(r"No shard available for \[get \[\.plugins-ml-config\]\[master_key\]"),
 )
+MASTER_KEY_INITIALISING = KnownTransient(
+    "ML Commons master key still initialising",
+    404,
+    "resource_not_found_exception",
+    re.compile(r"The ML encryption master key has not been initialized yet\."),
+)
 MODEL_GROUP_VERSION_CONFLICT = KnownTransient(
     "concurrent register into the same model group",
     500,
@@ -80,7 +88,12 @@ SHARD_NOT_STARTED = KnownTransient(
     "no_shard_available_action_exception",
     re.compile(r"No shard available for \[get \["),
 )
-KNOWN_TRANSIENTS = (MASTER_KEY_NOT_READY, MODEL_GROUP_VERSION_CONFLICT, SHARD_NOT_STARTED)
+KNOWN_TRANSIENTS = (
+    MASTER_KEY_NOT_READY,
+    MASTER_KEY_INITIALISING,
+    MODEL_GROUP_VERSION_CONFLICT,
+    SHARD_NOT_STARTED,
+)
 
 
 def _envelope(response: httpx.Response) -> tuple[str, str]:
@@ -96,7 +109,7 @@ def _envelope(response: httpx.Response) -> tuple[str, str]:
 
 def classify(response: httpx.Response) -> KnownTransient | None:
     """The known transient ``response`` is, or None for every other answer."""
-    if response.status_code not in (500, 503):
+    if response.status_code not in {known.status for known in KNOWN_TRANSIENTS}:
         return None
     error_type, reason = _envelope(response)
     for known in KNOWN_TRANSIENTS:
