@@ -79,15 +79,22 @@ def project(
 
 
 class Cli:
-    """``mlgitops`` in-process with ``--env demo --target TARGET`` appended; returns (code, out, err)."""
+    """``mlgitops`` in-process with ``[--env ENV] --target TARGET`` appended; returns (code, out, err)."""
 
-    def __init__(self, capsys: pytest.CaptureFixture[str], target: Target, secrets: dict[str, str]) -> None:
+    def __init__(
+        self,
+        capsys: pytest.CaptureFixture[str],
+        target: Target,
+        secrets: dict[str, str],
+        environment: str | None = "demo",
+    ) -> None:
         self._capsys = capsys
         self.target = target
         self._secrets = secrets
+        self._env_args = ["--env", environment] if environment else []
 
     def __call__(self, *argv: str) -> tuple[int, str, str]:
-        code, out, err = run(self._capsys, *argv, "--env", "demo", "--target", self.target.url)
+        code, out, err = run(self._capsys, *argv, *self._env_args, "--target", self.target.url)
         for secret in self._secrets.values():
             assert secret not in out + err, f"a credential leaked from `mlgitops {' '.join(argv)}`"
         return code, out, err
