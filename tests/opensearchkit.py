@@ -137,6 +137,13 @@ def session_node(*, secure: bool) -> Iterator[RealNode]:
     if not secure and os.environ.get(URL_ENV):
         yield RealNode(os.environ[URL_ENV].rstrip("/"))
         return
+    with started_node(secure=secure) as node:
+        yield node
+
+
+@contextmanager
+def started_node(*, secure: bool) -> Iterator[RealNode]:
+    """A brand-new node started by scripts/opensearch.sh (own directory and port), stopped afterwards."""
     if not java_available() and not in_ci():
         _unavailable(HOW_TO)
     node_dir = Path(tempfile.mkdtemp(prefix="mlgitops-test-os-", dir="/tmp"))
