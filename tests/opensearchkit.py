@@ -64,8 +64,9 @@ class RealNode:
             backend.close()
 
     def reset(self) -> None:
-        """Remove every ML Commons model, connector and model group, and mlgitops' index."""
+        """Remove every ML Commons model, connector and model group, mlgitops' index and ML settings."""
         with self.client() as client:
+            client.put_cluster_settings({"persistent": {"plugins.ml_commons.*": None}})
             models = [hit["_id"] for hit in client.search_models({"match_all": {}})]
             if models:
                 client.request("POST", "/_plugins/_ml/models/_undeploy", body={"model_ids": models})
