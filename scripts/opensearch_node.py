@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import opensearch_assemble as assembly  # noqa: E402
+import opensearch_assemble as assembly
 
 NODE_USER = "mlgitops-opensearch"
 HEAP = os.environ.get("MLGITOPS_OPENSEARCH_HEAP", "1g")

@@ -81,7 +81,7 @@ def _certificates(certs: Path) -> None:
             ]
         )
 
-    now = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)
+    now = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca_name = name("mlgitops test CA")
     ca = (
