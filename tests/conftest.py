@@ -1,9 +1,13 @@
-"""Shared fixtures: fake credentials with known values, a copy of the example project, a local target."""
+"""Shared fixtures: fake credentials with known values, a copy of the example project, a local target,
+and the session's real OpenSearch nodes (``opensearch_node``, ``secure_opensearch_node``)."""
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from opensearchkit import RealNode, session_node
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,3 +55,17 @@ def local_target(tmp_path: Path) -> str:
 def env(example_project: Path, fake_secrets: dict[str, str], local_target: str) -> list[str]:
     """Arguments for the example project's ``demo`` environment on the local target."""
     return ["--env", "demo", "--target", local_target]
+
+
+@pytest.fixture(scope="session")
+def opensearch_node() -> Iterator[RealNode]:
+    """A plain OpenSearch 2.19.1 + ML Commons node for the session (see tests/opensearchkit.py)."""
+    with session_node(secure=False) as node:
+        yield node
+
+
+@pytest.fixture(scope="session")
+def secure_opensearch_node() -> Iterator[RealNode]:
+    """A node with TLS (generated CA: ``ca_bundle``) and basic auth: users admin, alice, bob."""
+    with session_node(secure=True) as node:
+        yield node

@@ -7,6 +7,7 @@
     ├── LockError                the target is locked by another run
     ├── BackendError(status)     the target refused or failed a request
     │   ├── BackendUnavailableError   (retryable) 5xx, connection failures, timeouts
+    │   │   └── BackendTransientError  a fresh cluster's known refusal; nothing changed on the server
     │   ├── BackendThrottledError     (retryable) 429
     │   ├── BackendConflictError      409
     │   ├── BackendNotFoundError      404
@@ -62,6 +63,13 @@ class BackendUnavailableError(BackendError):
     """5xx, connection failure or timeout: worth retrying."""
 
     retryable = True
+
+
+class BackendTransientError(BackendUnavailableError):
+    """A known first-run refusal of a fresh cluster (see backends/opensearch/transients.py).
+
+    The server refused before writing anything, so even a create may be sent again.
+    """
 
 
 class BackendThrottledError(BackendError):

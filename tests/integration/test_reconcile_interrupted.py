@@ -15,8 +15,8 @@ kind: ModelGroup
 metadata: {name: grp}
 spec: {description: interrupted}
 """
-# Mutations of a first run: digest key, lock, intent, then the group's creation (the crash point).
-CRASH_AFTER_CREATE = 4
+# Mutations of a first run: .mlgitops index, digest key, lock, intent, then the group creation (crash point).
+CRASH_AFTER_CREATE = 5
 RUN = (
     "import sys; from pathlib import Path; from mlgitops.cli.wiring import open_backend; "
     "from mlgitops.service import reconcile_once\n"

@@ -13,6 +13,7 @@ from mlgitops.plan.normalize import (
     normalize_group,
     normalize_model,
     normalize_parameters,
+    without_granted_roles,
 )
 from mlgitops.plan.state import ActualResource, ActualState, DesiredResource
 
@@ -61,7 +62,7 @@ def compare(desired: DesiredResource, actual: ActualResource, state: ActualState
     recorded = actual.record.secret_digests if actual.record is not None else None
     if desired.key.kind == Kind.MODEL_GROUP:
         access = "access_mode" in desired.body
-        before = normalize_group(actual.document, access_wanted=access)
+        before = without_granted_roles(normalize_group(actual.document, access_wanted=access), desired.body)
         return Comparison(build_changes(before, normalize_group(desired.body, access_wanted=access)))
     if desired.key.kind == Kind.CONNECTOR:
         return _compare_connector(desired, actual, recorded)
@@ -72,7 +73,7 @@ def _compare_connector(
     desired: DesiredResource, actual: ActualResource, recorded: Mapping[str, str] | None
 ) -> Comparison:
     access = "access_mode" in desired.body
-    before = normalize_connector(actual.document, access_wanted=access)
+    before = without_granted_roles(normalize_connector(actual.document, access_wanted=access), desired.body)
     after = normalize_connector(desired.body, access_wanted=access)
     changes = build_changes(before, after) + build_secret_changes(
         "credential.", recorded, desired.secret_digests

@@ -121,6 +121,16 @@ def normalize_group(body: Mapping[str, Any], *, access_wanted: bool) -> dict[str
     return drop_empty({key: doc[key] for key in GROUP_FIELDS if key in doc})  # type: ignore[no-any-return]
 
 
+def without_granted_roles(before: dict[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    """``before`` without ``backend_roles`` when the manifest asks for ``add_all_backend_roles``.
+
+    The server then stores the creator's backend roles itself; they are its answer, not drift.
+    """
+    if desired.get("add_all_backend_roles") and not desired.get("backend_roles"):
+        return {key: value for key, value in before.items() if key != "backend_roles"}
+    return before
+
+
 def normalize_model(body: Mapping[str, Any], *, wanted: Mapping[str, Any], name_of: NameOf) -> dict[str, Any]:
     """A model register body or GET document, reduced to comparable fields.
 

@@ -199,6 +199,7 @@ def test_document_api_paths_and_optimistic_concurrency():
     client, _ = make(handler)
     client.put_doc(".mlgitops", "record:Model:m", {"a": 1}, if_seq_no=3, if_primary_term=1)
     client.create_doc(".mlgitops", "lock", {"b": 2})
+    assert seen.pop(0) == ("HEAD", "/.mlgitops", None)  # the index exists: used as it is
     assert seen[0][0] == "PUT"
     assert seen[0][1].startswith("/.mlgitops/_doc/record:Model:m?")
     assert "if_seq_no=3" in seen[0][1] and "if_primary_term=1" in seen[0][1]

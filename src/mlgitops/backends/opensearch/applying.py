@@ -7,7 +7,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from pydantic import SecretStr
 
@@ -15,7 +14,13 @@ from mlgitops.backends.base import Resolver, Secrets
 from mlgitops.backends.opensearch import bodies, resources
 from mlgitops.backends.opensearch.client import MLCommonsClient
 from mlgitops.backends.opensearch.records import Bookkeeping, Intent
-from mlgitops.errors import BackendError, BackendRejectedError, BackendUnavailableError, PlanError
+from mlgitops.errors import (
+    BackendError,
+    BackendRejectedError,
+    BackendTransientError,
+    BackendUnavailableError,
+    PlanError,
+)
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Action, Verb
 from mlgitops.plan.state import OwnershipRecord
@@ -117,15 +122,22 @@ class Applier:
     ) -> str:
         body = dict(action.body or {})
         kind = action.key.kind
-        if kind is Kind.CLUSTER_SETTINGS:
-            self._client.put_cluster_settings(body)
-            new_id = resources.SETTINGS_ID
-        elif kind is Kind.MODEL_GROUP:
-            new_id = self._client.register_model_group(body)
-        elif kind is Kind.CONNECTOR:
-            new_id = self._client.create_connector(bodies.with_credential(body, credential))
-        else:
-            new_id = self._register_model(bodies.build_model_body(body, credential, lookup))
+        try:
+            if kind is Kind.CLUSTER_SETTINGS:
+                self._client.put_cluster_settings(body)
+                new_id = resources.SETTINGS_ID
+            elif kind is Kind.MODEL_GROUP:
+                new_id = self._client.register_model_group(body)
+            elif kind is Kind.CONNECTOR:
+                new_id = self._client.create_connector(bodies.with_credential(body, credential))
+            else:
+                registered = self._client.register_model(bodies.build_model_body(body, credential, lookup))
+        except BackendError as exc:
+            if _refused(exc):  # the server answered no: nothing was created, nothing to recover
+                self._book.finish_intent(intent)
+            raise
+        if kind is Kind.MODEL:
+            new_id = self._await_registration(*registered)
         self._record(action, new_id)
         old_id = action.resource_id
         if action.verb is Verb.REPLACE and old_id and old_id != new_id:
@@ -139,8 +151,7 @@ class Applier:
             self._book.finish_intent(intent)
         return new_id
 
-    def _register_model(self, body: Mapping[str, Any]) -> str:
-        model_id, task_id = self._client.register_model(body)
+    def _await_registration(self, model_id: str | None, task_id: str | None) -> str:
         if task_id is not None:
             task = self._client.wait_for_task(task_id, self._task_timeout)
             model_id = model_id or task.get("model_id")
@@ -205,3 +216,8 @@ class Applier:
         if replaced is not None:
             self._book.finish_intent(replaced)
         self._book.finish_intent(intent)
+
+
+def _refused(exc: BackendError) -> bool:
+    """True when a create was answered with a refusal (4xx or a known transient), so nothing exists."""
+    return isinstance(exc, BackendTransientError) or (exc.status is not None and 400 <= exc.status < 500)

@@ -9,9 +9,16 @@ from urllib.parse import quote
 
 import httpx
 
-from mlgitops.backends.opensearch import http
+from mlgitops.backends.opensearch import http, transients
 from mlgitops.backends.opensearch.http import RetryPolicy
-from mlgitops.errors import BackendError, BackendNotFoundError, BackendRejectedError, BackendUnavailableError
+from mlgitops.backends.opensearch.transients import KnownTransient
+from mlgitops.errors import (
+    BackendError,
+    BackendNotFoundError,
+    BackendRejectedError,
+    BackendTransientError,
+    BackendUnavailableError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +69,7 @@ class MLCommonsClient:
         self._crash_after = crash_after_mutation
         self._mutations = 0
         self._crash = crash
+        self._first_run = transients.FirstRunGates()
 
     def close(self) -> None:
         """Close the underlying HTTP client."""
@@ -84,6 +92,9 @@ class MLCommonsClient:
             try:
                 return self._send_once(method, path, body, params)
             except _Retryable as exc:
+                if exc.known is not None:
+                    self._wait_out(exc.known, exc.error, attempt)
+                    continue
                 retryable = exc.error.status is not None and exc.error.status == 429
                 retryable = retryable or exc.connect_failed or _is_idempotent(method, path)
                 if not retryable or attempt >= self._retry.attempts:
@@ -91,6 +102,13 @@ class MLCommonsClient:
                 pause = self._retry.delay(attempt, exc.retry_after)
                 logger.info("%s; retrying in %.1fs (attempt %d)", exc.error, pause, attempt + 1)
                 self._sleep(pause)
+
+    def _wait_out(self, known: KnownTransient, error: BackendError, attempt: int) -> None:
+        if attempt >= transients.TRANSIENT_RETRY.attempts:
+            raise BackendTransientError(f"{error} ({known.name}; still refused)", error.status) from None
+        pause = transients.TRANSIENT_RETRY.delay(attempt)
+        logger.info("%s: %s; retrying in %.1fs", known.name, error, pause)
+        self._sleep(pause)
 
     def _send_once(
         self, method: str, path: str, body: Mapping[str, Any] | None, params: Mapping[str, str] | None
@@ -104,6 +122,9 @@ class MLCommonsClient:
             ) from exc
         if response.status_code >= 400:
             error = http.build_error(method, path, response)
+            known = transients.classify(response)
+            if known is not None:
+                raise _Retryable(error, None, None, known=known)
             if error.retryable:
                 raise _Retryable(error, None, http.retry_after_seconds(response))
             raise error
@@ -166,7 +187,8 @@ class MLCommonsClient:
 
     def create_connector(self, body: Mapping[str, Any]) -> str:
         """Create a standalone connector (credentials in ``body`` only); returns its id."""
-        return _field(self.request("POST", f"{ML}/connectors/_create", body=body), "connector_id")
+        with self._first_run.first_connector():
+            return _field(self.request("POST", f"{ML}/connectors/_create", body=body), "connector_id")
 
     def get_connector(self, connector_id: str) -> Json | None:
         """The connector document (credentials stripped by the server), or None."""
@@ -188,7 +210,8 @@ class MLCommonsClient:
 
     def register_model(self, body: Mapping[str, Any]) -> tuple[str | None, str | None]:
         """Register a remote model; returns ``(model_id, task_id)`` (model_id is None before 2.11)."""
-        response = self.request("POST", f"{ML}/models/_register", body=body)
+        with self._first_run.model_group(body.get("model_group_id")):
+            response = self.request("POST", f"{ML}/models/_register", body=body)
         return _opt(response, "model_id"), _opt(response, "task_id")
 
     def get_model(self, model_id: str) -> Json | None:
@@ -277,6 +300,7 @@ class MLCommonsClient:
         if_primary_term: int | None = None,
     ) -> Json:
         """Index (create or replace) a document, optionally only if unchanged since read (else 409)."""
+        self._ensure_index(index)
         params = {"refresh": "true"}
         if if_seq_no is not None and if_primary_term is not None:
             params |= {"if_seq_no": str(if_seq_no), "if_primary_term": str(if_primary_term)}
@@ -284,6 +308,7 @@ class MLCommonsClient:
 
     def create_doc(self, index: str, doc_id: str, source: Mapping[str, Any]) -> Json:
         """Create a document atomically; BackendConflictError (409) when it already exists."""
+        self._ensure_index(index)
         return self.request(
             "PUT", f"/{index}/_create/{_quote(doc_id)}", body=source, params={"refresh": "true"}
         )
@@ -298,6 +323,10 @@ class MLCommonsClient:
             return self._search(f"/{index}/_search", query, size)
         except BackendNotFoundError:
             return []
+
+    def _ensure_index(self, index: str) -> None:
+        """Create ``index`` before its first write and wait for its shard (once per client)."""
+        self._first_run.ensure_index(index, self.request)
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -328,12 +357,14 @@ class _Retryable(Exception):  # noqa: N818 - internal control flow, never escape
         retry_after: float | None,
         *,
         connect_failed: bool = False,
+        known: KnownTransient | None = None,
     ) -> None:
         super().__init__(str(error))
         self.error = error
         self.cause = cause
         self.retry_after = retry_after
         self.connect_failed = connect_failed
+        self.known = known
 
 
 def _json_object(method: str, path: str, response: httpx.Response) -> Json:
