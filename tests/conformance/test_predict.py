@@ -13,11 +13,6 @@ MODELS = {
     "bedrock-titan-embedding": ("bedrock.yaml", ["--text-docs", "signed with SigV4"]),
     "sagemaker-embedding": ("sagemaker.yaml", ["--text-docs", "signed with SigV4"]),
 }
-# 2.19 attaches an interface preset to a Titan model registered without one; the example's custom
-# post-process output does not fit that preset's output schema, so the real server refuses predict.
-TITAN_PRESET = pytest.mark.xfail(
-    reason="2.19's Titan interface preset rejects the example's output", strict=True
-)
 
 
 def expected_output(model):
@@ -27,9 +22,7 @@ def expected_output(model):
 
 
 @pytest.mark.parametrize("model", list(MODELS))
-def test_predict_through_the_standin(cli, target, standin, model, request):
-    if model == "bedrock-titan-embedding" and target.name == "opensearch":
-        request.applymarker(TITAN_PRESET)
+def test_predict_through_the_standin(cli, target, standin, model):
     manifest, arguments = MODELS[model]
     paths = ["manifests/cluster-settings.yaml", "manifests/model-group.yaml", f"manifests/{manifest}"]
     cli.ok("reconcile", *paths)

@@ -22,11 +22,12 @@ LIVE_URL = os.environ.get("MLGITOPS_DIFF_OPENSEARCH_URL") or os.environ.get("MLG
 NAMES = [step.name for step in SCENARIO if step.recorded]
 
 
-@pytest.fixture(scope="module")
-def reference() -> dict[str, Any]:
-    """The real node's answers: live when a node URL is set, else the recording."""
-    if LIVE_URL:
-        return record(LIVE_URL)["answers"]  # type: ignore[no-any-return]
+@pytest.fixture(scope="module", params=["recorded", pytest.param("live", marks=pytest.mark.opensearch)])
+def reference(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The real node's answers: the recording, and live from the session's node (or a node URL)."""
+    if request.param == "live":
+        url = LIVE_URL or request.getfixturevalue("opensearch_node").url
+        return record(url)["answers"]  # type: ignore[no-any-return]
     return json.loads(RECORDING.read_text(encoding="utf-8"))["answers"]  # type: ignore[no-any-return]
 
 
