@@ -12,6 +12,7 @@ from mlgitops.engine.resources.groups import ModelGroups
 from mlgitops.engine.resources.lifecycle import Lifecycle, Predictor
 from mlgitops.engine.resources.models import Models
 from mlgitops.engine.resources.settings import ClusterSettings
+from mlgitops.engine.storage import private
 from mlgitops.engine.storage.store import CONNECTOR_INDEX, GROUP_INDEX, MODEL_INDEX, TASK_INDEX, Store
 from mlgitops.engine.storage.vault import Vault
 from mlgitops.errors import ConfigError
@@ -42,7 +43,7 @@ class LocalEngine:
     ) -> None:
         self.directory = Path(directory)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            private.make_private_dir(self.directory)
         except OSError as exc:
             raise ConfigError(f"cannot use engine directory {directory}: {exc.strerror or exc}") from None
         self.store = Store(db_path or self.directory / DB_FILE)

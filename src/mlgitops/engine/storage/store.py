@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlgitops.engine.storage import private
 from mlgitops.errors import EngineError
 
 logger = logging.getLogger(__name__)
@@ -213,6 +214,15 @@ class Transaction:
         self._write("DELETE FROM credentials WHERE owner_id = ?", (owner_id,))
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file owner-only before SQLite opens it: SQLite gives its ``-wal`` and ``-shm``
+    files the database file's permissions. Files left more open by older versions are tightened."""
+    private.make_private_dir(path.parent)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), private.FILE_MODE))
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+        private.tighten(path.parent / name)
+
+
 class Store:
     """One SQLite database file shared by threads (one connection, a lock) and processes (file locks)."""
 
@@ -221,7 +231,7 @@ class Store:
         self._lock = threading.RLock()
         self._depth = 0
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
             self._conn = sqlite3.connect(
                 path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
             )
