@@ -21,7 +21,8 @@ MANIFESTS = documents(
 @pytest.fixture
 def served(tmp_path, monkeypatch):
     engine = LocalEngine(tmp_path / "engine")
-    server = make_server(engine, "127.0.0.1", 0)
+    server = make_server(engine, "127.0.0.1", 0, token_value="http-test-token-0123456789abcdefghijkl")
+    monkeypatch.setenv("MLGITOPS_TOKEN", "http-test-token-0123456789abcdefghijkl")
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     (tmp_path / "m.yaml").write_text(MANIFESTS)

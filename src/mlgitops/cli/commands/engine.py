@@ -2,11 +2,13 @@
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from mlgitops.cli import options, serving, wiring
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.http.server import make_server
+from mlgitops.engine.http import token
+from mlgitops.engine.http.server import TlsFiles, is_loopback, make_server
 from mlgitops.errors import ConfigError
 
 DEFAULT_DIR = Path(".mlgitops")
@@ -32,6 +34,16 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         "--port", type=options.port_number, default=9200, help="port (default 9200; 0 picks a free one)"
     )
     serve.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address")
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests whose Host header is NAME (loopback names and the bound address "
+        "always are; others are refused, against DNS rebinding); repeatable",
+    )
+    serve.add_argument("--tls-cert", type=Path, metavar="PEM", help="serve HTTPS with this certificate chain")
+    serve.add_argument("--tls-key", type=Path, metavar="PEM", help="the private key of --tls-cert")
     serve.set_defaults(handler=_serve)
     rotate = commands.add_parser(
         "rotate-key",
@@ -55,12 +67,39 @@ def require_engine(directory: Path) -> None:
         raise ConfigError(f"no engine at {directory} (reconcile creates it)")
 
 
+def _tls_files(args: argparse.Namespace) -> TlsFiles | None:
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ConfigError("--tls-cert and --tls-key go together: give both, or neither for plain HTTP")
+    return None if args.tls_cert is None else TlsFiles(args.tls_cert, args.tls_key)
+
+
 def _serve(args: argparse.Namespace) -> int:
+    tls = _tls_files(args)
     with LocalEngine(args.dir, background_tasks=True) as engine:
-        server = make_server(engine, args.host, args.port, allow_remote=args.allow_remote)
+        server = make_server(
+            engine,
+            args.host,
+            args.port,
+            allow_remote=args.allow_remote,
+            allowed_hosts=args.allow_host,
+            tls=tls,
+        )
         # On SIGTERM leave serve_forever like ^C does, so queued tasks finish and the database closes.
         try:
+            path = token.token_path(args.dir)
             print(f"serving ML Commons API for {args.dir} on {server.url}", flush=True)
+            print(
+                f"clients must send Authorization: Bearer <token>; the token is in {path} "
+                f'(mlgitops: export {token.TOKEN_ENV}="$(cat {path})")',
+                flush=True,
+            )
+            if tls is None and not is_loopback(args.host):
+                print(
+                    f"warning: {server.url} is plain HTTP: the token crosses the network in clear; "
+                    "use --tls-cert and --tls-key",
+                    file=sys.stderr,
+                    flush=True,
+                )
             serving.serve_until_terminated(server.serve_forever)
         finally:
             server.server_close()

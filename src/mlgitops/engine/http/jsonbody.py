@@ -1,65 +1,87 @@
-"""Request bodies as OpenSearch parses them: comments allowed, duplicate keys rejected."""
+"""Request bodies as OpenSearch parses them: comments allowed, duplicate keys rejected, depth bounded."""
 
 import json
+import re
 from typing import Any
 
 from mlgitops.errors import EngineError
 
+MAX_DEPTH = 100
+# A JSON string (escapes included), a line comment, a block comment, or an unterminated block comment.
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|//[^\n]*|/\*.*?\*/|/\*', re.DOTALL)
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def _parse_error(reason: str) -> EngineError:
+    return EngineError(reason, 400, "parse_exception")
+
+
+def _replace_comment(match: "re.Match[str]") -> str:
+    token = match.group()
+    if token.startswith('"'):
+        return token
+    if token.startswith("//"):
+        return ""
+    if not token.endswith("*/") or len(token) < 4:
+        raise _parse_error("Unexpected end-of-input in a comment")
+    return " "
+
 
 def _strip_comments(text: str) -> str:
-    out: list[str] = []
-    i, n, in_string = 0, len(text), False
-    while i < n:
-        char = text[i]
-        if in_string:
-            out.append(char)
-            if char == "\\" and i + 1 < n:
-                out.append(text[i + 1])
-                i += 1
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-            out.append(char)
-        elif text.startswith("//", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            if end < 0:
-                raise EngineError("Unexpected end-of-input in a comment", 400, "parse_exception")
-            out.append(" ")
-            i = end + 2
-            continue
+    return _TOKEN.sub(_replace_comment, text)
+
+
+def _check_depth(body: bytes) -> None:
+    """400 when arrays and objects nest deeper than MAX_DEPTH (brackets inside strings do not count)."""
+    if body.count(b"{") + body.count(b"[") <= MAX_DEPTH:
+        return  # cannot be deeper: the usual case costs two byte counts
+    depth = 0
+    for bracket in _BRACKET.findall(_STRING.sub(b"", body)):
+        if bracket in (b"{", b"["):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _parse_error(f"request body nests objects and arrays deeper than {MAX_DEPTH} levels")
         else:
-            out.append(char)
-        i += 1
-    return "".join(out)
+            depth -= 1
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise EngineError(f"Duplicate field '{key}'", 400, "parse_exception")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _parse_error(f"Duplicate field '{key}'")
+            seen.add(key)
     return result
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except RecursionError:
+        raise _parse_error(f"request body nests deeper than {MAX_DEPTH} levels") from None
 
 
 def parse(body: bytes | None) -> Any:
     """The JSON value of a request body, or None for an empty body."""
     if not body or not body.strip():
         return None
+    _check_depth(body)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise EngineError("request body is not valid UTF-8", 400, "parse_exception") from None
+        raise _parse_error("request body is not valid UTF-8") from None
     try:
-        return json.loads(_strip_comments(text), object_pairs_hook=_no_duplicates)
-    except json.JSONDecodeError as exc:
-        raise EngineError(
-            f"Failed to parse request body: {exc.msg} at line {exc.lineno} column {exc.colno}",
-            400,
-            "parse_exception",
-        ) from None
+        return _loads(text)  # plain JSON: no Python-level scan at all
+    except json.JSONDecodeError as first:
+        failure = first
+    if "/" in text:
+        try:
+            return _loads(_strip_comments(text))
+        except json.JSONDecodeError as exc:
+            failure = exc
+    raise _parse_error(
+        f"Failed to parse request body: {failure.msg} at line {failure.lineno} column {failure.colno}"
+    ) from None
