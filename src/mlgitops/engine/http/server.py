@@ -164,6 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, _explain: str | None = None) -> None:
         """Errors of the HTTP layer itself (bad request line, unknown method, huge headers) as JSON."""
         self.close_connection = True
+        self.request_version = self.protocol_version  # a status line even for a garbled request line
         if code == 501:  # the stdlib's answer to a method without a do_ handler
             answer = _not_allowed(str(self.command))
         else:
