@@ -1,5 +1,6 @@
 """Request bodies as OpenSearch parses them: comments allowed, duplicate keys rejected, depth bounded."""
 
+import itertools
 import json
 import re
 from typing import Any
@@ -9,8 +10,11 @@ from mlgitops.errors import EngineError
 MAX_DEPTH = 100
 # A JSON string (escapes included), a line comment, a block comment, or an unterminated block comment.
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|//[^\n]*|/\*.*?\*/|/\*', re.DOTALL)
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_BRACKET = re.compile(rb"[\[\]{}]")
+# The depth check keeps only quotes and brackets (bytes.translate, in C), so strings become "..."
+# holding nothing but brackets; escaped backslashes and quotes are removed first.
+_NOT_STRUCTURE = bytes(c for c in range(256) if c not in b'"[]{}')
+_QUOTED = re.compile(rb'"[^"]*"')
+_STEPS = [{ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}.get(byte, 0) for byte in range(256)]
 
 
 def _parse_error(reason: str) -> EngineError:
@@ -36,14 +40,10 @@ def _check_depth(body: bytes) -> None:
     """400 when arrays and objects nest deeper than MAX_DEPTH (brackets inside strings do not count)."""
     if body.count(b"{") + body.count(b"[") <= MAX_DEPTH:
         return  # cannot be deeper: the usual case costs two byte counts
-    depth = 0
-    for bracket in _BRACKET.findall(_STRING.sub(b"", body)):
-        if bracket in (b"{", b"["):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _parse_error(f"request body nests objects and arrays deeper than {MAX_DEPTH} levels")
-        else:
-            depth -= 1
+    skeleton = body.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    brackets = _QUOTED.sub(b"", skeleton)
+    if max(itertools.accumulate(map(_STEPS.__getitem__, brackets)), default=0) > MAX_DEPTH:
+        raise _parse_error(f"request body nests objects and arrays deeper than {MAX_DEPTH} levels")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
