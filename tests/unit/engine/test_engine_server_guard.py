@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from mlgitops.cli.main import main
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.http import server as facade
+from mlgitops.engine.http import bodies
 from mlgitops.engine.http.server import EngineServer, TlsFiles, make_server
 from mlgitops.errors import ConfigError
 
@@ -174,7 +174,7 @@ def test_brackets_inside_strings_do_not_count_as_nesting(client: httpx.Client) -
 def test_an_oversized_body_is_refused_before_it_is_read(server: EngineServer) -> None:
     head = (
         f"POST {REGISTER} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {facade.MAX_BODY + 1}\r\n\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {bodies.MAX_BODY + 1}\r\n\r\n"
     ).encode()
     with socket.create_connection(("127.0.0.1", _port(server)), timeout=10) as sock:
         sock.sendall(head)

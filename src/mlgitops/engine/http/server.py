@@ -4,7 +4,6 @@ Every request passes the guard first (Host header, bearer token), then only JSON
 size reach the router; every answer, errors of the HTTP layer included, is OpenSearch-style JSON.
 """
 
-import io
 import ipaddress
 import json
 import logging
@@ -18,19 +17,17 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from mlgitops.engine.api import LocalEngine
-from mlgitops.engine.http import guard, rest, token
+from mlgitops.engine.http import bodies, guard, rest, token
 from mlgitops.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY = 32 * 1024 * 1024
 # Connections the kernel queues while the accept loop starts threads: a burst of clients is queued,
 # not reset (the stdlib default of 5 resets most of a 50-client burst). Linux caps it at somaxconn.
 LISTEN_BACKLOG = 1024
 IDLE_TIMEOUT_SECONDS = 60
 ROUTED_METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD")
 MAX_PORT = 65_535
-_LINE = 1024  # longest chunk-size or trailer line read
 
 
 def is_loopback(host: str) -> bool:
@@ -43,53 +40,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _bad_request(reason: str) -> rest.RestResponse:
-    return rest.RestResponse(400, rest.error_body(400, "illegal_argument_exception", reason))
-
-
-def _too_large() -> rest.RestResponse:
-    reason = f"request body is larger than the limit of {MAX_BODY} bytes"
-    return rest.RestResponse(413, rest.error_body(413, "content_too_long_exception", reason))
-
-
 def _not_allowed(method: str) -> rest.RestResponse:
     reason = f"HTTP method [{method}] is not supported; allowed: [{', '.join(ROUTED_METHODS)}]"
     return rest.RestResponse(405, rest.error_body(405, "illegal_argument_exception", reason))
-
-
-def _read_chunked(rfile: io.BufferedIOBase) -> bytes | rest.RestResponse:
-    """A ``Transfer-Encoding: chunked`` body, or the error answer when it is malformed or too large."""
-    chunks: list[bytes] = []
-    total = 0
-    while True:
-        try:
-            size = int(rfile.readline(_LINE).split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            size = -1
-        if size < 0:
-            return _bad_request("invalid chunked request body")
-        if size == 0:
-            while rfile.readline(_LINE).strip():  # optional trailers end with an empty line
-                pass
-            return b"".join(chunks)
-        total += size
-        if total > MAX_BODY:
-            return _too_large()
-        chunks.append(rfile.read(size))
-        rfile.readline(_LINE)
-
-
-def _content_length(header: str | None) -> int | rest.RestResponse:
-    """The request's body length, or the error answer for a bad or oversized Content-Length."""
-    try:
-        length = int(header or 0)
-    except ValueError:
-        length = -1
-    if length < 0:
-        return _bad_request(f"invalid Content-Length [{header}]")
-    if length > MAX_BODY:
-        return _too_large()
-    return length
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -111,8 +64,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes | rest.RestResponse | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return _read_chunked(self.rfile)
-        length = _content_length(self.headers.get("Content-Length"))
+            return bodies.read_chunked(self.rfile)
+        length = bodies.content_length(self.headers.get("Content-Length"))
         if isinstance(length, rest.RestResponse):
             return length
         return self.rfile.read(length) if length else None
