@@ -9,7 +9,7 @@ import httpx
 from benchkit import Case, Group, measure, print_header, print_table
 
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.http import jsonbody
+from mlgitops.engine.http import bodies, jsonbody
 from mlgitops.engine.http.server import make_server
 
 SIZES_MB = (1, 8, 30)  # the facade takes bodies up to 32 MiB
@@ -34,6 +34,13 @@ def with_comment(body: bytes) -> bytes:
     return b"/* a comment */ " + body
 
 
+def handle(body: bytes) -> object:
+    """What the facade does with a body it has read: bound its depth, then parse it."""
+    if bodies.check_depth(body) is not None:
+        raise SystemExit("the benchmark body was refused as too deep")
+    return jsonbody.parse(body)
+
+
 def main() -> None:
     """Serve an engine on loopback, measure, print one table."""
     print_header("bench_facade: request bodies (parse, and POST through engine serve)")
@@ -52,8 +59,8 @@ def main() -> None:
                         megabytes,
                         Case("json.loads (baseline)", lambda b=body: json.loads(b)),
                         [
-                            Case("jsonbody.parse", lambda b=body: jsonbody.parse(b)),
-                            Case("jsonbody.parse, with a comment", lambda b=commented: jsonbody.parse(b)),
+                            Case("depth check + parse", lambda b=body: handle(b)),
+                            Case("depth check + parse, with a comment", lambda b=commented: handle(b)),
                             Case(
                                 "POST through engine serve",
                                 lambda b=body: client.post("/bench/_search", content=b),

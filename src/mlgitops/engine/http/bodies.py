@@ -1,11 +1,17 @@
-"""Request bodies off the socket: Content-Length or chunked, bounded in size, errors as answers."""
+"""Request bodies off the socket: Content-Length or chunked, bounded in size and nesting depth."""
 
 import io
+import itertools
 
 from mlgitops.engine.http import rest
 
 MAX_BODY = 32 * 1024 * 1024
+MAX_DEPTH = 100
 _LINE = 1024  # longest chunk-size or trailer line read
+# The depth check keeps only quotes and brackets (bytes.translate, in C); with escaped backslashes
+# and quotes removed first, every other piece between quotes lies outside the strings.
+_NOT_STRUCTURE = bytes(byte for byte in range(256) if byte not in b'"[]{}')
+_STEPS = [{ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}.get(byte, 0) for byte in range(256)]
 
 
 def _bad_request(reason: str) -> rest.RestResponse:
@@ -50,3 +56,15 @@ def content_length(header: str | None) -> int | rest.RestResponse:
     if length > MAX_BODY:
         return _too_large()
     return length
+
+
+def check_depth(body: bytes | None) -> rest.RestResponse | None:
+    """A 400 when arrays and objects nest deeper than MAX_DEPTH (brackets in strings do not count)."""
+    if not body or body.count(b"{") + body.count(b"[") <= MAX_DEPTH:
+        return None  # cannot be deeper: the usual case costs two byte counts
+    skeleton = body.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    brackets = b"".join(skeleton.split(b'"')[::2])
+    if max(itertools.accumulate(map(_STEPS.__getitem__, brackets)), default=0) <= MAX_DEPTH:
+        return None
+    reason = f"request body nests objects and arrays deeper than {MAX_DEPTH} levels"
+    return rest.RestResponse(400, rest.error_body(400, "parse_exception", reason))

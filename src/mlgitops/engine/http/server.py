@@ -92,6 +92,10 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(body, rest.RestResponse):
             self._refuse(body)
             return
+        too_deep = bodies.check_depth(body)
+        if too_deep is not None:
+            self._send(too_deep)  # the body was read whole: the connection stays usable
+            return
         query = dict(parse_qsl(url.query, keep_blank_values=True))
         self._send(rest.handle(self.server.engine, self.command, url.path, query, body))
 
