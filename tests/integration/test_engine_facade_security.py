@@ -232,3 +232,30 @@ def test_nothing_answers_before_the_host_and_token_checks(served: tuple[str, Pat
         head = sock.recv(65536).split(b"\r\n")
     assert head[0] == b"HTTP/1.1 401 Unauthorized"
     assert b'WWW-Authenticate: Bearer realm="mlgitops"' in head
+
+
+def test_a_remote_bind_answers_only_allowed_host_names_and_warns_about_plain_http(tmp_path: Path) -> None:
+    directory = tmp_path / "engine"
+    argv = ["engine", "serve", "--dir", str(directory), "--port", "0", "--host", "0.0.0.0"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mlgitops", *argv, "--allow-remote", "--allow-host", "search.example"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        port = int(process.stdout.readline().strip().rsplit(":", 1)[1])
+        process.stdout.readline()
+        assert process.stderr.readline().startswith(
+            f"warning: http://0.0.0.0:{port} is plain HTTP: the token crosses the network in clear"
+        )
+        auth = {"Authorization": f"Bearer {engine_token(directory)}"}
+        url = f"http://127.0.0.1:{port}/"
+        assert httpx.get(url, headers=auth).status_code == 200
+        assert httpx.get(url, headers={**auth, "Host": f"search.example:{port}"}).status_code == 200
+        assert httpx.get(url, headers={**auth, "Host": "other.example"}).status_code == 421
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stop_signalled(process, 30)
+    assert process.returncode == 0
