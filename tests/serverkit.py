@@ -72,4 +72,11 @@ def start_engine(directory: Path) -> tuple[subprocess.Popen[str], str]:
     assert process.stdout is not None
     line = process.stdout.readline().strip()
     assert line.startswith(f"serving ML Commons API for {directory} on http://127.0.0.1:"), line
+    token_line = process.stdout.readline().strip()
+    assert f"the token is in {directory / 'api.token'} " in token_line, token_line
     return process, line.rsplit(" ", 1)[1]
+
+
+def engine_token(directory: Path) -> str:
+    """The bearer token ``mlgitops engine serve`` created in ``directory``."""
+    return (directory / "api.token").read_text().strip()

@@ -21,7 +21,8 @@ MANIFESTS = documents(
 @pytest.fixture
 def served(tmp_path, monkeypatch):
     engine = LocalEngine(tmp_path / "engine")
-    server = make_server(engine, "127.0.0.1", 0)
+    server = make_server(engine, "127.0.0.1", 0, token_value="http-test-token-0123456789abcdefghijkl")
+    monkeypatch.setenv("MLGITOPS_TOKEN", "http-test-token-0123456789abcdefghijkl")
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     (tmp_path / "m.yaml").write_text(MANIFESTS)
@@ -54,3 +55,31 @@ def test_lock_over_http(served, capsys):
     assert f"mlgitops unlock {held.lock_id}" in capsys.readouterr().err
     assert main(["unlock", held.lock_id, "--target", served]) == 0
     assert main(["reconcile", "m.yaml", "--target", served]) == 0
+
+
+def test_without_mlgitops_token_the_served_engine_refuses(served, capsys, monkeypatch):
+    monkeypatch.delenv("MLGITOPS_TOKEN")
+    assert main(["plan", "m.yaml", "--target", served]) == 1
+    err = capsys.readouterr().err
+    assert "HTTP 401" in err
+    assert "missing bearer token" in err
+    monkeypatch.setenv("MLGITOPS_TOKEN", "not-the-token")
+    assert main(["plan", "m.yaml", "--target", served]) == 1
+    assert "invalid bearer token" in capsys.readouterr().err
+
+
+def test_bearer_and_basic_auth_do_not_mix(served, capsys, monkeypatch):
+    monkeypatch.setenv("MLGITOPS_OPENSEARCH_USER", "admin")
+    monkeypatch.setenv("MLGITOPS_OPENSEARCH_PASSWORD", "pw")
+    assert main(["plan", "m.yaml", "--target", served]) == 1
+    assert capsys.readouterr().err == (
+        "error: set either MLGITOPS_TOKEN (bearer) or MLGITOPS_OPENSEARCH_USER/MLGITOPS_OPENSEARCH_PASSWORD "
+        "(basic), not both\n"
+    )
+
+
+def test_the_client_and_the_server_name_the_same_token_variable():
+    from mlgitops.backends.opensearch import auth
+    from mlgitops.engine.http import token
+
+    assert auth.TOKEN_ENV == token.TOKEN_ENV == "MLGITOPS_TOKEN"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from serverkit import JSONHandler, loopback_server, start_engine, stop_signalled
+from serverkit import JSONHandler, engine_token, loopback_server, start_engine, stop_signalled
 
 opensearchpy = pytest.importorskip("opensearchpy")
 
@@ -44,7 +44,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 def test_lifecycle_with_opensearch_py(served: tuple[str, Path], fake_openai: str) -> None:
     url, directory = served
-    client = opensearchpy.OpenSearch(hosts=[url], timeout=30)
+    client = opensearchpy.OpenSearch(
+        hosts=[url], timeout=30, headers={"Authorization": f"Bearer {engine_token(directory)}"}
+    )
     ml = client.plugins.ml
     assert client.info()["version"]["number"] == "2.19.0"
     client.cluster.put_settings(

@@ -14,8 +14,10 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 
+from mlgitops.engine import LocalEngine
 from mlgitops.standin import StandinServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -195,8 +197,71 @@ def predictions(s: Session, standin: StandinServer) -> None:
 def engine_commands(s: Session) -> None:
     info = json.loads(s.run("engine", "info", "--dir", str(s.state))[0])
     assert info["connectors"] == 5 and info["models"] == 5 and info["credentials"] == 7, info
+    assert info["sealed_document_fields"] == 1, info
     s.run("engine", "rotate-key", "--dir", str(s.state))
     assert embedding_of(s.env("predict", "bedrock-titan-embedding", "--text-docs", "after rotation")[0])
+    out, _ = s.run("engine", "check", "--dir", str(s.state))
+    assert out == f"all 7 stored credential value(s) of {s.state} decrypt\n"
+
+
+def served_engine(s: Session) -> str:
+    """``engine serve`` as a user runs it: a client with the token, one without; returns the token."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mlgitops", "-vv", "engine", "serve", "--dir", str(s.state), "--port", "0"],
+        cwd=s.project,
+        env=s.environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip().rsplit(" ", 1)[1]
+        assert "api.token" in server.stdout.readline()
+        token = (s.state / "api.token").read_text().strip()
+        assert (s.state / "api.token").stat().st_mode & 0o777 == 0o600
+        connectors = "/_plugins/_ml/connectors/_search"
+        with httpx.Client(base_url=url, timeout=TIMEOUT) as client:
+            assert client.get(connectors).status_code == 401
+            found = client.get(connectors, headers={"Authorization": f"Bearer {token}"})
+            assert found.status_code == 200 and found.json()["hits"]["total"]["value"] == 5
+        environ = {**s.environ, "MLGITOPS_TOKEN": token}
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mlgitops",
+                "-vv",
+                "predict",
+                "openai-embedding",
+                "--text-docs",
+                "served",
+                "--target",
+                url,
+            ],
+            cwd=s.project,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=True,
+        )
+        s.outputs.append(("predict over engine serve", out.stdout + out.stderr))
+        assert embedding_of(out.stdout)
+    finally:
+        server.terminate()
+        stdout, stderr = server.communicate(timeout=TIMEOUT)
+        s.outputs.append(("engine serve", stdout + stderr))
+    assert server.returncode == 0, stderr
+    return token
+
+
+def digest_key_of(state: Path) -> str:
+    """The target's credential-digest key, read through the document API as mlgitops reads it."""
+    with LocalEngine(state) as engine:
+        status, document = engine.documents.get(".mlgitops", "digest-key")
+    assert status == 200
+    return str(document["_source"]["key"])
 
 
 def broken_manifest(s: Session) -> None:
@@ -251,14 +316,29 @@ def test_no_secret_leaks_anywhere(
         rotate_openai_key(s)
         predictions(s, standin)
         engine_commands(s)
+        token = served_engine(s)
         broken_manifest(s)
         plaintext_credential(s)
         files = list(written_files(tmp_path, s.project))
         assert (s.state / "engine.db-wal").stat().st_size > 0
         found = {str(path): leaks_in(path.read_bytes()) for path in files}
+        # The engine's own secrets: the digest key appears nowhere in clear, the token only in its file.
+        own = {"digest key": digest_key_of(s.state), "api token": token}
+        found |= {
+            f"{what} in {path}": [value] if value.encode() in path.read_bytes() else []
+            for path in files
+            for what, value in own.items()
+            if path.name != "api.token" or what != "api token"
+        }
     names = {path.name for path in files}
     assert {"plan.json", "rotated.json", "plaintext-plan.json", "engine.db-wal", "engine.db-shm"} <= names
+    assert {"api.token", "master.key", "engine.db"} <= names
     found |= {f"#{i} {name}": leaks_in(text.encode()) for i, (name, text) in enumerate(s.outputs)}
+    found |= {
+        f"{what} in #{i} {name}": [value] if value in text else []
+        for i, (name, text) in enumerate(s.outputs)
+        for what, value in own.items()
+    }
     found["stand-in log"] = leaks_in(caplog.text.encode())
     assert caplog.text, "the stand-in logged nothing: its log was not audited"
     assert {where: forms for where, forms in found.items() if forms} == {}

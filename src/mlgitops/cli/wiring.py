@@ -10,6 +10,7 @@ from enum import Enum
 from pathlib import Path
 
 from mlgitops.backends.opensearch import backend as opensearch
+from mlgitops.cli.localbackend import LocalEngineBackend
 from mlgitops.engine import LocalEngine
 from mlgitops.engine.http.transport import EngineTransport
 from mlgitops.errors import ConfigError
@@ -102,21 +103,21 @@ def open_backend(
     """
     target = target or DEFAULT_TARGET
     if target.startswith(LOCAL_PREFIX):
-        with _open_local(target, missing) as backend:
-            yield backend
+        with _open_local(target, missing) as local:
+            yield local
         return
     if target.startswith(("http://", "https://", "aws+https://")):
-        backend = opensearch.connect(target)
+        remote = opensearch.connect(target)
         try:
-            yield backend
+            yield remote
         finally:
-            backend.close()
+            remote.close()
         return
     raise ConfigError(f"unknown target {target!r}; use {TARGET_FORMS}")
 
 
 @contextlib.contextmanager
-def _open_local(target: str, missing: Missing) -> Iterator[opensearch.OpenSearchBackend]:
+def _open_local(target: str, missing: Missing) -> Iterator[LocalEngineBackend]:
     directory = target.removeprefix(LOCAL_PREFIX)
     if not directory:
         raise ConfigError(f"target {target!r} has no directory; use {TARGET_FORMS}")
@@ -127,11 +128,19 @@ def _open_local(target: str, missing: Missing) -> Iterator[opensearch.OpenSearch
         if absent and missing is Missing.EMPTY:
             directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="mlgitops-empty-"))
         engine = stack.enter_context(LocalEngine(Path(directory)))
-        backend = opensearch.connect(LOCAL_BASE_URL, transport=EngineTransport(engine))
+        connected = opensearch.connect(LOCAL_BASE_URL, transport=EngineTransport(engine))
+        backend = LocalEngineBackend(connected.client, engine)
         try:
             yield backend
         finally:
             backend.close()
+
+
+@contextlib.contextmanager
+def open_local_backend(target: str) -> Iterator[LocalEngineBackend]:
+    """The backend of an existing ``local:DIR`` engine, with access to the engine itself."""
+    with _open_local(target, Missing.ERROR) as backend:
+        yield backend
 
 
 _UNLOCK_COMMAND = re.compile(r"(mlgitops unlock \S+)")

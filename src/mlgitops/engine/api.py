@@ -4,7 +4,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from mlgitops.engine.resources import tasks
+from mlgitops.engine.resources import integrity, tasks
 from mlgitops.engine.resources.connectors import Connectors
 from mlgitops.engine.resources.context import EngineContext
 from mlgitops.engine.resources.documents import Documents
@@ -12,6 +12,7 @@ from mlgitops.engine.resources.groups import ModelGroups
 from mlgitops.engine.resources.lifecycle import Lifecycle, Predictor
 from mlgitops.engine.resources.models import Models
 from mlgitops.engine.resources.settings import ClusterSettings
+from mlgitops.engine.storage import private, sealing
 from mlgitops.engine.storage.store import CONNECTOR_INDEX, GROUP_INDEX, MODEL_INDEX, TASK_INDEX, Store
 from mlgitops.engine.storage.vault import Vault
 from mlgitops.errors import ConfigError
@@ -42,12 +43,13 @@ class LocalEngine:
     ) -> None:
         self.directory = Path(directory)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            private.make_private_dir(self.directory)
         except OSError as exc:
             raise ConfigError(f"cannot use engine directory {directory}: {exc.strerror or exc}") from None
         self.store = Store(db_path or self.directory / DB_FILE)
         try:
             self.vault = Vault(self.directory, self.store)
+            sealing.install(self.store, self.vault)
         except BaseException:
             self.store.close()
             raise
@@ -96,6 +98,10 @@ class LocalEngine:
         """Re-encrypt every credential under a new master key; returns its fingerprint."""
         return self.vault.rotate()
 
+    def unreadable_values(self) -> list[integrity.UnreadableValue]:
+        """Stored credential values that no longer decrypt (``mlgitops engine check``)."""
+        return integrity.find_unreadable(self.store, self.vault)
+
     def info(self) -> dict[str, Any]:
         """Counts and the key fingerprint (never secrets)."""
         with self.store.read() as tx:
@@ -109,11 +115,14 @@ class LocalEngine:
                 )
             }
             indices = tx.index_names()
+            owners = [owner for owner, _, _ in tx.ciphertexts()]
+        sealed = sum(1 for owner in owners if sealing.describe_owner(owner) is not None)
         return {
             "directory": str(self.directory),
             "database": str(self.store.path),
             **counts,
-            "credentials": self.vault.count(),
+            "credentials": len(owners) - sealed,
+            "sealed_document_fields": sealed,
             "document_indices": indices,
             "master_key_fingerprint": self.vault.fingerprint,
         }

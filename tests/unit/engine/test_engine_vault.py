@@ -253,10 +253,11 @@ def test_unreadable_key_file_is_a_clear_error_without_its_bytes(
 ) -> None:
     monkeypatch.delenv("MLGITOPS_MASTER_KEY", raising=False)
     (tmp_path / "master.key").write_bytes(b"\xc3\xa9" * 22)
+    (tmp_path / "master.key").chmod(0o600)
     with pytest.raises(CredentialStoreError) as caught:
         LocalEngine(tmp_path)
     assert str(caught.value) == f"master key in {tmp_path / 'master.key'} is not valid base64"
     (tmp_path / "master.key").unlink()
     (tmp_path / "master.key").mkdir()
-    with pytest.raises(CredentialStoreError, match=r"^cannot read master key file .*: Is a directory$"):
+    with pytest.raises(CredentialStoreError, match=r"^master key file .* is a directory, not a regular file"):
         LocalEngine(tmp_path)

@@ -1,6 +1,7 @@
 """Connection settings for real clusters from the environment: basic auth, CA bundle, TLS verification.
 
 ``MLGITOPS_OPENSEARCH_USER`` / ``MLGITOPS_OPENSEARCH_PASSWORD``: HTTP basic auth.
+``MLGITOPS_TOKEN``: ``Authorization: Bearer`` auth (the token of ``mlgitops engine serve``).
 ``MLGITOPS_CA_BUNDLE``: a PEM file of CA certificates to trust (self-signed clusters).
 ``MLGITOPS_INSECURE=1``: skip TLS verification (never in production).
 ``aws+https://HOST``: Amazon OpenSearch Service, requests signed with SigV4 (botocore's credential chain;
@@ -9,7 +10,7 @@ region from ``AWS_REGION`` or the host name; ``aoss`` hosts sign for OpenSearch 
 
 import logging
 import ssl
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 USER_ENV = "MLGITOPS_OPENSEARCH_USER"
 PASSWORD_ENV = "MLGITOPS_OPENSEARCH_PASSWORD"  # noqa: S105 - the variable's name, not a password
+TOKEN_ENV = "MLGITOPS_TOKEN"  # noqa: S105 - the variable's name, not a token
 CA_BUNDLE_ENV = "MLGITOPS_CA_BUNDLE"
 INSECURE_ENV = "MLGITOPS_INSECURE"
 AWS_PREFIX = "aws+https://"
@@ -58,8 +60,30 @@ def read_connection_settings(url: str, env: Mapping[str, str]) -> ConnectionSett
     return ConnectionSettings(str(parsed).rstrip("/"), signer, _verify(env, parsed.scheme))
 
 
+class BearerAuth(httpx.Auth):
+    """``Authorization: Bearer <token>`` on every request (``repr`` never shows the token)."""
+
+    def __init__(self, token: str) -> None:
+        self._header = f"Bearer {token}"
+
+    def __repr__(self) -> str:
+        return "BearerAuth(token=***)"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Add the header and send."""
+        request.headers["Authorization"] = self._header
+        yield request
+
+
 def _auth(env: Mapping[str, str]) -> httpx.Auth | None:
     user, password = env.get(USER_ENV), env.get(PASSWORD_ENV)
+    bearer = env.get(TOKEN_ENV, "").strip()
+    if bearer:
+        if user or password:
+            raise ConfigError(
+                f"set either {TOKEN_ENV} (bearer) or {USER_ENV}/{PASSWORD_ENV} (basic), not both"
+            )
+        return BearerAuth(bearer)
     if not user and not password:
         return None
     if not user or password is None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO, TypedDict
 
-from mlgitops.cli import options, wiring
+from mlgitops.cli import localbackend, options, wiring
 from mlgitops.cli.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 from mlgitops.errors import ConfigError, ManifestError
 from mlgitops.manifests import Issue, default_manifest_paths, project_variables, read_project_config
@@ -154,15 +154,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         with wiring.open_backend(settings.target, missing=wiring.Missing.EMPTY) as backend:
             outcome = plan_once(settings.paths, backend=backend, **pass_arguments(settings, args))
+            plan = localbackend.with_warnings(outcome.plan, backend)
     except ManifestError as exc:
         return report_issues(exc)
-    sys.stdout.write(render_plan(outcome.plan, args.output, colour=use_colour(args, sys.stdout)))
+    sys.stdout.write(render_plan(plan, args.output, colour=use_colour(args, sys.stdout)))
     if getattr(args, "out", None) is not None:
-        write_saved_plan(args.out, outcome.plan)
+        write_saved_plan(args.out, plan)
         print(
             f"saved the plan to {args.out}: apply it with `mlgitops reconcile --plan {args.out}`",
             file=sys.stderr,
         )
-    if args.detailed_exitcode and not outcome.plan.is_empty:
+    if args.detailed_exitcode and not plan.is_empty:
         return EXIT_CHANGES
     return EXIT_OK

@@ -6,37 +6,23 @@ from typing import Any
 
 from mlgitops.errors import EngineError
 
+# A JSON string (escapes included), a line comment, a block comment, or an unterminated block comment.
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|//[^\n]*|/\*.*?\*/|/\*', re.DOTALL)
+
+
+def _without_comment(match: "re.Match[str]") -> str:
+    token = match.group()
+    if token.startswith('"'):
+        return token
+    if token.startswith("//"):
+        return ""
+    if len(token) < 4 or not token.endswith("*/"):
+        raise _parse_error("Unexpected end-of-input in a comment", 1, len(match.string))
+    return " "
+
 
 def _strip_comments(text: str) -> str:
-    out: list[str] = []
-    i, n, in_string = 0, len(text), False
-    while i < n:
-        char = text[i]
-        if in_string:
-            out.append(char)
-            if char == "\\" and i + 1 < n:
-                out.append(text[i + 1])
-                i += 1
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-            out.append(char)
-        elif text.startswith("//", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            if end < 0:
-                raise _parse_error("Unexpected end-of-input in a comment", 1, len(text))
-            out.append(" ")
-            i = end + 2
-            continue
-        else:
-            out.append(char)
-        i += 1
-    return "".join(out)
+    return _TOKEN.sub(_without_comment, text)  # strings and comments are matched in C, copied as a whole
 
 
 class _DuplicateKeyError(ValueError):
@@ -86,6 +72,15 @@ def _duplicate_position(text: str) -> tuple[int, int]:
     return 1, 1
 
 
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except RecursionError:
+        raise EngineError(
+            "request body nests objects and arrays too deeply", 400, "parse_exception"
+        ) from None
+
+
 def parse(body: bytes | None) -> Any:
     """The JSON value of a request body, or None for an empty body."""
     if not body or not body.strip():
@@ -94,14 +89,22 @@ def parse(body: bytes | None) -> Any:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise _parse_error("Invalid UTF-8 start byte", 1, 1) from None
-    plain = _strip_comments(text)
     try:
-        return json.loads(plain, object_pairs_hook=_no_duplicates)
+        return _loads(text)  # plain JSON, the usual case: no pass over the text in Python
     except json.JSONDecodeError as exc:
-        message, at = _jackson_message(exc.msg, plain, exc.pos)
-        raise _parse_error(message, *_line_column(plain, at)) from None
+        failure, plain = exc, text
     except _DuplicateKeyError as exc:
-        raise _parse_error(f"Duplicate field '{exc.key}'", *_duplicate_position(plain)) from None
+        raise _parse_error(f"Duplicate field '{exc.key}'", *_duplicate_position(text)) from None
+    if "/" in text:  # perhaps comments: strip them and parse again
+        plain = _strip_comments(text)
+        try:
+            return _loads(plain)
+        except json.JSONDecodeError as exc:
+            failure = exc
+        except _DuplicateKeyError as exc:
+            raise _parse_error(f"Duplicate field '{exc.key}'", *_duplicate_position(plain)) from None
+    message, at = _jackson_message(failure.msg, plain, failure.pos)
+    raise _parse_error(message, *_line_column(plain, at)) from None
 
 
 def _container_at(text: str, pos: int) -> str:

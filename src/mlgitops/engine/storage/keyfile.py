@@ -2,26 +2,31 @@
 
 import contextlib
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-from mlgitops.engine.storage import crypto
+from mlgitops.engine.storage import crypto, private
 from mlgitops.errors import CredentialStoreError
 
 KEY_FILE = "master.key"
 NEW_KEY_FILE = "master.key.new"
 ENV_VAR = "MLGITOPS_MASTER_KEY"
+# base64 of 32 bytes is 44 characters; room for a line ending and stray blanks, no more.
+MAX_KEY_FILE_BYTES = 64
 
 
 def read_key(path: Path) -> bytes | None:
-    """The key stored in ``path``, or None when the file does not exist."""
-    try:
-        text = path.read_text(encoding="ascii")
-    except FileNotFoundError:
+    """The key stored in ``path``, or None when the file does not exist.
+
+    Raises:
+        CredentialStoreError: the file is not an owner-only (0600) regular file, or does not hold
+            exactly one base64 32-byte key; the message says how to fix it.
+    """
+    data = private.read_private(path, "master key file", max_bytes=MAX_KEY_FILE_BYTES)
+    if data is None:
         return None
-    except OSError as exc:
-        raise CredentialStoreError(f"cannot read master key file {path}: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("ascii")
     except UnicodeDecodeError:
         raise CredentialStoreError(f"master key in {path} is not valid base64") from None
     return crypto.decode_key(text, str(path))
@@ -37,26 +42,7 @@ def _writing(path: Path) -> Iterator[None]:
 
 
 def _write_temp(directory: Path, key: bytes) -> Path:
-    temp = directory / f".master.key.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, (crypto.encode_key(key) + "\n").encode("ascii"))
-        os.fsync(fd)
-    except BaseException:
-        temp.unlink()
-        raise
-    finally:
-        os.close(fd)
-    return temp
-
-
-def sync_directory(directory: Path) -> None:
-    """fsync a directory so renames in it survive a power loss."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    return private.write_temp(directory, KEY_FILE, (crypto.encode_key(key) + "\n").encode("ascii"))
 
 
 def create_exclusive(path: Path, key: bytes) -> bool:
@@ -69,7 +55,7 @@ def create_exclusive(path: Path, key: bytes) -> bool:
             return False
         finally:
             temp.unlink()
-        sync_directory(path.parent)
+        private.sync_directory(path.parent)
     return True
 
 
@@ -82,7 +68,7 @@ def write_replace(path: Path, key: bytes) -> None:
         except BaseException:
             temp.unlink()
             raise
-        sync_directory(path.parent)
+        private.sync_directory(path.parent)
 
 
 def promote(new_path: Path, path: Path, key: bytes) -> None:
@@ -97,7 +83,7 @@ def promote(new_path: Path, path: Path, key: bytes) -> None:
         except FileNotFoundError:
             if read_key(path) != key:
                 raise
-        sync_directory(path.parent)
+        private.sync_directory(path.parent)
 
 
 def discard(path: Path) -> None:

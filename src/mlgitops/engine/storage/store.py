@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from mlgitops.engine.storage import private
 from mlgitops.errors import EngineError
 
 logger = logging.getLogger(__name__)
@@ -76,11 +77,41 @@ class _WriteCounter:
             threading.Event().wait()
 
 
+class Sealer(Protocol):
+    """Keeps designated fields of plain documents out of the stored text (see ``sealing``)."""
+
+    def applies_to(self, index: str) -> bool:
+        """True when some document of ``index`` has sealed fields."""
+        ...
+
+    def seal(self, tx: "Transaction", index: str, doc_id: str, source: dict[str, Any]) -> dict[str, Any]:
+        """The source to store."""
+        ...
+
+    def unseal(self, tx: "Transaction", index: str, doc_id: str, source: dict[str, Any]) -> dict[str, Any]:
+        """The source as written."""
+        ...
+
+    def forget(self, tx: "Transaction", index: str, doc_id: str | None = None) -> None:
+        """Drop sealed fields of a deleted document (or index)."""
+        ...
+
+
 class Transaction:
     """Reads and writes inside one SQLite transaction."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, sealer: Sealer | None = None) -> None:
         self._conn = conn
+        self._sealer = sealer
+
+    def _sealing(self, index: str) -> Sealer | None:
+        return self._sealer if self._sealer is not None and self._sealer.applies_to(index) else None
+
+    def _row(self, index: str, found: Any, sealer: Sealer | None) -> Row:
+        source = json.loads(found[1])
+        if sealer is not None:
+            source = sealer.unseal(self, index, found[0], source)
+        return Row(index, found[0], source, found[2], found[3])
 
     def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         return self._conn.execute(sql, params)
@@ -103,7 +134,7 @@ class Transaction:
             f"SELECT id, source, version, seq_no FROM {table} WHERE id = ?{extra}",  # noqa: S608 - fixed names
             (doc_id, *params),
         ).fetchone()
-        return None if found is None else Row(index, found[0], json.loads(found[1]), found[2], found[3])
+        return None if found is None else self._row(index, found, self._sealing(index))
 
     def scan(self, index: str) -> list[Row]:
         """Every document of ``index`` in write order."""
@@ -112,7 +143,8 @@ class Transaction:
             f"SELECT id, source, version, seq_no FROM {table} WHERE 1 = 1{extra} ORDER BY seq_no",  # noqa: S608
             params,
         ).fetchall()
-        return [Row(index, r[0], json.loads(r[1]), r[2], r[3]) for r in rows]
+        sealer = self._sealing(index)
+        return [self._row(index, r, sealer) for r in rows]
 
     def next_seq_no(self) -> int:
         """A store-wide increasing sequence number."""
@@ -125,7 +157,9 @@ class Transaction:
         existing = self.get(index, doc_id)
         version = 1 if existing is None else existing.version + 1
         seq_no = self.next_seq_no()
-        text = json.dumps(source, separators=(",", ":"))
+        sealer = self._sealing(index)
+        stored = source if sealer is None else sealer.seal(self, index, doc_id, source)
+        text = json.dumps(stored, separators=(",", ":"))
         table = SYSTEM_TABLES.get(index)
         if table is None:
             self._write(
@@ -146,6 +180,9 @@ class Transaction:
             return None
         table, extra, params = self._where(index)
         self._write(f"DELETE FROM {table} WHERE id = ?{extra}", (doc_id, *params))  # noqa: S608
+        sealer = self._sealing(index)
+        if sealer is not None:
+            sealer.forget(self, index, doc_id)
         return Row(index, doc_id, existing.source, existing.version + 1, self.next_seq_no())
 
     def meta_get(self, key: str) -> str | None:
@@ -189,6 +226,9 @@ class Transaction:
             return False
         self._write("DELETE FROM documents WHERE idx = ?", (name,))
         self._write("DELETE FROM indices WHERE name = ?", (name,))
+        sealer = self._sealing(name)
+        if sealer is not None:
+            sealer.forget(self, name)
         return True
 
     def ciphertexts(self, owner_id: str | None = None) -> list[tuple[str, str, str]]:
@@ -213,15 +253,25 @@ class Transaction:
         self._write("DELETE FROM credentials WHERE owner_id = ?", (owner_id,))
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file owner-only before SQLite opens it: SQLite gives its ``-wal`` and ``-shm``
+    files the database file's permissions. Files left more open by older versions are tightened."""
+    private.make_private_dir(path.parent)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), private.FILE_MODE))
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+        private.tighten(path.parent / name)
+
+
 class Store:
     """One SQLite database file shared by threads (one connection, a lock) and processes (file locks)."""
 
     def __init__(self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = path
+        self.sealer: Sealer | None = None
         self._lock = threading.RLock()
         self._depth = 0
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
             self._conn = sqlite3.connect(
                 path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
             )
@@ -253,7 +303,7 @@ class Store:
             if self._depth:
                 self._depth += 1
                 try:
-                    yield Transaction(self._conn)
+                    yield Transaction(self._conn, self.sealer)
                 finally:
                     self._depth -= 1
                 return
@@ -263,7 +313,7 @@ class Store:
                 raise self._failed(exc) from exc
             self._depth = 1
             try:
-                yield Transaction(self._conn)
+                yield Transaction(self._conn, self.sealer)
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise self._failed(exc) from exc

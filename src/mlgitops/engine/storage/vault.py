@@ -140,3 +140,15 @@ class Vault:
         """How many encrypted values the store holds."""
         with self._store.read() as tx:
             return len(tx.ciphertexts())
+
+    def unreadable(self) -> list[tuple[str, str]]:
+        """``(owner_id, credential key)`` of every stored value that no longer decrypts."""
+        broken = []
+        with self._store.read() as tx:
+            self._check_current(tx)
+            for owner, name, token in tx.ciphertexts():
+                try:
+                    self._decrypt(owner, name, token)
+                except CredentialStoreError:
+                    broken.append((owner, name))
+        return broken
