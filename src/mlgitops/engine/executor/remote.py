@@ -130,28 +130,25 @@ def send(
     request: RemoteRequest,
     config: ClientConfig,
     redact: Redactor,
-    client: httpx.Client | None = None,
+    http: httpx.Client,
     sleep: Callable[[float], None] = time.sleep,
 ) -> RemoteResponse:
-    """Send with retries on 429/5xx/throttling/connection errors; map failures to RemoteModelError."""
-    own = client is None
-    http = client if client is not None else httpx.Client(follow_redirects=False)
+    """Send with retries on 429/5xx/throttling/connection errors; map failures to RemoteModelError.
+
+    ``http`` is a client from ``pinning.RemoteClients``, whose connections pass the address check.
+    """
     deadline = time.monotonic() + config.retry_timeout_seconds
-    try:
-        attempt = 0
-        while True:
-            failure = _try_once(http, request, config, redact)
-            if isinstance(failure, RemoteResponse):
-                return failure
-            pause = _may_retry(config, attempt, deadline) if failure.retryable else None
-            if pause is None:
-                raise failure.error
-            logger.info("retrying remote model call (attempt %d) after %s", attempt + 1, failure.error)
-            sleep(pause)
-            attempt += 1
-    finally:
-        if own:
-            http.close()
+    attempt = 0
+    while True:
+        failure = _try_once(http, request, config, redact)
+        if isinstance(failure, RemoteResponse):
+            return failure
+        pause = _may_retry(config, attempt, deadline) if failure.retryable else None
+        if pause is None:
+            raise failure.error
+        logger.info("retrying remote model call (attempt %d) after %s", attempt + 1, failure.error)
+        sleep(pause)
+        attempt += 1
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,11 @@
 
 import json
 import logging
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import httpx
-
 from mlgitops.engine import executor
+from mlgitops.engine.executor.pinning import RemoteClients
 from mlgitops.engine.resources import admission, tasks
 from mlgitops.engine.resources.connectors import ACTIVE_STATES
 from mlgitops.engine.resources.context import EngineContext
@@ -49,22 +47,15 @@ class Lifecycle:
         self._runner = runner
         self._predictor = predictor
         self._limiter = admission.RateLimiter()
-        self._http: httpx.Client | None = None
-        self._http_lock = threading.Lock()
+        self._remote = RemoteClients()
 
-    def http_client(self) -> httpx.Client:
-        """The one connection pool every predict shares, so keep-alive connections are reused."""
-        with self._http_lock:
-            if self._http is None:
-                self._http = httpx.Client(follow_redirects=False)
-            return self._http
+    def remote_clients(self) -> RemoteClients:
+        """The connection pools every predict shares, so keep-alive connections are reused."""
+        return self._remote
 
     def close(self) -> None:
-        """Close the connection pool (a later predict opens a new one)."""
-        with self._http_lock:
-            if self._http is not None:
-                self._http.close()
-                self._http = None
+        """Close the connection pools (a later predict opens new ones)."""
+        self._remote.close()
 
     def _start_deploy(self, model_id: str, body: Mapping[str, Any] | None) -> str:
         with self._ctx.store.write() as tx:
@@ -202,5 +193,5 @@ class Lifecycle:
                 connector, credentials, dict(body or {}), settings=settings, action_type="PREDICT"
             )
         return executor.run_predict(
-            connector, credentials, dict(body or {}), settings=settings, client=self.http_client()
+            connector, credentials, dict(body or {}), settings=settings, clients=self._remote
         )
