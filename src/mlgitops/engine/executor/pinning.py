@@ -7,6 +7,7 @@ header, the TLS server name (SNI) and certificate verification all use the origi
 Connections are pooled per origin host name by httpcore, as usual.
 """
 
+import logging
 import ssl
 import threading
 from collections.abc import Iterable
@@ -16,6 +17,8 @@ import httpcore
 import httpx
 
 from mlgitops.engine.executor import safety
+
+logger = logging.getLogger(__name__)
 
 SocketOptions = Iterable[httpcore.SOCKET_OPTION] | None
 Verify = ssl.SSLContext | bool
