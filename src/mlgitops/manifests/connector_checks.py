@@ -1,7 +1,6 @@
 """Semantic checks of one connector body (standalone or inline), following ML Commons 2.19."""
 
 import difflib
-import ipaddress
 import json
 import re
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from mlgitops.manifests.issues import Issue, Severity
 from mlgitops.manifests.positions import JsonPath
 from mlgitops.manifests.raw_checks import blueprint_placeholder, literal_credential_message
 from mlgitops.manifests.redaction import SECRET_HEADERS, display_url, looks_secret
-from mlgitops.model import javaregex, mlcommons
+from mlgitops.model import addresses, javaregex, mlcommons
 from mlgitops.model.resources import ConnectorAction, ConnectorSpec, EnvRef, FileRef
 from mlgitops.model.templates import CREDENTIAL, PARAMETERS, find_placeholders, substitute
 
@@ -184,10 +183,9 @@ def _is_private(host: str) -> bool:
     if host == "localhost":
         return True
     try:
-        address = ipaddress.ip_address(host)
+        return addresses.is_special_use(host)
     except ValueError:
         return False
-    return address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified
 
 
 def _functions(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Iterator[Issue]:

@@ -4,9 +4,8 @@ import socket
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from mlgitops.engine.executor import addresses
 from mlgitops.errors import EngineError
-from mlgitops.model import javaregex, mlcommons
+from mlgitops.model import addresses, javaregex, mlcommons
 
 TRUSTED_REGEX_SETTING = "plugins.ml_commons.trusted_connector_endpoints_regex"
 PRIVATE_IP_SETTING = "plugins.ml_commons.connector.private_ip_enabled"
