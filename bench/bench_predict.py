@@ -11,7 +11,7 @@ from benchkit import Case, Group, measure, print_header, print_table
 
 from mlgitops.engine import LocalEngine
 from mlgitops.engine.executor import run_predict
-from mlgitops.engine.executor.pinning import RemoteClients
+from mlgitops.engine.executor.pinning import RemotePools
 from mlgitops.engine.http.transport import EngineTransport
 from mlgitops.standin import DEMO_OPENAI_KEY, StandinServer
 
@@ -84,7 +84,7 @@ def engine_client(stack: contextlib.ExitStack, directory: Path, **options: Any) 
     )
 
 
-def cases(url: str, remote: httpx.Client, pool: RemoteClients, engine: httpx.Client) -> Group:
+def cases(url: str, remote: httpx.Client, pool: RemotePools, engine: httpx.Client) -> Group:
     """Baseline: the bare HTTP call the connector makes; then executor and engine paths."""
     connector = connector_body(url)
     credentials = {"openAI_key": DEMO_OPENAI_KEY}
@@ -102,7 +102,7 @@ def cases(url: str, remote: httpx.Client, pool: RemoteClients, engine: httpx.Cli
             return ok(fresh.post(f"{url}/v1/embeddings", headers=headers, json=body))
 
     def executor_shared() -> dict[str, Any]:
-        return run_predict(connector, credentials, request, settings=settings, clients=pool)
+        return run_predict(connector, credentials, request, settings=settings, pools=pool)
 
     def executor_own() -> dict[str, Any]:
         return run_predict(connector, credentials, request, settings=settings)
@@ -134,7 +134,7 @@ def main() -> None:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mlgitops-bench-")))
         url = stack.enter_context(StandinServer()).url
         remote = stack.enter_context(httpx.Client())
-        pool = RemoteClients()
+        pool = RemotePools()
         stack.callback(pool.close)
         rows = measure(cases(url, remote, pool, engine_client(stack, tmp / "engine")))
     print_table(

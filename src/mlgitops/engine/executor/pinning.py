@@ -92,19 +92,21 @@ class PinnedTransport(httpx.HTTPTransport):
         )
 
 
-class ClientPool(Protocol):
-    """Where predict gets its HTTP client for a private-address policy."""
+class TransportPool(Protocol):
+    """Where predict gets its HTTP transport for a private-address policy."""
 
-    def client(self, *, allow_private: bool) -> httpx.Client:
-        """The client to use; its connections must pass the address check."""
+    def transport(self, *, allow_private: bool) -> httpx.BaseTransport:
+        """The transport to use; its connections must pass the address check."""
         ...
 
 
-class RemoteClients:
+class RemotePools(TransportPool):
     """The shared connection pools of remote model calls: one per private-address policy.
 
     Two pools, so that a connection opened while ``private_ip_enabled`` was true is never reused
-    once it is false. Thread-safe; ``close`` closes both (a later call opens new ones).
+    once it is false. Requests go straight to the transport (no client layer): no cookie jar is
+    shared between connectors, redirects cannot be followed and no proxy is taken from the
+    environment. Thread-safe; ``close`` closes both (a later call opens new ones).
     """
 
     def __init__(
@@ -118,23 +120,21 @@ class RemoteClients:
         self._resolver = resolver
         self._network = network
         self._verify = verify
-        self._clients: dict[bool, httpx.Client] = {}
+        self._pools: dict[bool, PinnedTransport] = {}
         self._lock = threading.Lock()
 
-    def client(self, *, allow_private: bool) -> httpx.Client:
-        """The pooled client for this policy (created on first use)."""
+    def transport(self, *, allow_private: bool) -> httpx.BaseTransport:
+        """The pooled transport for this policy (created on first use)."""
         with self._lock:
-            client = self._clients.get(allow_private)
-            if client is None:
+            pool = self._pools.get(allow_private)
+            if pool is None:
                 backend = PinnedBackend(
                     allow_private=allow_private, resolver=self._resolver, network=self._network
                 )
-                transport = PinnedTransport(backend, self._verify)
-                client = httpx.Client(transport=transport, follow_redirects=False)
-                self._clients[allow_private] = client
-            return client
+                pool = self._pools[allow_private] = PinnedTransport(backend, self._verify)
+            return pool
 
-    def __enter__(self) -> "RemoteClients":
+    def __enter__(self) -> "RemotePools":
         """Use as a context manager that closes the pools."""
         return self
 
@@ -146,11 +146,11 @@ class RemoteClients:
     def is_closed(self) -> bool:
         """True when no pool is open."""
         with self._lock:
-            return not self._clients
+            return not self._pools
 
     def close(self) -> None:
         """Close every pool."""
         with self._lock:
-            clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            client.close()
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.close()

@@ -1,8 +1,8 @@
 """``run_predict``: one ``_predict`` call through a connector, as ML Commons 2.19 executes it."""
 
-import contextlib
 import logging
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -10,9 +10,10 @@ import httpx
 
 from mlgitops.engine.executor import payload, preprocess, remote, safety, sigv4
 from mlgitops.engine.executor.params import merge_parameters, prepare_request_parameters, stringify
-from mlgitops.engine.executor.pinning import ClientPool, RemoteClients
+from mlgitops.engine.executor.pinning import RemotePools, TransportPool
 from mlgitops.engine.executor.postprocess import postprocess
 from mlgitops.errors import EngineError
+from mlgitops.model import javaregex
 from mlgitops.model.mlcommons import PREDICT_METHODS_2_19
 from mlgitops.model.templates import PARAMETERS, substitute
 
@@ -63,6 +64,12 @@ def checked_url(url: str, settings: Mapping[str, Any]) -> str:
 
     The host's addresses are checked when the connection is made (``pinning``), not here.
     """
+    return _checked_url(url, tuple(safety.trusted_patterns(settings)))
+
+
+@lru_cache(maxsize=1024)
+def _checked_url(url: str, trusted: tuple[str, ...]) -> str:
+    """``checked_url`` for one URL and regex list: a pure function, so cached (refusals are not)."""
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
         raise EngineError(f"Protocol is not http or https: {scheme}")
@@ -72,7 +79,8 @@ def checked_url(url: str, settings: Mapping[str, Any]) -> str:
         raise _uri_error(url) from None
     if not parsed.host:
         raise _uri_error(url)
-    safety.check_trusted_endpoint(url, settings)
+    if not javaregex.matches_any(trusted, url):
+        raise EngineError(safety.UNTRUSTED_MESSAGE)
     return str(parsed)
 
 
@@ -122,7 +130,7 @@ def run_predict(
     *,
     settings: Mapping[str, Any],
     action_type: str = "PREDICT",
-    clients: ClientPool | None = None,
+    pools: TransportPool | None = None,
 ) -> dict[str, Any]:
     """Run a predict through ``connector``; returns ``{"inference_results": [...]}``.
 
@@ -131,14 +139,14 @@ def run_predict(
 
     Follows 2.19, except that the trusted-endpoint regex is also checked on the URL resolved with
     runtime parameters (ML Commons does that from 3.7), and that the private-address check refuses
-    every special-use range and holds for the address actually connected to. ``clients`` is the
-    shared connection pool (a temporary one when None). Later versions differ: 3.5 adds PUT/DELETE,
+    every special-use range and holds for the address actually connected to. ``pools`` are the
+    shared connection pools (temporary ones when None). Later versions differ: 3.5 adds PUT/DELETE,
     3.7 fills header ``${parameters.*}`` from runtime parameters, 3.6 changes the default timeouts.
     """
-    if clients is None:
-        with contextlib.closing(RemoteClients()) as own:
+    if pools is None:
+        with RemotePools() as own:
             return run_predict(
-                connector, credentials, request, settings=settings, action_type=action_type, clients=own
+                connector, credentials, request, settings=settings, action_type=action_type, pools=own
             )
     action = find_action(connector, action_type)
     request_params = prepare_request_parameters(request.get("parameters") or {}, connector.get("parameters"))
@@ -146,13 +154,13 @@ def run_predict(
     config = remote.ClientConfig.from_connector(connector.get("client_config"))
     redact = remote.build_redactor(str(value) for value in credentials.values())
     post_function = _function_name(action, "post_process_function", base)
-    http = clients.client(allow_private=safety.allows_private(settings))
+    transport = pools.transport(allow_private=safety.allows_private(settings))
     results: list[dict[str, Any]] = []
     for processed in _processed_batches(action, request, base):
         params = merge_parameters(connector.get("parameters") or {}, request_params, processed)
         outgoing = _build_request(connector, action, params, credentials, settings)
         logger.debug("predict: %s %s", outgoing.method, outgoing.url)
-        response = remote.send(outgoing, config, redact, http)
+        response = remote.send(outgoing, config, redact, transport)
         results.append(
             {"output": postprocess(post_function, response.text, params), "status_code": response.status}
         )

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from mlgitops.engine import executor
-from mlgitops.engine.executor.pinning import RemoteClients
+from mlgitops.engine.executor.pinning import RemotePools
 from mlgitops.engine.resources import admission, tasks
 from mlgitops.engine.resources.connectors import ACTIVE_STATES
 from mlgitops.engine.resources.context import EngineContext
@@ -47,9 +47,9 @@ class Lifecycle:
         self._runner = runner
         self._predictor = predictor
         self._limiter = admission.RateLimiter()
-        self._remote = RemoteClients()
+        self._remote = RemotePools()
 
-    def remote_clients(self) -> RemoteClients:
+    def remote_pools(self) -> RemotePools:
         """The connection pools every predict shares, so keep-alive connections are reused."""
         return self._remote
 
@@ -173,11 +173,11 @@ class Lifecycle:
 
     def predict(self, model_id: str, body: Mapping[str, Any] | None) -> dict[str, Any]:
         """Call the model's connector through the executor (auto-deploying when allowed)."""
-        with self._ctx.store.read() as tx:
+        with self._ctx.store.read() as tx:  # one snapshot for the model and the settings
             row = tx.get(MODEL_INDEX, model_id)
-        if row is None:
-            raise not_found(model_id)
-        self._ctx.require_remote_inference()
+            if row is None:
+                raise not_found(model_id)
+            self._ctx.require_remote_inference()
         if row.source.get("is_enabled") is False:
             raise EngineError("Model is disabled.", 403, "status_exception")
         if not isinstance((body or {}).get("parameters") or {}, Mapping):
@@ -185,13 +185,13 @@ class Lifecycle:
         admission.check_input_schema(row.source, body or {})
         self._limiter.admit(model_id, row.source.get("rate_limiter"))
         self._ensure_deployed(model_id, row.source)
-        with self._ctx.store.read() as tx:
+        with self._ctx.store.read() as tx:  # one snapshot for the connector, its secrets and the settings
             connector, credentials = resolve_connector(self._ctx, tx, model_id, row.source)
-        settings = self._ctx.settings.effective()
+            settings = self._ctx.settings.effective()
         if self._predictor is not None:
             return self._predictor(
                 connector, credentials, dict(body or {}), settings=settings, action_type="PREDICT"
             )
         return executor.run_predict(
-            connector, credentials, dict(body or {}), settings=settings, clients=self._remote
+            connector, credentials, dict(body or {}), settings=settings, pools=self._remote
         )
