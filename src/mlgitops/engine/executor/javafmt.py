@@ -27,16 +27,41 @@ def java_double(value: float) -> str:
     return ("-" if sign else "") + f"{mantissa}E{power}"
 
 
+_FLOAT32 = struct.Struct("f")
+_FLOAT32_BITS = struct.Struct("I")
+_FORMATS = {digits: f"%.{digits}g" for digits in range(1, 10)}
+
+
+def _as_float32(value: float) -> float:
+    single: float = _FLOAT32.unpack(_FLOAT32.pack(value))[0]
+    return single
+
+
+def _round_trip(single: float, digits: int) -> float | None:
+    """``single`` rounded to ``digits`` significant digits, if that reads back as the same float32."""
+    candidate = float(_FORMATS[digits] % single)
+    return candidate if _as_float32(candidate) == single else None
+
+
+def _is_power_of_two(single: float) -> bool:
+    return _FLOAT32_BITS.unpack(_FLOAT32.pack(single))[0] & 0x7FFFFF == 0
+
+
 def to_float32(value: float) -> float:
     """The shortest double that prints like Java's ``Float.toString`` of ``(float) value``."""
-    single = struct.unpack("f", struct.pack("f", value))[0]
+    single = _as_float32(value)
     if math.isnan(single) or math.isinf(single):
-        return float(single)
-    for digits in range(1, 10):
-        candidate = float(f"{single:.{digits}g}")
-        if struct.unpack("f", struct.pack("f", candidate))[0] == single:
+        return single
+    digits = range(1, 10)
+    # Away from powers of two the float32 rounding interval is symmetric, so if the 6-digit
+    # rounding misses it no shorter one can hit it: most embedding values need 7 to 9 digits.
+    if not _is_power_of_two(single) and _round_trip(single, 6) is None:
+        digits = range(7, 10)
+    for count in digits:
+        candidate = _round_trip(single, count)
+        if candidate is not None:
             return candidate
-    return float(single)
+    return single
 
 
 def java_string(value: Any) -> str:

@@ -175,9 +175,10 @@ class Lifecycle:
         """Call the model's connector through the executor (auto-deploying when allowed)."""
         with self._ctx.store.read() as tx:  # one snapshot for the model and the settings
             row = tx.get(MODEL_INDEX, model_id)
-            if row is None:
-                raise not_found(model_id)
-            self._ctx.require_remote_inference()
+            settings = self._ctx.settings.effective()
+        if row is None:
+            raise not_found(model_id)
+        self._ctx.require_remote_inference(settings)
         if row.source.get("is_enabled") is False:
             raise EngineError("Model is disabled.", 403, "status_exception")
         if not isinstance((body or {}).get("parameters") or {}, Mapping):
@@ -185,9 +186,8 @@ class Lifecycle:
         admission.check_input_schema(row.source, body or {})
         self._limiter.admit(model_id, row.source.get("rate_limiter"))
         self._ensure_deployed(model_id, row.source)
-        with self._ctx.store.read() as tx:  # one snapshot for the connector, its secrets and the settings
+        with self._ctx.store.read() as tx:
             connector, credentials = resolve_connector(self._ctx, tx, model_id, row.source)
-            settings = self._ctx.settings.effective()
         if self._predictor is not None:
             return self._predictor(
                 connector, credentials, dict(body or {}), settings=settings, action_type="PREDICT"
