@@ -52,16 +52,19 @@ def to_float32(value: float) -> float:
     single = _as_float32(value)
     if math.isnan(single) or math.isinf(single):
         return single
-    digits = range(1, 10)
-    # Away from powers of two the float32 rounding interval is symmetric, so if the 6-digit
-    # rounding misses it no shorter one can hit it: most embedding values need 7 to 9 digits.
-    if not _is_power_of_two(single) and _round_trip(single, 6) is None:
-        digits = range(7, 10)
-    for count in digits:
-        candidate = _round_trip(single, count)
-        if candidate is not None:
-            return candidate
-    return single
+    if _is_power_of_two(single):
+        return next(filter(None, (_round_trip(single, n) for n in range(1, 10))), single)
+    # Away from powers of two the float32 rounding interval is symmetric around the value, and the
+    # rounding to n+1 digits is at least as close as the rounding to n: the digit counts that read
+    # back form a range up to 9, so a binary search finds the shortest.
+    low, high = 1, 9
+    while low < high:
+        middle = (low + high) // 2
+        if _round_trip(single, middle) is None:
+            low = middle + 1
+        else:
+            high = middle
+    return _round_trip(single, low) or single
 
 
 def java_string(value: Any) -> str:

@@ -45,6 +45,7 @@ def test_random_values_and_bit_patterns_match_the_full_scan() -> None:
     rng = random.Random(20261201)
     values = [rng.uniform(-1, 1) for _ in range(3000)]
     values += [rng.uniform(-1e6, 1e6) for _ in range(1000)]
+    values += [round(rng.uniform(-1, 1), 4) for _ in range(2000)]
     values += [bits_to_float(rng.getrandbits(31)) for _ in range(3000)]
     values += [
         bits_to_float((exponent << 23) | low) for exponent in range(1, 254) for low in (0, 1, 0x7FFFFF)
