@@ -120,8 +120,8 @@ def cases(url: str, remote: httpx.Client, pool: RemotePools, engine: httpx.Clien
         Case("httpx.Client.post to stand-in (baseline)", direct),
         [
             Case("new httpx.Client per call + post", direct_fresh_client),
-            Case("run_predict, shared client", executor_shared),
-            Case("run_predict, client per call", executor_own),
+            Case("run_predict, shared pinned pool", executor_shared),
+            Case("run_predict, pinned pool per call", executor_own),
             Case("engine REST _predict (in-process)", engine_predict),
         ],
     )
@@ -134,16 +134,16 @@ def main() -> None:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mlgitops-bench-")))
         url = stack.enter_context(StandinServer()).url
         remote = stack.enter_context(httpx.Client())
-        pool = RemotePools()
-        stack.callback(pool.close)
+        pool = stack.enter_context(RemotePools())
         rows = measure(cases(url, remote, pool, engine_client(stack, tmp / "engine")))
     print_table(
         "predict paths vs a direct POST to the stand-in (loopback)",
         rows,
         note=(
             "N = texts per request. run_predict adds templating + pre/post-processing; the engine adds "
-            "REST routing, SQLite reads and credential decryption (on its one shared connection pool);\n"
-            "'client per call' pays a new httpx.Client (TLS context, CA bundle) and connection per predict"
+            "REST routing, SQLite reads and credential decryption (on its shared pinned pool: resolve once,\n"
+            "address check, connect to the checked address); 'per call' pays a new TLS context, CA bundle "
+            "and connection per predict"
         ),
     )
 
