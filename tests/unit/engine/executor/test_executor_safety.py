@@ -1,5 +1,7 @@
 """Endpoint safety at predict: the private-address table and the trusted-regex defaults."""
 
+import time
+
 import pytest
 
 from mlgitops.engine.executor import safety
@@ -93,3 +95,13 @@ def test_trusted_regex_is_a_full_match_over_the_configured_list() -> None:
     safety.check_trusted_endpoint("http://localhost:8765/v1/chat/completions", settings)
     with pytest.raises(EngineError):
         safety.check_trusted_endpoint("https://api.openai.com/v1/embeddings", settings)
+
+
+def test_a_catastrophic_trusted_regex_refuses_quickly_instead_of_hanging() -> None:
+    settings = {safety.TRUSTED_REGEX_SETTING: [r"^https://(a|aa)+$"]}
+    started = time.monotonic()
+    with pytest.raises(
+        EngineError, match=r"^Connector URL is not matching the trusted connector endpoint regex$"
+    ):
+        safety.check_trusted_endpoint("https://" + "a" * 48 + ".com/v1", settings)
+    assert time.monotonic() - started < 1.0
