@@ -44,7 +44,8 @@ def _round_trip(single: float, digits: int) -> float | None:
 
 
 def _is_power_of_two(single: float) -> bool:
-    return _FLOAT32_BITS.unpack(_FLOAT32.pack(single))[0] & 0x7FFFFF == 0
+    bits: int = _FLOAT32_BITS.unpack(_FLOAT32.pack(single))[0]
+    return bits & 0x7FFFFF == 0
 
 
 def to_float32(value: float) -> float:

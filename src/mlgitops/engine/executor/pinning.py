@@ -52,14 +52,13 @@ class PinnedBackend(httpcore.NetworkBackend):
         if not resolved:
             raise httpcore.ConnectError(f"unknown host {host}")
         safety.check_addresses(host, resolved, allow_private=self._allow_private)
-        failure: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
-        for address in resolved:
+        *others, last = resolved
+        for address in others:
             try:
                 return self._network.connect_tcp(address, port, timeout, local_address, socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                failure = exc
-        assert failure is not None
-        raise failure
+            except (httpcore.ConnectError, httpcore.ConnectTimeout):
+                logger.debug("connecting to %s at %s failed; trying its next address", host, address)
+        return self._network.connect_tcp(last, port, timeout, local_address, socket_options)
 
     def connect_unix_socket(
         self,

@@ -13,7 +13,6 @@ from mlgitops.engine.executor.params import merge_parameters, prepare_request_pa
 from mlgitops.engine.executor.pinning import RemotePools, TransportPool
 from mlgitops.engine.executor.postprocess import postprocess
 from mlgitops.errors import EngineError
-from mlgitops.model import javaregex
 from mlgitops.model.mlcommons import PREDICT_METHODS_2_19
 from mlgitops.model.templates import PARAMETERS, substitute
 
@@ -79,8 +78,7 @@ def _checked_url(url: str, trusted: tuple[str, ...]) -> str:
         raise _uri_error(url) from None
     if not parsed.host:
         raise _uri_error(url)
-    if not javaregex.matches_any(trusted, url):
-        raise EngineError(safety.UNTRUSTED_MESSAGE)
+    safety.check_trusted(url, trusted)
     return str(parsed)
 
 
