@@ -2,15 +2,19 @@
 
 import contextlib
 import re
+import subprocess
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-from benchkit import Case, Group, measure, print_header, print_table
+from benchkit import Case, Group, Row, measure, print_header, print_table
 
 from mlgitops.engine import LocalEngine
 from mlgitops.engine.executor import run_predict
+from mlgitops.engine.executor.pinning import RemotePools
 from mlgitops.engine.http.transport import EngineTransport
 from mlgitops.standin import DEMO_OPENAI_KEY, StandinServer
 
@@ -83,7 +87,7 @@ def engine_client(stack: contextlib.ExitStack, directory: Path, **options: Any) 
     )
 
 
-def cases(url: str, remote: httpx.Client, engine: httpx.Client) -> Group:
+def cases(url: str, remote: httpx.Client, pool: RemotePools, engine: httpx.Client) -> Group:
     """Baseline: the bare HTTP call the connector makes; then executor and engine paths."""
     connector = connector_body(url)
     credentials = {"openAI_key": DEMO_OPENAI_KEY}
@@ -101,7 +105,7 @@ def cases(url: str, remote: httpx.Client, engine: httpx.Client) -> Group:
             return ok(fresh.post(f"{url}/v1/embeddings", headers=headers, json=body))
 
     def executor_shared() -> dict[str, Any]:
-        return run_predict(connector, credentials, request, settings=settings, client=remote)
+        return run_predict(connector, credentials, request, settings=settings, pools=pool)
 
     def executor_own() -> dict[str, Any]:
         return run_predict(connector, credentials, request, settings=settings)
@@ -119,29 +123,61 @@ def cases(url: str, remote: httpx.Client, engine: httpx.Client) -> Group:
         Case("httpx.Client.post to stand-in (baseline)", direct),
         [
             Case("new httpx.Client per call + post", direct_fresh_client),
-            Case("run_predict, shared client", executor_shared),
-            Case("run_predict, client per call", executor_own),
+            Case("run_predict, shared pinned pool", executor_shared),
+            Case("run_predict, pinned pool per call", executor_own),
             Case("engine REST _predict (in-process)", engine_predict),
         ],
     )
 
 
+@contextlib.contextmanager
+def standin_process() -> Iterator[str]:
+    """``mlgitops standin serve`` in its own process, as a real model endpoint is; yields its URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mlgitops", "standin", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        if "listening on " not in line:
+            raise SystemExit(f"the stand-in did not start: {line!r}")
+        yield line.rsplit(" ", 1)[1]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def measure_against(stack: contextlib.ExitStack, url: str, name: str) -> list[Row]:
+    """Every case against the stand-in at ``url``, with a fresh engine and pools."""
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"mlgitops-bench-{name}-")))
+    remote = stack.enter_context(httpx.Client())
+    pool = stack.enter_context(RemotePools())
+    return measure(cases(url, remote, pool, engine_client(stack, tmp / "engine")))
+
+
+NOTE = (
+    "N = texts per request. run_predict adds templating + pre/post-processing; the engine adds "
+    "REST routing, SQLite reads and credential decryption (on its shared pinned pool: resolve once,\n"
+    "address check, connect to the checked address); 'per call' pays a new TLS context, CA bundle "
+    "and connection per predict"
+)
+
+
 def main() -> None:
-    """Start the stand-in and an engine, measure, print one table."""
+    """Measure against a stand-in in this process, then in its own; print one table each."""
     print_header("bench_predict: one OpenAI-embedding predict")
     with contextlib.ExitStack() as stack:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mlgitops-bench-")))
-        url = stack.enter_context(StandinServer()).url
-        remote = stack.enter_context(httpx.Client())
-        rows = measure(cases(url, remote, engine_client(stack, tmp / "engine")))
+        rows = measure_against(stack, stack.enter_context(StandinServer()).url, "thread")
+    print_table("predict paths vs a direct POST to the stand-in (loopback, same process)", rows, note=NOTE)
+    with contextlib.ExitStack() as stack:
+        rows = measure_against(stack, stack.enter_context(standin_process()), "process")
     print_table(
-        "predict paths vs a direct POST to the stand-in (loopback)",
+        "predict paths vs a direct POST to the stand-in (loopback, its own process)",
         rows,
-        note=(
-            "N = texts per request. run_predict adds templating + pre/post-processing; the engine adds "
-            "REST routing, SQLite reads and credential decryption (on its one shared connection pool);\n"
-            "'client per call' pays a new httpx.Client (TLS context, CA bundle) and connection per predict"
-        ),
+        note="The stand-in no longer shares this process's GIL, as a real model endpoint does not.",
     )
 
 

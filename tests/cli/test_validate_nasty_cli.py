@@ -1,6 +1,7 @@
 """``mlgitops validate`` on hostile input: each gives located one-line errors, exit 1, no traceback."""
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -397,3 +398,22 @@ def test_kind_written_as_a_mapping(tmp_path: Path, capsys: pytest.CaptureFixture
             "got a mapping"
         ],
     )
+
+
+def test_a_catastrophic_trusted_regex_is_a_located_error_not_a_hang(capsys, tmp_path: Path) -> None:
+    settings = (
+        "apiVersion: mlgitops/v1\nkind: ClusterSettings\nmetadata: {name: ml}\nspec:\n  scope: persistent\n"
+        "  plugins.ml_commons.trusted_connector_endpoints_regex: ['^https://(a|aa)+$', '^https://(a+)+$']\n"
+    )
+    url = "https://" + "a" * 48 + ".com/v1"
+    (tmp_path / "m.yaml").write_text(
+        settings + "---\n" + CONNECTOR.replace("https://api.openai.com/v1/chat/completions", url)
+    )
+    started = time.monotonic()
+    code, out = validate(capsys, "m.yaml")
+    assert time.monotonic() - started < 2.0
+    assert code == 1
+    (line,) = [line for line in out if "budget" in line]
+    assert line.startswith("m.yaml:18:7: error: ")  # the connector's url
+    assert "trusted_connector_endpoints_regex '^https://(a|aa)+$'" in line
+    assert "backtracks catastrophically" in line

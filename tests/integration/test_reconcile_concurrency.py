@@ -3,6 +3,7 @@
 # mypy: allow-untyped-defs, allow-untyped-calls
 
 import threading
+import time
 from typing import Any, cast
 
 import pytest
@@ -65,3 +66,59 @@ def test_second_reconcile_is_refused_while_the_first_applies(tmp_path):
         everything: dict[str, Any] = {"match_all": {}}
         assert len(client_of(second_backend).search_connectors(everything)) == 1
         assert len(client_of(second_backend).search_model_groups(everything)) == 1
+
+
+def _paused_first_run(tmp_path, first_backend):
+    """Start reconcile #1 on a thread; returns (manifests, first, thread, outcomes) once it applies."""
+    manifests = tmp_path / "manifests"
+    manifests.mkdir()
+    (manifests / "all.yaml").write_text(MANIFESTS)
+    first = PausingBackend(first_backend)
+    outcomes = []
+
+    def first_run():
+        outcomes.append(reconcile_once([manifests], backend=first, environ=ENV, holder="alice@one"))
+
+    thread = threading.Thread(target=first_run)
+    thread.start()
+    assert first.applying.wait(timeout=30)
+    return manifests, first, thread, outcomes
+
+
+def test_with_a_lock_timeout_the_second_reconcile_waits_for_the_first(tmp_path):
+    target = f"local:{tmp_path / 'engine'}"
+    with open_backend(target) as first_backend, open_backend(target) as second_backend:
+        manifests, first, thread, outcomes = _paused_first_run(tmp_path, first_backend)
+        timer = threading.Timer(0.5, first.resume.set)
+        timer.start()
+        try:
+            second = reconcile_once(
+                [manifests], backend=second_backend, environ=ENV, holder="bob@two", lock_timeout=30
+            )
+        finally:
+            first.resume.set()
+            thread.join(timeout=60)
+            timer.join()
+        assert outcomes and outcomes[0].ok
+        # The second planned only after the first had applied everything: it had nothing left to do.
+        assert second.ok and second.plan.is_empty
+        everything: dict[str, Any] = {"match_all": {}}
+        assert len(client_of(second_backend).search_connectors(everything)) == 1
+
+
+def test_the_second_reconcile_gives_up_when_its_lock_timeout_expires(tmp_path):
+    target = f"local:{tmp_path / 'engine'}"
+    with open_backend(target) as first_backend, open_backend(target) as second_backend:
+        manifests, first, thread, outcomes = _paused_first_run(tmp_path, first_backend)
+        try:
+            started = time.monotonic()
+            with pytest.raises(LockError, match=r"^still locked after waiting 0\.5 s: .*alice@one"):
+                reconcile_once(
+                    [manifests], backend=second_backend, environ=ENV, holder="bob@two", lock_timeout=0.5
+                )
+            assert 0.5 <= time.monotonic() - started < 5
+            assert not outcomes  # the first run was still applying all along
+        finally:
+            first.resume.set()
+            thread.join(timeout=60)
+        assert outcomes and outcomes[0].ok

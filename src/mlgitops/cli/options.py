@@ -1,6 +1,7 @@
 """Options shared by several subcommands: manifest paths, environment, target, output format."""
 
 import argparse
+import re
 from pathlib import Path
 
 DEFAULT_MANIFESTS = Path("manifests")
@@ -59,3 +60,32 @@ def port_number(text: str) -> int:
     if not 0 <= port <= MAX_PORT:
         raise argparse.ArgumentTypeError(f"invalid port {port}: must be between 0 and {MAX_PORT}")
     return port
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def duration(text: str) -> float:
+    """An argparse type: a duration such as ``30s``, ``5m``, ``1h30m``, ``500ms`` or ``0``, in seconds."""
+    spec = text.strip().lower()
+    if spec == "0":
+        return 0.0
+    parts = list(_DURATION_PART.finditer(spec))
+    if not parts or "".join(part.group(0) for part in parts) != spec:
+        raise argparse.ArgumentTypeError(
+            f"invalid duration {text!r}: write a number with a unit, e.g. 30s, 5m, 1h30m or 500ms"
+        )
+    return sum(float(part.group(1)) * _UNIT_SECONDS[part.group(2)] for part in parts)
+
+
+def add_lock_timeout(parser: argparse.ArgumentParser) -> None:
+    """``--lock-timeout DURATION``: wait that long for another run's lock instead of failing at once."""
+    parser.add_argument(
+        "--lock-timeout",
+        type=duration,
+        default=0.0,
+        metavar="DURATION",
+        help="wait up to DURATION (30s, 5m) for a running reconcile to release the target's lock "
+        "(default: fail at once)",
+    )

@@ -1,7 +1,6 @@
 """Semantic checks of one connector body (standalone or inline), following ML Commons 2.19."""
 
 import difflib
-import ipaddress
 import json
 import re
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from mlgitops.manifests.issues import Issue, Severity
 from mlgitops.manifests.positions import JsonPath
 from mlgitops.manifests.raw_checks import blueprint_placeholder, literal_credential_message
 from mlgitops.manifests.redaction import SECRET_HEADERS, display_url, looks_secret
-from mlgitops.model import javaregex, mlcommons
+from mlgitops.model import addresses, javaregex, mlcommons
 from mlgitops.model.resources import ConnectorAction, ConnectorSpec, EnvRef, FileRef
 from mlgitops.model.templates import CREDENTIAL, PARAMETERS, find_placeholders, substitute
 
@@ -129,7 +128,11 @@ def _action(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Ite
 
 def _url_trusted(ctx: ConnectorContext, url: str, shown: str, at: JsonPath) -> Iterator[Issue]:
     """Create-time check (section 2.1): the URL, filled from connector parameters, fully matches a regex."""
-    if ctx.trusted is None or javaregex.matches_any(list(ctx.trusted.patterns), url):
+    if ctx.trusted is None:
+        return
+    outcome = javaregex.match_any(ctx.trusted.patterns, url)
+    yield from _slow_patterns(ctx, ctx.trusted.source, outcome.timed_out, (shown, at))
+    if outcome.matched or outcome.timed_out:
         return
     if blueprint_placeholder(url, mustache=True):
         return  # reported where the placeholder is written: the URL or the parameter it comes from
@@ -142,6 +145,21 @@ def _url_trusted(ctx: ConnectorContext, url: str, shown: str, at: JsonPath) -> I
         "ML Commons rejects it: Connector URL is not matching the trusted connector endpoint regex"
     )
     yield ctx.doc.issue((*at, "url"), message)
+
+
+def _slow_patterns(
+    ctx: ConnectorContext, source: str, patterns: tuple[str, ...], url: tuple[str, JsonPath]
+) -> Iterator[Issue]:
+    """An error at the URL for each trusted regex whose match against it ran out of time."""
+    shown, at = url
+    for pattern in patterns:
+        message = (
+            f"trusted_connector_endpoints_regex '{pattern}' of {source} ran past its "
+            f"{javaregex.MATCH_BUDGET_SECONDS:g} s matching budget on connector URL '{shown}': it "
+            "backtracks catastrophically (nested quantifiers such as (a|aa)+ or (a+)+), and ML Commons "
+            "would hang the same way; rewrite it without nested repetition"
+        )
+        yield ctx.doc.issue((*at, "url"), message)
 
 
 def _private_host(ctx: ConnectorContext, url: str, at: JsonPath) -> Iterator[Issue]:
@@ -165,10 +183,9 @@ def _is_private(host: str) -> bool:
     if host == "localhost":
         return True
     try:
-        address = ipaddress.ip_address(host)
+        return addresses.is_special_use(host)
     except ValueError:
         return False
-    return address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified
 
 
 def _functions(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Iterator[Issue]:

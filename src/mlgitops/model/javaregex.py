@@ -1,15 +1,25 @@
-"""Java ``java.util.regex`` patterns, as ML Commons uses them, evaluated with Python's ``re``.
+"""Java ``java.util.regex`` patterns, as ML Commons uses them, evaluated with the ``regex`` module.
 
 ML Commons checks connector URLs with ``Pattern.compile(regex).matcher(url).matches()``: a full
 match. Most Java syntax is Python syntax; the differences that matter for endpoint regexes are
 translated here (``\\Q...\\E`` quoting, ``(?<name>...)`` groups, ``\\p{...}`` classes, also inside
 ``[...]``, ``\\z``/``\\Z``); Python-only syntax (``(?P<name>...)``) and anything Python cannot compile
 is reported as invalid.
+
+Matching runs under a time budget (``regex``'s ``timeout``): a pattern that backtracks
+catastrophically (``^https://(a|aa)+$`` against a long near-match) raises JavaRegexTimeoutError instead
+of hanging; ``regex`` also matches many nested-quantifier forms that hang ``re`` in linear time.
 """
 
 import re
 import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
+
+import regex
+
+MATCH_BUDGET_SECONDS = 0.25
 
 _POSIX_CLASSES = {
     "Lower": "a-z",
@@ -32,6 +42,10 @@ _CLASS_NAME = re.compile(r"\{(?P<name>\w+)\}|(?P<letter>[A-Za-z])")  # \p{Alpha}
 
 class JavaRegexError(ValueError):
     """A pattern that cannot be compiled."""
+
+
+class JavaRegexTimeoutError(JavaRegexError):
+    """A pattern whose match ran past its time budget (catastrophic backtracking)."""
 
 
 def _named_class(neg: str, name: str) -> tuple[str, bool]:
@@ -157,27 +171,54 @@ def translate(pattern: str) -> str:
 
 
 @lru_cache(maxsize=512)
-def compile_java(pattern: str) -> re.Pattern[str]:
+def compile_java(pattern: str) -> "regex.Pattern[str]":
     """Compile a Java regex; raises JavaRegexError with the reason when it is invalid."""
     try:
         with warnings.catch_warnings():  # Python's "possible nested set" hints: Java reads them literally
             warnings.simplefilter("ignore", FutureWarning)
-            return re.compile(translate(pattern))
-    except re.error as exc:
+            return regex.compile(translate(pattern), flags=regex.VERSION0)
+    except regex.error as exc:
         raise JavaRegexError(str(exc)) from None
 
 
-def full_match(pattern: str, text: str) -> bool:
-    """``Pattern.compile(pattern).matcher(text).matches()``."""
-    return compile_java(pattern).fullmatch(text) is not None
+def full_match(pattern: str, text: str, budget: float = MATCH_BUDGET_SECONDS) -> bool:
+    """``Pattern.compile(pattern).matcher(text).matches()``, within ``budget`` seconds.
+
+    Raises:
+        JavaRegexError: the pattern is invalid.
+        JavaRegexTimeoutError: matching took longer than ``budget``.
+    """
+    try:
+        return compile_java(pattern).fullmatch(text, timeout=budget) is not None
+    except TimeoutError:
+        raise JavaRegexTimeoutError(
+            f"matching took over {budget:g} s (catastrophic backtracking, e.g. nested quantifiers "
+            "like (a|aa)+): simplify the pattern"
+        ) from None
 
 
-def matches_any(patterns: list[str], text: str) -> bool:
-    """True when ``text`` fully matches at least one valid pattern (invalid ones never match)."""
+@dataclass(frozen=True)
+class MatchOutcome:
+    """Whether a text fully matched one of several patterns, and which ran out of time trying."""
+
+    matched: bool
+    timed_out: tuple[str, ...] = ()
+
+
+def match_any(patterns: Iterable[str], text: str, budget: float = MATCH_BUDGET_SECONDS) -> MatchOutcome:
+    """Try each valid pattern in turn (invalid ones never match; slow ones are listed)."""
+    slow: list[str] = []
     for pattern in patterns:
         try:
-            if full_match(pattern, text):
-                return True
+            if full_match(pattern, text, budget):
+                return MatchOutcome(True, tuple(slow))
+        except JavaRegexTimeoutError:
+            slow.append(pattern)
         except JavaRegexError:
             continue
-    return False
+    return MatchOutcome(False, tuple(slow))
+
+
+def matches_any(patterns: Iterable[str], text: str) -> bool:
+    """True when ``text`` fully matches at least one valid pattern within its time budget."""
+    return match_any(patterns, text).matched

@@ -31,6 +31,7 @@ from mlgitops.service.inputs import (
     read_manifests,
     resolve_all,
 )
+from mlgitops.service.lockwait import acquire_waiting
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ def reconcile_once(
     environ: Mapping[str, str] | None = None,
     holder: str | None = None,
     lock_ttl_seconds: int = DEFAULT_LOCK_TTL,
+    lock_timeout: float = 0.0,
 ) -> ApplyOutcome:
     """Plan and apply under the target's lock, then check that a new plan is empty.
 
@@ -188,6 +190,7 @@ def reconcile_once(
         holder: who takes the lock (default ``user@host``).
         lock_ttl_seconds: the lock expires unless renewed within this time; a heartbeat renews it
             every third of it while the run applies, so a long apply keeps it.
+        lock_timeout: seconds to wait for a lock held by another run (0: fail at once).
 
     Raises:
         ManifestError, PlanError, LockError, BackendError. Failed steps do not raise: see the report.
@@ -197,7 +200,10 @@ def reconcile_once(
         check_saved_target(saved_plan, target)  # before anything is written to the wrong target
     inputs, _ = _inputs(paths, backend, variables, opts, strict=True, environ=environ)
     run_id = f"run-{uuid.uuid4().hex[:12]}"
-    lock = backend.acquire_lock(run_id, holder or default_holder(), ttl_seconds=lock_ttl_seconds)
+    who = holder or default_holder()
+    lock = acquire_waiting(
+        lambda: backend.acquire_lock(run_id, who, ttl_seconds=lock_ttl_seconds), lock_timeout
+    )
     try:
         with Heartbeat(lambda: backend.renew_lock(lock.lock_id), lock_ttl_seconds / 3) as heartbeat:
             for step in backend.recover().steps:

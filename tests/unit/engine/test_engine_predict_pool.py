@@ -35,7 +35,7 @@ def test_predicts_reuse_one_connection_and_close_releases_it(
             model_id = _deploy_embedding_model(http, standin.url)
             for text in ("one", "two", "three"):
                 ok(http.post(f"/_plugins/_ml/_predict/text_embedding/{model_id}", json={"text_docs": [text]}))
-        pool = engine.lifecycle.http_client()
+        pool = engine.lifecycle.remote_pools()
         engine.close()
         assert pool.is_closed
         ports = {request.client_port for request in standin.requests}

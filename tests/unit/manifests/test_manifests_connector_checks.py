@@ -249,7 +249,10 @@ def test_literal_secret_in_an_auth_header_is_an_error(load_text: Loader) -> None
     assert load_text(text, allow_plaintext_credentials=True).ok
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1:8765", "localhost", "10.1.2.3", "[::1]:80"])
+@pytest.mark.parametrize(
+    "host",
+    ["127.0.0.1:8765", "localhost", "10.1.2.3", "[::1]:80", "100.64.0.1", "198.18.0.1", "[::127.0.0.1]"],
+)
 def test_private_hosts_warn_unless_private_ip_is_enabled(load_text: Loader, host: str) -> None:
     local = CONNECTOR.replace("https://api.openai.com", f"http://{host}")
     trusted = settings([".*"])

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mlgitops.cli import wiring
+from mlgitops.cli import options, wiring
 from mlgitops.cli.commands import plan as plan_command
 from mlgitops.cli.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 from mlgitops.errors import ConfigError, LockError, ManifestError, MlGitOpsError
@@ -47,6 +47,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--parallelism", type=_positive, default=4, metavar="N", help="steps applied at once (default 4)"
     )
+    options.add_lock_timeout(parser)
     parser.set_defaults(handler=run)
 
 
@@ -135,6 +136,7 @@ def _apply(args: argparse.Namespace, settings: plan_command.Settings) -> int:
                 **plan_command.pass_arguments(settings, args),
                 saved_plan=saved,
                 parallelism=args.parallelism,
+                lock_timeout=args.lock_timeout,
                 progress=_progress if sys.stderr.isatty() else None,
             )
     except LockError as exc:

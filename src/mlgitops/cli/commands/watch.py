@@ -59,6 +59,7 @@ def register(subparsers: Any) -> None:
         help="also delete owned resources that left the manifests (default: the environment's prune)",
     )
     parser.add_argument("--no-color", action="store_true", help="never colour the plan")
+    options.add_lock_timeout(parser)
     parser.set_defaults(handler=run)
 
 
@@ -115,7 +116,7 @@ class _Steps:
         common = self._common()
         try:
             with wiring.open_backend(common["target"]) as backend:
-                outcome = reconcile_once(backend=backend, **common)
+                outcome = reconcile_once(backend=backend, lock_timeout=self.args.lock_timeout, **common)
         except LockError as exc:
             flags = wiring.target_flags(self.args, common["target"])
             raise LockError(wiring.with_unlock_target(str(exc), flags)) from exc

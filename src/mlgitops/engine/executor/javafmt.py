@@ -27,16 +27,45 @@ def java_double(value: float) -> str:
     return ("-" if sign else "") + f"{mantissa}E{power}"
 
 
+_FLOAT32 = struct.Struct("f")
+_FLOAT32_BITS = struct.Struct("I")
+_FORMATS = {digits: f"%.{digits}g" for digits in range(1, 10)}
+
+
+def _as_float32(value: float) -> float:
+    single: float = _FLOAT32.unpack(_FLOAT32.pack(value))[0]
+    return single
+
+
+def _round_trip(single: float, digits: int) -> float | None:
+    """``single`` rounded to ``digits`` significant digits, if that reads back as the same float32."""
+    candidate = float(_FORMATS[digits] % single)
+    return candidate if _as_float32(candidate) == single else None
+
+
+def _is_power_of_two(single: float) -> bool:
+    bits: int = _FLOAT32_BITS.unpack(_FLOAT32.pack(single))[0]
+    return bits & 0x7FFFFF == 0
+
+
 def to_float32(value: float) -> float:
     """The shortest double that prints like Java's ``Float.toString`` of ``(float) value``."""
-    single = struct.unpack("f", struct.pack("f", value))[0]
+    single = _as_float32(value)
     if math.isnan(single) or math.isinf(single):
-        return float(single)
-    for digits in range(1, 10):
-        candidate = float(f"{single:.{digits}g}")
-        if struct.unpack("f", struct.pack("f", candidate))[0] == single:
-            return candidate
-    return float(single)
+        return single
+    if _is_power_of_two(single):
+        return next(filter(None, (_round_trip(single, n) for n in range(1, 10))), single)
+    # Away from powers of two the float32 rounding interval is symmetric around the value, and the
+    # rounding to n+1 digits is at least as close as the rounding to n: the digit counts that read
+    # back form a range up to 9, so a binary search finds the shortest.
+    low, high = 1, 9
+    while low < high:
+        middle = (low + high) // 2
+        if _round_trip(single, middle) is None:
+            low = middle + 1
+        else:
+            high = middle
+    return _round_trip(single, low) or single
 
 
 def java_string(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,6 +10,7 @@ import httpx
 
 from mlgitops.engine.executor import payload, preprocess, remote, safety, sigv4
 from mlgitops.engine.executor.params import merge_parameters, prepare_request_parameters, stringify
+from mlgitops.engine.executor.pinning import RemotePools, TransportPool
 from mlgitops.engine.executor.postprocess import postprocess
 from mlgitops.errors import EngineError
 from mlgitops.model.mlcommons import PREDICT_METHODS_2_19
@@ -57,7 +59,16 @@ def _uri_error(url: str) -> EngineError:
 
 
 def checked_url(url: str, settings: Mapping[str, Any]) -> str:
-    """Validate scheme, host and endpoint safety; returns the URL as it will be sent (and signed)."""
+    """Validate scheme, host and the trusted-endpoint regex; returns the URL as it will be sent (and signed).
+
+    The host's addresses are checked when the connection is made (``pinning``), not here.
+    """
+    return _checked_url(url, tuple(safety.trusted_patterns(settings)))
+
+
+@lru_cache(maxsize=1024)
+def _checked_url(url: str, trusted: tuple[str, ...]) -> str:
+    """``checked_url`` for one URL and regex list: a pure function, so cached (refusals are not)."""
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
         raise EngineError(f"Protocol is not http or https: {scheme}")
@@ -67,8 +78,7 @@ def checked_url(url: str, settings: Mapping[str, Any]) -> str:
         raise _uri_error(url) from None
     if not parsed.host:
         raise _uri_error(url)
-    safety.check_trusted_endpoint(url, settings)
-    safety.check_private_ip(parsed.host, settings)
+    safety.check_trusted(url, trusted)
     return str(parsed)
 
 
@@ -118,7 +128,7 @@ def run_predict(
     *,
     settings: Mapping[str, Any],
     action_type: str = "PREDICT",
-    client: httpx.Client | None = None,
+    pools: TransportPool | None = None,
 ) -> dict[str, Any]:
     """Run a predict through ``connector``; returns ``{"inference_results": [...]}``.
 
@@ -126,21 +136,29 @@ def run_predict(
     failures; no credential value ever appears in either.
 
     Follows 2.19, except that the trusted-endpoint regex is also checked on the URL resolved with
-    runtime parameters (ML Commons does that from 3.7). Later versions differ: 3.5 adds PUT/DELETE,
+    runtime parameters (ML Commons does that from 3.7), and that the private-address check refuses
+    every special-use range and holds for the address actually connected to. ``pools`` are the
+    shared connection pools (temporary ones when None). Later versions differ: 3.5 adds PUT/DELETE,
     3.7 fills header ``${parameters.*}`` from runtime parameters, 3.6 changes the default timeouts.
     """
+    if pools is None:
+        with RemotePools() as own:
+            return run_predict(
+                connector, credentials, request, settings=settings, action_type=action_type, pools=own
+            )
     action = find_action(connector, action_type)
     request_params = prepare_request_parameters(request.get("parameters") or {}, connector.get("parameters"))
     base = merge_parameters(connector.get("parameters") or {}, request_params, {})
     config = remote.ClientConfig.from_connector(connector.get("client_config"))
     redact = remote.build_redactor(str(value) for value in credentials.values())
     post_function = _function_name(action, "post_process_function", base)
+    transport = pools.transport(allow_private=safety.allows_private(settings))
     results: list[dict[str, Any]] = []
     for processed in _processed_batches(action, request, base):
         params = merge_parameters(connector.get("parameters") or {}, request_params, processed)
         outgoing = _build_request(connector, action, params, credentials, settings)
         logger.debug("predict: %s %s", outgoing.method, outgoing.url)
-        response = remote.send(outgoing, config, redact, client)
+        response = remote.send(outgoing, config, redact, transport)
         results.append(
             {"output": postprocess(post_function, response.text, params), "status_code": response.status}
         )

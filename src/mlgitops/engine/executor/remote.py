@@ -5,10 +5,12 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import httpx
 
+from mlgitops import __version__
 from mlgitops.errors import EngineError, RemoteModelError
 from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG, RETRY_BACKOFF_POLICIES
 
@@ -16,6 +18,8 @@ logger = logging.getLogger(__name__)
 
 MAX_ERROR_BODY = 256
 REDACTED = "***"
+
+DEFAULT_HEADERS = {"User-Agent": f"mlgitops/{__version__}", "Accept": "*/*"}
 
 Signer = Callable[[dict[str, str]], dict[str, str]]
 Redactor = Callable[[str], str]
@@ -106,16 +110,28 @@ def _is_retryable(response: httpx.Response) -> bool:
     return response.status_code == 429 or response.status_code >= 500 or throttled
 
 
-def _attempt(client: httpx.Client, request: RemoteRequest, config: ClientConfig) -> httpx.Response:
+@lru_cache(maxsize=1024)
+def _parsed_url(url: str) -> httpx.URL:
+    return httpx.URL(url)
+
+
+def _attempt(transport: httpx.BaseTransport, request: RemoteRequest, config: ClientConfig) -> httpx.Response:
     headers = request.sign(dict(request.headers)) if request.sign else request.headers
-    return client.request(
+    given = {name.lower() for name in headers}
+    defaults = {name: value for name, value in DEFAULT_HEADERS.items() if name.lower() not in given}
+    outgoing = httpx.Request(
         request.method,
-        request.url,
-        headers=headers,
+        _parsed_url(request.url),
+        headers={**defaults, **headers},
         content=request.body,
-        timeout=config.timeout(),
-        follow_redirects=False,
+        extensions={"timeout": config.timeout().as_dict()},
     )
+    response = transport.handle_request(outgoing)
+    try:
+        response.read()
+    finally:
+        response.close()
+    return response
 
 
 def _may_retry(config: ClientConfig, attempt: int, deadline: float) -> float | None:
@@ -130,28 +146,25 @@ def send(
     request: RemoteRequest,
     config: ClientConfig,
     redact: Redactor,
-    client: httpx.Client | None = None,
+    transport: httpx.BaseTransport,
     sleep: Callable[[float], None] = time.sleep,
 ) -> RemoteResponse:
-    """Send with retries on 429/5xx/throttling/connection errors; map failures to RemoteModelError."""
-    own = client is None
-    http = client if client is not None else httpx.Client(follow_redirects=False)
+    """Send with retries on 429/5xx/throttling/connection errors; map failures to RemoteModelError.
+
+    ``transport`` comes from ``pinning.RemotePools``, whose connections pass the address check.
+    """
     deadline = time.monotonic() + config.retry_timeout_seconds
-    try:
-        attempt = 0
-        while True:
-            failure = _try_once(http, request, config, redact)
-            if isinstance(failure, RemoteResponse):
-                return failure
-            pause = _may_retry(config, attempt, deadline) if failure.retryable else None
-            if pause is None:
-                raise failure.error
-            logger.info("retrying remote model call (attempt %d) after %s", attempt + 1, failure.error)
-            sleep(pause)
-            attempt += 1
-    finally:
-        if own:
-            http.close()
+    attempt = 0
+    while True:
+        failure = _try_once(transport, request, config, redact)
+        if isinstance(failure, RemoteResponse):
+            return failure
+        pause = _may_retry(config, attempt, deadline) if failure.retryable else None
+        if pause is None:
+            raise failure.error
+        logger.info("retrying remote model call (attempt %d) after %s", attempt + 1, failure.error)
+        sleep(pause)
+        attempt += 1
 
 
 @dataclass(frozen=True)
@@ -161,10 +174,10 @@ class _Failure:
 
 
 def _try_once(
-    http: httpx.Client, request: RemoteRequest, config: ClientConfig, redact: Redactor
+    transport: httpx.BaseTransport, request: RemoteRequest, config: ClientConfig, redact: Redactor
 ) -> RemoteResponse | _Failure:
     try:
-        response = _attempt(http, request, config)
+        response = _attempt(transport, request, config)
     except httpx.LocalProtocolError:
         # Its message can quote a header value (a credential): never repeat it.
         return _Failure(

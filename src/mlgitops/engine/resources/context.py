@@ -1,5 +1,6 @@
 """What every API module needs: the store, the vault, the settings and the engine options."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,9 +29,10 @@ class EngineContext:
         """One effective ML Commons setting (``name`` without the ``plugins.ml_commons.`` prefix)."""
         return self.settings.effective()[ML_PREFIX + name]
 
-    def require_remote_inference(self) -> None:
-        """400 when ``remote_inference.enabled`` is false."""
-        if not self.setting("remote_inference.enabled"):
+    def require_remote_inference(self, settings: Mapping[str, Any] | None = None) -> None:
+        """400 when ``remote_inference.enabled`` is false (in ``settings`` when already read)."""
+        enabled = (settings or self.settings.effective())[ML_PREFIX + "remote_inference.enabled"]
+        if not enabled:
             raise EngineError(REMOTE_DISABLED)
 
     def access_control(self, kind: str) -> bool:

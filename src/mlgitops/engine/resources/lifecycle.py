@@ -2,13 +2,11 @@
 
 import json
 import logging
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import httpx
-
 from mlgitops.engine import executor
+from mlgitops.engine.executor.pinning import RemotePools
 from mlgitops.engine.resources import admission, interfaces, tasks
 from mlgitops.engine.resources.connectors import ACTIVE_STATES
 from mlgitops.engine.resources.context import EngineContext
@@ -53,22 +51,15 @@ class Lifecycle:
         self._runner = runner
         self._predictor = predictor
         self._limiter = admission.RateLimiter()
-        self._http: httpx.Client | None = None
-        self._http_lock = threading.Lock()
+        self._remote = RemotePools()
 
-    def http_client(self) -> httpx.Client:
-        """The one connection pool every predict shares, so keep-alive connections are reused."""
-        with self._http_lock:
-            if self._http is None:
-                self._http = httpx.Client(follow_redirects=False)
-            return self._http
+    def remote_pools(self) -> RemotePools:
+        """The connection pools every predict shares, so keep-alive connections are reused."""
+        return self._remote
 
     def close(self) -> None:
-        """Close the connection pool (a later predict opens a new one)."""
-        with self._http_lock:
-            if self._http is not None:
-                self._http.close()
-                self._http = None
+        """Close the connection pools (a later predict opens new ones)."""
+        self._remote.close()
 
     def _start_deploy(self, model_id: str, body: Mapping[str, Any] | None) -> str:
         with self._ctx.store.write() as tx:
@@ -185,11 +176,12 @@ class Lifecycle:
 
     def predict(self, model_id: str, body: Mapping[str, Any] | None) -> dict[str, Any]:
         """Call the model's connector through the executor (auto-deploying when allowed)."""
-        with self._ctx.store.read() as tx:
+        with self._ctx.store.read() as tx:  # one snapshot for the model and the settings
             row = tx.get(MODEL_INDEX, model_id)
+            settings = self._ctx.settings.effective()
         if row is None:
             raise not_found(model_id)
-        self._ctx.require_remote_inference()
+        self._ctx.require_remote_inference(settings)
         if not isinstance((body or {}).get("parameters") or {}, Mapping):
             raise EngineError("[parameters] must be an object", 400, "parse_exception")
         if row.source.get("model_state") in DEPLOYED_STATES:
@@ -201,14 +193,13 @@ class Lifecycle:
         self._ensure_deployed(model_id, row.source)
         with self._ctx.store.read() as tx:
             connector, credentials = resolve_connector(self._ctx, tx, model_id, row.source)
-        settings = self._ctx.settings.effective()
         if self._predictor is not None:
             output = self._predictor(
                 connector, credentials, dict(body or {}), settings=settings, action_type="PREDICT"
             )
         else:
             output = executor.run_predict(
-                connector, credentials, dict(body or {}), settings=settings, client=self.http_client()
+                connector, credentials, dict(body or {}), settings=settings, pools=self._remote
             )
         interfaces.check_output(row.source, output)
         return output

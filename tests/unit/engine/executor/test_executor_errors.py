@@ -187,10 +187,19 @@ def test_missing_sigv4_credential_and_scope(standin: StandinServer, settings) ->
         run_predict(connector, kit.AWS_CREDS, {"text_docs": ["x"]}, settings=settings)
 
 
-def mock_client(status: int, content: bytes, headers: dict[str, str] | None = None) -> httpx.Client:
-    return httpx.Client(
-        transport=httpx.MockTransport(lambda _req: httpx.Response(status, content=content, headers=headers))
-    )
+class OneTransport:
+    """A transport pool handing out one given transport, whatever the private-address policy."""
+
+    def __init__(self, transport: httpx.BaseTransport) -> None:
+        self.given = transport
+
+    def transport(self, *, allow_private: bool) -> httpx.BaseTransport:
+        return self.given
+
+
+def mock_client(status: int, content: bytes, headers: dict[str, str] | None = None) -> OneTransport:
+    answer = httpx.Response(status, content=content, headers=headers)
+    return OneTransport(httpx.MockTransport(lambda _req: answer))
 
 
 def test_empty_2xx_body_is_a_502(settings) -> None:
@@ -200,42 +209,46 @@ def test_empty_2xx_body_is_a_502(settings) -> None:
             kit.OPENAI_CREDS,
             {"text_docs": ["x"]},
             settings=settings,
-            client=mock_client(200, b"  "),
+            pools=mock_client(200, b"  "),
         )
     assert err.value.status == 502
 
 
 def test_redirects_are_not_followed(settings) -> None:
-    client = mock_client(302, b"moved", {"Location": "http://127.0.0.1:9/elsewhere"})
+    client = mock_client(302, b"moved", {"Location": "http://127.0.0.1:9/elsewhere"}).given
     with pytest.raises(RemoteModelError, match=r"^Error from remote service: moved$") as err:
         run_predict(
             kit.openai_embedding("http://127.0.0.1:9"),
             kit.OPENAI_CREDS,
             {"text_docs": ["x"]},
             settings=settings,
-            client=client,
+            pools=OneTransport(client),
         )
     assert err.value.status == 302
 
 
 def test_long_error_bodies_are_truncated(settings) -> None:
-    client = mock_client(500, b"x" * 1000)
+    client = mock_client(500, b"x" * 1000).given
     with pytest.raises(RemoteModelError) as err:
         run_predict(
             kit.openai_embedding("http://127.0.0.1:9"),
             kit.OPENAI_CREDS,
             {"text_docs": ["x"]},
             settings=settings,
-            client=client,
+            pools=OneTransport(client),
         )
     assert str(err.value) == "Error from remote service: " + "x" * 256
 
 
 def test_non_json_success_is_wrapped_as_a_response_string(settings) -> None:
     connector = cohere_chat("http://127.0.0.1:9")
-    client = mock_client(200, b"plain text answer")
+    client = mock_client(200, b"plain text answer").given
     result = run_predict(
-        connector, kit.COHERE_CREDS, {"parameters": {"message": "m"}}, settings=settings, client=client
+        connector,
+        kit.COHERE_CREDS,
+        {"parameters": {"message": "m"}},
+        settings=settings,
+        pools=OneTransport(client),
     )
     assert result["inference_results"][0]["output"] == [
         {"name": "response", "dataAsMap": {"response": "plain text answer"}}
@@ -259,16 +272,20 @@ def test_non_json_success_is_wrapped_as_a_response_string(settings) -> None:
 def test_request_problems_are_engine_errors(settings, change, message) -> None:
     connector = cohere_chat("http://127.0.0.1:9")
     connector["actions"][0].update(change)
-    client = mock_client(200, b'{"data": []}')
+    client = mock_client(200, b'{"data": []}').given
     with pytest.raises(EngineError, match=message) as err:
         run_predict(
-            connector, kit.COHERE_CREDS, {"parameters": {"message": "m"}}, settings=settings, client=client
+            connector,
+            kit.COHERE_CREDS,
+            {"parameters": {"message": "m"}},
+            settings=settings,
+            pools=OneTransport(client),
         )
     assert err.value.status == 400
 
 
 def test_a_credential_with_a_newline_never_reaches_the_wire_or_the_error(settings) -> None:
-    client = mock_client(200, b"{}")
+    client = mock_client(200, b"{}").given
     creds = {"cohere_key": "line1\nSECRETPART"}
     with pytest.raises(EngineError, match=r"^Header value contains invalid control character$") as err:
         run_predict(
@@ -276,7 +293,7 @@ def test_a_credential_with_a_newline_never_reaches_the_wire_or_the_error(setting
             creds,
             {"parameters": {"message": "m"}},
             settings=settings,
-            client=client,
+            pools=OneTransport(client),
         )
     assert "SECRETPART" not in str(err.value)
 
@@ -289,20 +306,28 @@ def test_charset_parameter_encodes_the_body(settings) -> None:
         return httpx.Response(200, json={"text": "ok"})
 
     request = {"parameters": {"message": "caf\u00e9", "charset": "latin-1"}}
-    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+    with httpx.MockTransport(handler) as client:
         run_predict(
-            cohere_chat("http://127.0.0.1:9"), kit.COHERE_CREDS, request, settings=settings, client=client
+            cohere_chat("http://127.0.0.1:9"),
+            kit.COHERE_CREDS,
+            request,
+            settings=settings,
+            pools=OneTransport(client),
         )
         with pytest.raises(EngineError, match=r"^Unsupported charset: nope$"):
             bad = {"parameters": {"message": "m", "charset": "nope"}}
             run_predict(
-                cohere_chat("http://127.0.0.1:9"), kit.COHERE_CREDS, bad, settings=settings, client=client
+                cohere_chat("http://127.0.0.1:9"),
+                kit.COHERE_CREDS,
+                bad,
+                settings=settings,
+                pools=OneTransport(client),
             )
     assert sent == ['{ "message": "caf\u00e9", "model": "command" }'.encode("latin-1")]
 
 
-def scripted_client(outcomes: list[object], calls: list[httpx.Request]) -> httpx.Client:
-    """A client whose successive calls raise or answer the given outcomes in order."""
+def scripted_client(outcomes: list[object], calls: list[httpx.Request]) -> httpx.MockTransport:
+    """A transport whose successive calls raise or answer the given outcomes in order."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request)
@@ -312,7 +337,7 @@ def scripted_client(outcomes: list[object], calls: list[httpx.Request]) -> httpx
         assert isinstance(outcome, httpx.Response)
         return outcome
 
-    return httpx.Client(transport=httpx.MockTransport(handler))
+    return httpx.MockTransport(handler)
 
 
 def test_connection_errors_and_aws_throttling_are_retried(settings) -> None:
@@ -326,7 +351,11 @@ def test_connection_errors_and_aws_throttling_are_retried(settings) -> None:
     )
     with scripted_client(outcomes, calls) as client:
         result = run_predict(
-            connector, kit.COHERE_CREDS, {"parameters": {"message": "m"}}, settings=settings, client=client
+            connector,
+            kit.COHERE_CREDS,
+            {"parameters": {"message": "m"}},
+            settings=settings,
+            pools=OneTransport(client),
         )
     assert len(calls) == 3
     assert result["inference_results"][0]["output"][0]["dataAsMap"] == {"text": "ok"}
@@ -345,14 +374,18 @@ def test_unlimited_retries_stop_at_the_retry_timeout(settings) -> None:
         pytest.raises(RemoteModelError) as err,
     ):
         run_predict(
-            connector, kit.COHERE_CREDS, {"parameters": {"message": "m"}}, settings=settings, client=client
+            connector,
+            kit.COHERE_CREDS,
+            {"parameters": {"message": "m"}},
+            settings=settings,
+            pools=OneTransport(client),
         )
     assert err.value.status == 503
     assert len(calls) == 1
 
 
 def test_a_non_ascii_credential_is_refused_without_echoing_it(settings) -> None:
-    client = mock_client(200, b"{}")
+    client = mock_client(200, b"{}").given
     creds = {"cohere_key": "k\u00e9y-SECRETPART"}
     with pytest.raises(EngineError, match=r"^Header value contains a non-ASCII character$") as err:
         run_predict(
@@ -360,7 +393,7 @@ def test_a_non_ascii_credential_is_refused_without_echoing_it(settings) -> None:
             creds,
             {"parameters": {"message": "m"}},
             settings=settings,
-            client=client,
+            pools=OneTransport(client),
         )
     assert "SECRETPART" not in repr(err.value.args)
     assert err.value.__cause__ is None and err.value.__context__ is None

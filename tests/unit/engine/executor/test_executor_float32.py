@@ -1,0 +1,54 @@
+"""float32 rounding: the shortest decimal that reads back as the same float32, however it is searched."""
+
+import math
+import random
+import struct
+
+import pytest
+
+from mlgitops.engine.executor.javafmt import to_float32
+
+SINGLE = struct.Struct("f")
+
+
+def single(value: float) -> float:
+    return SINGLE.unpack(SINGLE.pack(value))[0]
+
+
+def shortest_by_scan(value: float) -> float:
+    """Reference: try every digit count from 1 to 9."""
+    target = single(value)
+    for digits in range(1, 10):
+        candidate = float(f"{target:.{digits}g}")
+        if single(candidate) == target:
+            return candidate
+    return target
+
+
+def bits_to_float(bits: int) -> float:
+    return struct.unpack("f", struct.pack("I", bits))[0]
+
+
+SPECIAL = [
+    0.0, -0.0, 0.1, 0.5, 1.0, 2.0, 1e-7, 3.4028234663852886e38, 1.17549435e-38, 1.4e-45, 9.999999e-5,
+    0.123456789, 16777216.0, 16777217.0, 2.0**-20, 2.0**100, -(2.0**-126), 9.99999e9, 123456.7,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", SPECIAL)
+def test_special_values_match_the_full_scan(value: float) -> None:
+    assert math.copysign(1, to_float32(value)) == math.copysign(1, shortest_by_scan(value))
+    assert to_float32(value) == shortest_by_scan(value)
+
+
+def test_random_values_and_bit_patterns_match_the_full_scan() -> None:
+    rng = random.Random(20261201)
+    values = [rng.uniform(-1, 1) for _ in range(3000)]
+    values += [rng.uniform(-1e6, 1e6) for _ in range(1000)]
+    values += [round(rng.uniform(-1, 1), 4) for _ in range(2000)]
+    values += [bits_to_float(rng.getrandbits(31)) for _ in range(3000)]
+    values += [
+        bits_to_float((exponent << 23) | low) for exponent in range(1, 254) for low in (0, 1, 0x7FFFFF)
+    ]
+    finite = [v for v in values if math.isfinite(single(v))]
+    assert [to_float32(v) for v in finite] == [shortest_by_scan(v) for v in finite]
