@@ -12,6 +12,7 @@ from mlgitops.engine.resources.groups import ModelGroups
 from mlgitops.engine.resources.lifecycle import Lifecycle, Predictor
 from mlgitops.engine.resources.models import Models
 from mlgitops.engine.resources.settings import ClusterSettings
+from mlgitops.engine.storage.searching import MAX_RESULT_WINDOW
 from mlgitops.engine.storage.store import CONNECTOR_INDEX, GROUP_INDEX, MODEL_INDEX, TASK_INDEX, Store
 from mlgitops.engine.storage.vault import Vault
 from mlgitops.errors import ConfigError
@@ -39,6 +40,7 @@ class LocalEngine:
         background_tasks: bool = False,
         predictor: Predictor | None = None,
         db_path: Path | None = None,
+        max_result_window: int = MAX_RESULT_WINDOW,
     ) -> None:
         self.directory = Path(directory)
         try:
@@ -52,14 +54,14 @@ class LocalEngine:
             self.store.close()
             raise
         self.settings = ClusterSettings(self.store)
-        self.ctx = EngineContext(self.store, self.vault, self.settings, security_enabled)
+        self.ctx = EngineContext(self.store, self.vault, self.settings, security_enabled, max_result_window)
         self.runner = tasks.TaskRunner(background=background_tasks)
         self.model_groups = ModelGroups(self.ctx)
         self.connectors = Connectors(self.ctx)
         self.models = Models(self.ctx)
         self.lifecycle = Lifecycle(self.ctx, self.runner, predictor)
         self.tasks = tasks.Tasks(self.store)
-        self.documents = Documents(self.store)
+        self.documents = Documents(self.store, max_result_window=max_result_window)
         tasks.recover(self.store)
 
     def __repr__(self) -> str:
@@ -100,7 +102,7 @@ class LocalEngine:
         """Counts and the key fingerprint (never secrets)."""
         with self.store.read() as tx:
             counts = {
-                name: len(tx.scan(index))
+                name: tx.count(index)
                 for name, index in (
                     ("model_groups", GROUP_INDEX),
                     ("connectors", CONNECTOR_INDEX),

@@ -19,6 +19,7 @@ Json = dict[str, Any]
 ML = "/_plugins/_ml"
 TASK_DONE = "COMPLETED"
 TASK_FAILED = ("FAILED", "COMPLETED_WITH_ERROR", "CANCELLED", "EXPIRED")
+PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -299,6 +300,40 @@ class MLCommonsClient:
         except BackendNotFoundError:
             return []
 
+    def scan_docs(self, index: str, query: Mapping[str, Any]) -> list[Json]:
+        """Every hit of an index, page by page; an empty list when the index does not exist yet."""
+        try:
+            return self.scan(f"/{index}/_search", query)
+        except BackendNotFoundError:
+            return []
+
+    def scan(self, path: str, query: Mapping[str, Any], page_size: int = PAGE_SIZE) -> list[Json]:
+        """Every hit of a ``_search`` endpoint, in pages of ``page_size`` whatever the result window.
+
+        Pages are sorted on ``_seq_no`` and continued with ``search_after``. Each page starts one below
+        the last sequence number seen, so documents sharing it (possible across shards) are never
+        skipped; hits read twice are dropped by id. A document updated while paging moves to a higher
+        sequence number and is still read; documents are never dropped. The cursor grows with every
+        page, so the loop ends.
+        """
+        seen: dict[str, Json] = {}
+        cursor: int | None = None
+        while True:
+            body: dict[str, Any] = {
+                "query": dict(query), "size": page_size, "sort": [{"_seq_no": "asc"}],
+                "track_total_hits": False, "seq_no_primary_term": True,
+            }  # fmt: skip
+            if cursor is not None:
+                body["search_after"] = [cursor]
+            hits = list(self.request("POST", path, body=body).get("hits", {}).get("hits", []))
+            for hit in hits:
+                if isinstance(hit, dict) and "_id" in hit:
+                    seen.setdefault(str(hit["_id"]), hit)
+            if len(hits) < page_size:
+                return list(seen.values())
+            last = _sort_value(hits[-1])
+            cursor = last - 1 if cursor is None or last - 1 > cursor else last
+
     # -- helpers ----------------------------------------------------------------------------------
 
     def _get_or_none(self, path: str) -> Json | None:
@@ -356,6 +391,16 @@ def _field(response: Json, name: str) -> str:
 def _opt(response: Json, name: str) -> str | None:
     value = response.get(name)
     return value if isinstance(value, str) and value else None
+
+
+def _sort_value(hit: Any) -> int:
+    values = hit.get("sort") if isinstance(hit, dict) else None
+    value = values[0] if isinstance(values, list) and values else None
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).lstrip("-").isdigit():
+        raise BackendError(
+            f"the target's search hit has no sequence number to page on: {http.truncate(str(hit))}"
+        )
+    return int(value)
 
 
 def _quote(doc_id: str) -> str:

@@ -1,16 +1,18 @@
-"""Read a target's actual state: owned resources through ownership records, unowned look-alikes, settings."""
+"""Read a target's actual state in a few paged searches: owned resources, unowned look-alikes, settings."""
 
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from mlgitops.backends.opensearch import resources
-from mlgitops.backends.opensearch.client import MLCommonsClient
+from mlgitops.backends.opensearch.client import Json, MLCommonsClient
 from mlgitops.backends.opensearch.records import Bookkeeping
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.state import ActualResource, ActualState, DesiredResource, OwnershipRecord
 
+_KINDS = (Kind.MODEL_GROUP, Kind.CONNECTOR, Kind.MODEL)
 # Fields whose change means the resource changed (a server that lacks them simply contributes nothing).
 _VOLATILE = (
     "last_updated_time",
@@ -28,20 +30,27 @@ def ml_name(desired: DesiredResource) -> str:
 
 
 def read_state(client: MLCommonsClient, book: Bookkeeping, desired: Sequence[DesiredResource]) -> ActualState:
-    """Everything the planner needs from the target, with a fingerprint of it."""
-    records = book.read_records()
-    settings = resources.read_ml_settings(client)
+    """Everything the planner needs from the target, with a fingerprint of it.
+
+    A fixed number of paged searches, whatever the number of resources: mlgitops' own records and
+    intents, each kind of resource, and the cluster settings, all read at once on a few threads.
+    """
+    with ThreadPoolExecutor(max_workers=len(_KINDS) + 2, thread_name_prefix="mlgitops-read") as pool:
+        bookkeeping = pool.submit(book.read_all)
+        settings_read = pool.submit(resources.read_ml_settings, client)
+        by_kind = {kind: pool.submit(resources.read_all, client, kind) for kind in _KINDS}
+        records, intents = bookkeeping.result()
+        settings = settings_read.result()
+        documents = {kind: future.result() for kind, future in by_kind.items()}
     owned: dict[ResourceKey, ActualResource] = {}
     for key, record in sorted(records.items()):
         document = (
-            settings
-            if key.kind is Kind.CLUSTER_SETTINGS
-            else resources.get_resource(client, key.kind, record.resource_id)
+            settings if key.kind is Kind.CLUSTER_SETTINGS else documents[key.kind].get(record.resource_id)
         )
         if document is not None:
             owned[key] = ActualResource(key, record.resource_id, document, record)
-    unowned = _unowned(client, desired, owned, records)
-    pending = {intent.key: f"{intent.verb} by run {intent.run_id}" for intent in book.pending_intents()}
+    unowned = _unowned(documents, desired, owned, records)
+    pending = {intent.key: f"{intent.verb} by run {intent.run_id}" for intent in intents}
     return ActualState(
         resources=owned,
         unowned=unowned,
@@ -51,19 +60,32 @@ def read_state(client: MLCommonsClient, book: Bookkeeping, desired: Sequence[Des
     )
 
 
+def _by_name(documents: Mapping[str, Json]) -> dict[str, list[tuple[str, Json]]]:
+    """Resources by ML name, oldest first (as ML Commons orders look-alikes)."""
+    named: dict[str, list[tuple[str, Json]]] = {}
+    for resource_id, document in documents.items():
+        name = document.get("name")
+        if isinstance(name, str):
+            named.setdefault(name, []).append((resource_id, document))
+    for found in named.values():
+        found.sort(key=lambda item: (int(item[1].get("created_time") or 0), item[0]))
+    return named
+
+
 def _unowned(
-    client: MLCommonsClient,
+    documents: Mapping[Kind, Mapping[str, Json]],
     desired: Sequence[DesiredResource],
     owned: Mapping[ResourceKey, ActualResource],
     records: Mapping[ResourceKey, OwnershipRecord],
 ) -> dict[ResourceKey, ActualResource]:
     owned_ids = {record.resource_id for record in records.values()}
+    named = {kind: _by_name(found) for kind, found in documents.items()}
     unowned: dict[ResourceKey, ActualResource] = {}
     for item in desired:
         if item.key in owned or item.key.kind is Kind.CLUSTER_SETTINGS:
             continue
         group_id = _desired_group_id(item, records)
-        for resource_id, document in resources.find_by_name(client, item.key.kind, ml_name(item)):
+        for resource_id, document in named[item.key.kind].get(ml_name(item), ()):
             in_group = group_id is None or document.get("model_group_id") == group_id
             if resource_id not in owned_ids and in_group:
                 unowned[item.key] = ActualResource(item.key, resource_id, document)

@@ -119,15 +119,25 @@ class Bookkeeping:
 
     def read_records(self) -> dict[ResourceKey, OwnershipRecord]:
         """Every ownership record in the target, by resource key."""
+        return self.read_all()[0]
+
+    def read_all(self) -> tuple[dict[ResourceKey, OwnershipRecord], list[Intent]]:
+        """Every ownership record (by key) and every pending intent (oldest first), in one paged read."""
         records: dict[ResourceKey, OwnershipRecord] = {}
-        for hit in self._client.search_docs(INDEX, {"term": {"type": RECORD}}):
+        intents: list[Intent] = []
+        for hit in self._client.scan_docs(INDEX, {"terms": {"type": [RECORD, INTENT]}}):
+            source = hit.get("_source") or {}
             try:
-                record = record_from_source(hit.get("_source") or {})
+                if source.get("type") == RECORD:
+                    record = record_from_source(source)
+                    records[record.key] = record
+                elif source.get("type") == INTENT:
+                    intents.append(Intent.from_source(str(hit["_id"]), source))
             except (KeyError, ValueError):
-                logger.warning("ignoring malformed ownership record %s", hit.get("_id"))
-                continue
-            records[record.key] = record
-        return records
+                what = "ownership record" if source.get("type") == RECORD else "intent"
+                logger.warning("ignoring malformed %s %s", what, hit.get("_id"))
+        intents.sort(key=lambda intent: (intent.time_ms, intent.run_id, intent.seq))
+        return records, intents
 
     def read_record(self, key: ResourceKey) -> OwnershipRecord | None:
         """The ownership record of one resource, if any."""
@@ -153,7 +163,7 @@ class Bookkeeping:
     def pending_intents(self) -> list[Intent]:
         """Intents left by runs that did not finish, oldest first."""
         intents = []
-        for hit in self._client.search_docs(INDEX, {"term": {"type": INTENT}}):
+        for hit in self._client.scan_docs(INDEX, {"term": {"type": INTENT}}):
             try:
                 intents.append(Intent.from_source(str(hit["_id"]), hit.get("_source") or {}))
             except (KeyError, ValueError):
