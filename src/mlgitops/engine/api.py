@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgitops.engine.resources import tasks
+from mlgitops.engine.resources.bulk import Bulk
 from mlgitops.engine.resources.connectors import Connectors
 from mlgitops.engine.resources.context import EngineContext
 from mlgitops.engine.resources.documents import Documents
@@ -62,6 +63,7 @@ class LocalEngine:
         self.lifecycle = Lifecycle(self.ctx, self.runner, predictor)
         self.tasks = tasks.Tasks(self.store)
         self.documents = Documents(self.store, max_result_window=max_result_window)
+        self.bulk = Bulk(self.store, self.documents)
         tasks.recover(self.store)
 
     def __repr__(self) -> str:

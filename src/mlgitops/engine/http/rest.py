@@ -63,7 +63,8 @@ def handle(
         return routed
     handler, params = routed
     try:
-        result = handler(Call(engine, params, dict(query), jsonbody.parse(body)))
+        parsed = None if path.endswith("/_bulk") else jsonbody.parse(body)  # NDJSON, parsed by the handler
+        result = handler(Call(engine, params, dict(query), parsed, body))
     except EngineError as exc:
         return _error(exc.status, exc.error_type, str(exc))
     except RemoteModelError as exc:
