@@ -78,9 +78,8 @@ class Applier:
             if not exc.retryable:  # refused outright: nothing changed, nothing to recover
                 self._book.finish_intent(intent)
             raise
-        if action.verb in (Verb.UPDATE, Verb.ADOPT):
-            self._record(action, target_id)
-        self._book.finish_intent(intent)
+        records = [self._record(action, target_id)] if action.verb in (Verb.UPDATE, Verb.ADOPT) else []
+        self._book.settle(records=records, finished=[intent], now_ms=self.now_ms())
         return target_id
 
     def _journal(self, action: Action, target_id: str | None, lookup: Resolver) -> Intent:
@@ -106,11 +105,10 @@ class Applier:
         self._book.write_intent(intent)
         return intent
 
-    def _record(self, action: Action, resource_id: str) -> None:
-        record = OwnershipRecord(
+    def _record(self, action: Action, resource_id: str) -> OwnershipRecord:
+        return OwnershipRecord(
             action.key, resource_id, dict(action.secret_digests), action.protected, self.run_id
         )
-        self._book.write_record(record, self.now_ms())
 
     def _create(
         self, action: Action, intent: Intent, credential: Mapping[str, SecretStr] | None, lookup: Resolver
@@ -126,17 +124,17 @@ class Applier:
             new_id = self._client.create_connector(bodies.with_credential(body, credential))
         else:
             new_id = self._register_model(bodies.build_model_body(body, credential, lookup))
-        self._record(action, new_id)
+        record = self._record(action, new_id)
         old_id = action.resource_id
         if action.verb is Verb.REPLACE and old_id and old_id != new_id:
             # The old resource still exists until the plan's DELETE of it: keep the intent (committed) so a
             # crash in between cannot orphan it; the DELETE finishes it.
             committed = dataclasses.replace(intent, committed=True)
-            self._book.write_intent(committed)
+            self._book.settle(records=[record], intents=[committed], now_ms=self.now_ms())
             with self._guard:
                 self._replaced[(action.key, old_id)] = committed
         else:
-            self._book.finish_intent(intent)
+            self._book.settle(records=[record], finished=[intent], now_ms=self.now_ms())
         return new_id
 
     def _register_model(self, body: Mapping[str, Any]) -> str:
@@ -198,10 +196,8 @@ class Applier:
                 self._client.put_cluster_settings(reset)
         else:
             resources.delete_resource(self._client, action.key.kind, target_id)
-        if record is not None and record.resource_id == target_id:
-            self._book.delete_record(action.key)
+        deleted = [action.key] if record is not None and record.resource_id == target_id else []
         with self._guard:
             replaced = self._replaced.pop((action.key, target_id), None)
-        if replaced is not None:
-            self._book.finish_intent(replaced)
-        self._book.finish_intent(intent)
+        finished = [intent] if replaced is None else [replaced, intent]
+        self._book.settle(deleted=deleted, finished=finished)

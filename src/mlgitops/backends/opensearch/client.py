@@ -1,8 +1,9 @@
 """MLCommonsClient: typed ML Commons and document-API calls over httpx, with retries and error mapping."""
 
+import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +24,16 @@ PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True)
+class BulkOperation:
+    """One item of a ``_bulk`` request: ``index`` (with ``source``) or ``delete``."""
+
+    action: str
+    index: str
+    doc_id: str
+    source: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class Document:
     """A document of the document API with its optimistic-concurrency tokens."""
 
@@ -35,7 +46,8 @@ class Document:
 def _is_idempotent(method: str, path: str) -> bool:
     # POSTs that create things must not be replayed after an ambiguous failure (that would duplicate the
     # resource); searches and predicts are safe to replay.
-    return method != "POST" or path.rstrip("/").endswith(("_search", "_refresh"))
+    # A bulk of writes by id (mlgitops' bookkeeping) gives the same result when replayed.
+    return method != "POST" or path.rstrip("/").endswith(("_search", "_refresh", "_bulk"))
 
 
 class MLCommonsClient:
@@ -77,13 +89,17 @@ class MLCommonsClient:
         *,
         body: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> Json:
-        """Send one request (retrying per policy) and return its JSON object; raises a BackendError."""
+        """Send one request (retrying per policy) and return its JSON object; raises a BackendError.
+
+        ``content`` is sent as is, as NDJSON (``_bulk``), instead of ``body``.
+        """
         attempt = 0
         while True:
             attempt += 1
             try:
-                return self._send_once(method, path, body, params)
+                return self._send_once(method, path, body, params, content)
             except _Retryable as exc:
                 retryable = exc.error.status is not None and exc.error.status == 429
                 retryable = retryable or exc.connect_failed or _is_idempotent(method, path)
@@ -94,10 +110,19 @@ class MLCommonsClient:
                 self._sleep(pause)
 
     def _send_once(
-        self, method: str, path: str, body: Mapping[str, Any] | None, params: Mapping[str, str] | None
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        params: Mapping[str, str] | None,
+        content: bytes | None = None,
     ) -> Json:
         try:
-            response = self._http.request(method, path, json=body, params=params)
+            if content is None:
+                response = self._http.request(method, path, json=body, params=params)
+            else:
+                headers = {"content-type": "application/x-ndjson"}
+                response = self._http.request(method, path, content=content, params=params, headers=headers)
         except httpx.TransportError as exc:
             error = http.transport_error(method, path, exc, target=str(self._http.base_url))
             raise _Retryable(
@@ -292,6 +317,26 @@ class MLCommonsClient:
     def delete_doc(self, index: str, doc_id: str) -> bool:
         """Delete a document; False when it was already gone."""
         return self._delete(f"/{index}/_doc/{_quote(doc_id)}", params={"refresh": "true"})
+
+    def bulk(self, operations: Sequence[BulkOperation]) -> list[Json]:
+        """Index and delete documents in one ``_bulk`` request, in order; one result per operation.
+
+        Each result is the item's body (``status``, and ``error`` when it failed); a delete of a missing
+        document is a 404 without ``error``.
+        """
+        lines: list[str] = []
+        for op in operations:
+            lines.append(json.dumps({op.action: {"_index": op.index, "_id": op.doc_id}}))
+            if op.source is not None:
+                lines.append(json.dumps(op.source, separators=(",", ":")))
+        content = ("\n".join(lines) + "\n").encode()
+        response = self.request("POST", "/_bulk", params={"refresh": "true"}, content=content)
+        items = response.get("items")
+        if not isinstance(items, list) or len(items) != len(operations):
+            raise BackendError(
+                f"the target's _bulk response does not match the request: {http.truncate(str(response))}"
+            )
+        return [dict(next(iter(item.values()))) if isinstance(item, dict) and item else {} for item in items]
 
     def search_docs(self, index: str, query: Mapping[str, Any], size: int = 10000) -> list[Json]:
         """Search hits of an index; an empty list when the index does not exist yet."""
