@@ -1,10 +1,16 @@
-"""A loopback HTTP server for benchmarks: the engine's REST router, every answer delayed by a fixed time."""
+"""A loopback HTTP server for benchmarks: the engine's REST router, every answer delayed by a fixed time.
+
+Run as a script (``python bench/latency.py ENGINE_DIR SECONDS``) it serves in its own process, so the
+engine's work does not share the client's interpreter, as with a remote cluster; it prints its URL.
+"""
 
 import json
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from urllib.parse import parse_qsl, urlsplit
 
@@ -30,7 +36,7 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         """Quiet."""
 
     def _serve(self) -> None:
@@ -67,3 +73,15 @@ class LatencyServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
+
+
+def main() -> None:
+    """Serve ``argv[1]`` with ``argv[2]`` seconds of latency until stdin closes."""
+    with LocalEngine(Path(sys.argv[1])) as engine, LatencyServer(engine, float(sys.argv[2])) as url:
+        sys.stdout.write(url + "\n")
+        sys.stdout.flush()
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()

@@ -16,6 +16,8 @@ from mlgitops.plan.report import Status, StepResult
 logger = logging.getLogger(__name__)
 
 ApplyOne = Callable[[Action], str | None]
+# Requests overlap: behind network latency, throughput grows with the number of steps in flight.
+DEFAULT_PARALLELISM = 32
 Progress = Callable[[StepResult], None]
 
 
@@ -78,7 +80,11 @@ class _Run:
 
 
 def run_actions(
-    actions: Sequence[Action], apply_one: ApplyOne, *, parallelism: int = 4, progress: Progress | None = None
+    actions: Sequence[Action],
+    apply_one: ApplyOne,
+    *,
+    parallelism: int = DEFAULT_PARALLELISM,
+    progress: Progress | None = None,
 ) -> tuple[StepResult, ...]:
     """Apply every action once its dependencies are done; returns one result per action, in order.
 
