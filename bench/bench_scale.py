@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import yaml
 from bench_plan import FAKE_ENV
-from bench_validate import write_tree
+from bench_validate import HEADER, connector_and_model, write_tree
 
 from mlgitops.backends.opensearch import backend as opensearch
 from mlgitops.cli.wiring import LOCAL_BASE_URL
@@ -129,6 +129,14 @@ def plain_read(client: httpx.Client) -> int:
     return count
 
 
+def one_file(directory: Path, n: int) -> Path:
+    """The same documents as ``write_tree`` in one file."""
+    directory.mkdir()
+    documents = [HEADER, *(connector_and_model(index) for index in range(n // 2))]
+    (directory / "all.yaml").write_text("---\n".join(documents))
+    return directory
+
+
 def one_change(root: Path) -> None:
     """Edit one connector's description in place (the next plan has one update)."""
     first = sorted((root / "models").glob("*.yaml"))[0]
@@ -176,8 +184,12 @@ def run_size(tmp: Path, n: int, table: Table) -> None:
     root = write_tree(tmp / f"tree-{n}", n)
     base_yaml = timed(lambda: yaml_load(root), repeat)
     table.add("validate (vs YAML load)", n, timed(lambda: validate(root), repeat), base_yaml)
+    single = one_file(tmp / f"file-{n}", n)
     with LocalEngine(tmp / f"empty-{n}") as empty:
         table.add("plan, empty target (vs YAML load)", n, timed(lambda: plan(root, empty), repeat), base_yaml)
+        table.add(
+            "plan, all in one file (vs YAML load)", n, timed(lambda: plan(single, empty), repeat), base_yaml
+        )
     with (
         LocalEngine(tmp / f"plain-{n}") as plain,
         httpx.Client(transport=EngineTransport(plain), base_url=LOCAL_BASE_URL) as raw,

@@ -1,4 +1,4 @@
-"""The scale bench runs end to end at a tiny size (so it cannot rot)."""
+"""The scale and watch benches run end to end at a tiny size (so they cannot rot)."""
 
 import subprocess
 import sys
@@ -37,3 +37,16 @@ def test_the_scale_bench_runs_at_a_tiny_size() -> None:
     ):
         assert step in table
     assert "growth" in table
+
+
+def test_the_watch_bench_runs_at_a_tiny_size() -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "bench_watch.py"), "--resources", "4", "--saves", "1"],
+        cwd=BENCH,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "save to plan" in result.stdout

@@ -11,14 +11,16 @@ from mlgitops.backends.opensearch.records import Bookkeeping
 from mlgitops.errors import BackendRejectedError, BackendUnavailableError
 
 
-def applier_for(states):
+def applier_for(states, deploy_status="CREATED", seen=None):
     script = iter(states)
     sleeps = []
 
     def handler(request):
         path = request.url.path
+        if seen is not None:
+            seen.append(path)
         if path.endswith("/_deploy"):
-            return httpx.Response(200, json={"task_id": "t1", "status": "CREATED"})
+            return httpx.Response(200, json={"task_id": "t1", "status": deploy_status})
         if path.startswith("/_plugins/_ml/tasks/"):
             return httpx.Response(200, json={"state": "COMPLETED", "model_id": "m1"})
         return httpx.Response(200, json={"name": "m", "model_state": next(script)})
@@ -60,3 +62,12 @@ def test_a_deploy_stuck_in_deploying_times_out():
     applier, _ = applier_for(["DEPLOYING"] * 100)
     with pytest.raises(BackendUnavailableError, match="still DEPLOYING"):
         applier.deploy("m1")
+
+
+@pytest.mark.parametrize(("status", "polls"), [("CREATED", 1), ("COMPLETED", 0)])
+def test_the_task_is_polled_only_when_the_deploy_answer_is_not_final(status, polls):
+    seen: list[str] = []
+    applier, _ = applier_for(["DEPLOYED"], deploy_status=status, seen=seen)
+    applier.deploy("m1")
+    assert sum(path.startswith("/_plugins/_ml/tasks/") for path in seen) == polls
+    assert seen[-1] == "/_plugins/_ml/models/m1"  # the model's state is checked either way

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from mlgitops.backends.base import Resolver, Secrets
 from mlgitops.backends.opensearch import bodies, resources
-from mlgitops.backends.opensearch.client import MLCommonsClient
+from mlgitops.backends.opensearch.client import TASK_DONE, MLCommonsClient
 from mlgitops.backends.opensearch.records import Bookkeeping, Intent
 from mlgitops.errors import BackendError, BackendRejectedError, BackendUnavailableError, PlanError
 from mlgitops.model.resources import Kind, ResourceKey
@@ -170,8 +170,8 @@ class Applier:
 
     def deploy(self, model_id: str) -> None:
         """Deploy a model and wait until DEPLOYED (PARTIALLY_DEPLOYED is accepted with a warning)."""
-        task_id = self._client.deploy_model(model_id)
-        if task_id is not None:
+        task_id, status = self._client.deploy_model(model_id)
+        if task_id is not None and status != TASK_DONE:  # a task that finished at once needs no polling
             self._client.wait_for_task(task_id, self._task_timeout)
         state = self._client.wait_for_model_state(model_id, self._task_timeout)
         if state == "PARTIALLY_DEPLOYED":

@@ -205,9 +205,10 @@ class MLCommonsClient(DocumentApi):
         """Update a model (2.12+)."""
         return self.request("PUT", f"{ML}/models/{model_id}", body=body)
 
-    def deploy_model(self, model_id: str) -> str | None:
-        """Start deploying a model; returns the task id."""
-        return _opt(self.request("POST", f"{ML}/models/{model_id}/_deploy"), "task_id")
+    def deploy_model(self, model_id: str) -> tuple[str | None, str | None]:
+        """Start deploying a model; returns its task id and the task status in the answer (``CREATED``)."""
+        response = self.request("POST", f"{ML}/models/{model_id}/_deploy")
+        return _opt(response, "task_id"), _opt(response, "status")
 
     def undeploy_model(self, model_id: str) -> Json:
         """Undeploy a model from every node (also fine when it is not deployed)."""
