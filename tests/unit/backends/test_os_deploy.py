@@ -1,14 +1,19 @@
 """Deploy choreography against a scripted target: task wait, model state polling, partial/failed deploys."""
 
+import json
 import logging
+import threading
+import time
 
 import httpx
 import pytest
 
-from mlgitops.backends.opensearch.applying import Applier
+from mlgitops.backends.opensearch.applying import TASK_SLOTS, Applier
 from mlgitops.backends.opensearch.client import MLCommonsClient
 from mlgitops.backends.opensearch.records import Bookkeeping
 from mlgitops.errors import BackendRejectedError, BackendUnavailableError
+from mlgitops.model.resources import Kind, ResourceKey
+from mlgitops.plan.actions import Action, Verb
 
 
 def applier_for(states, deploy_status="CREATED", seen=None):
@@ -71,3 +76,53 @@ def test_the_task_is_polled_only_when_the_deploy_answer_is_not_final(status, pol
     applier.deploy("m1")
     assert sum(path.startswith("/_plugins/_ml/tasks/") for path in seen) == polls
     assert seen[-1] == "/_plugins/_ml/models/m1"  # the model's state is checked either way
+
+
+@pytest.mark.parametrize(("groups", "most"), [(24, TASK_SLOTS), (1, 1)])
+def test_registers_run_at_most_task_slots_at_once_and_one_per_group(groups, most):
+    lock = threading.Lock()
+    running = [0, 0]  # now, most
+
+    def handler(request):
+        path = request.url.path
+        if path == "/_bulk":
+            lines = [json.loads(line) for line in request.content.decode().splitlines()]
+            items = [
+                {next(iter(line)): {"status": 200}} for line in lines if set(line) <= {"index", "delete"}
+            ]
+            return httpx.Response(200, json={"errors": False, "items": items})
+        if path.endswith("/_register"):
+            with lock:
+                running[0] += 1
+                running[1] = max(running)
+            return httpx.Response(200, json={"task_id": "t", "model_id": "m"})
+        if path.startswith("/_plugins/_ml/tasks/"):
+            time.sleep(0.02)
+            with lock:
+                running[0] -= 1
+            return httpx.Response(200, json={"state": "COMPLETED", "model_id": "m"})
+        return httpx.Response(404, json={})
+
+    client = MLCommonsClient(httpx.Client(transport=httpx.MockTransport(handler), base_url="http://t"))
+    applier = Applier(client, Bookkeeping(client))
+    ids = {ResourceKey(Kind.CONNECTOR, "c"): "cid"}
+    ids |= {ResourceKey(Kind.MODEL_GROUP, f"g{n}"): f"gid{n}" for n in range(groups)}
+    actions = [
+        Action(
+            n,
+            Verb.REGISTER,
+            ResourceKey(Kind.MODEL, f"m{n}"),
+            "new",
+            body={"function_name": "remote", "model_group": f"g{n % groups}", "connector": "c"},
+        )
+        for n in range(24)
+    ]
+    threads = [
+        threading.Thread(target=applier.apply, args=(action,), kwargs={"secrets": {}, "resolve": ids.get})
+        for action in actions
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert running[1] == most

@@ -23,6 +23,12 @@ from mlgitops.plan.state import OwnershipRecord
 logger = logging.getLogger(__name__)
 
 _CREATES = (Verb.CREATE, Verb.REGISTER, Verb.REPLACE)
+# ML Commons refuses more than 10 running register (or deploy) tasks per node by default
+# (max_register_model_tasks_per_node, max_deploy_model_tasks_per_node: "exceed max running task limit"),
+# so task-creating steps run at most this many at once whatever the parallelism. Registers into one
+# model group go one at a time: each bumps the group's latest_version, and ML Commons fails concurrent
+# ones ("Failed to update data object in index .plugins-ml-model-group").
+TASK_SLOTS = 8
 
 
 class Applier:
@@ -45,6 +51,8 @@ class Applier:
         self._seq = itertools.count(1)
         self._guard = threading.Lock()
         self._replaced: dict[tuple[ResourceKey, str], Intent] = {}
+        self._task_slots = threading.BoundedSemaphore(TASK_SLOTS)
+        self._group_locks: dict[str, threading.Lock] = {}
 
     def now_ms(self) -> int:
         """The clock in epoch milliseconds."""
@@ -137,11 +145,17 @@ class Applier:
             self._book.settle(records=[record], finished=[intent], now_ms=self.now_ms())
         return new_id
 
+    def _group_lock(self, body: Mapping[str, Any]) -> threading.Lock:
+        group = str(body.get("model_group_id") or body.get("name") or "")
+        with self._guard:
+            return self._group_locks.setdefault(group, threading.Lock())
+
     def _register_model(self, body: Mapping[str, Any]) -> str:
-        model_id, task_id = self._client.register_model(body)
-        if task_id is not None:
-            task = self._client.wait_for_task(task_id, self._task_timeout)
-            model_id = model_id or task.get("model_id")
+        with self._group_lock(body), self._task_slots:
+            model_id, task_id = self._client.register_model(body)
+            if task_id is not None:
+                task = self._client.wait_for_task(task_id, self._task_timeout)
+                model_id = model_id or task.get("model_id")
         if not model_id:
             raise BackendRejectedError("model registration finished without a model id")
         return str(model_id)
@@ -170,10 +184,11 @@ class Applier:
 
     def deploy(self, model_id: str) -> None:
         """Deploy a model and wait until DEPLOYED (PARTIALLY_DEPLOYED is accepted with a warning)."""
-        task_id, status = self._client.deploy_model(model_id)
-        if task_id is not None and status != TASK_DONE:  # a task that finished at once needs no polling
-            self._client.wait_for_task(task_id, self._task_timeout)
-        state = self._client.wait_for_model_state(model_id, self._task_timeout)
+        with self._task_slots:
+            task_id, status = self._client.deploy_model(model_id)
+            if task_id is not None and status != TASK_DONE:  # a task that finished at once needs no polling
+                self._client.wait_for_task(task_id, self._task_timeout)
+            state = self._client.wait_for_model_state(model_id, self._task_timeout)
         if state == "PARTIALLY_DEPLOYED":
             logger.warning("model %s is only partially deployed (some nodes failed)", model_id)
         elif state == "DEPLOYING":
