@@ -53,6 +53,7 @@ class Applier:
         self._replaced: dict[tuple[ResourceKey, str], Intent] = {}
         self._task_slots = threading.BoundedSemaphore(TASK_SLOTS)
         self._group_locks: dict[str, threading.Lock] = {}
+        self.touched: set[tuple[Kind, str]] = set()  # resources this process changed (see reading.settle)
 
     def now_ms(self) -> int:
         """The clock in epoch milliseconds."""
@@ -74,9 +75,12 @@ class Applier:
             target_id = lookup(action.key)
         intent = self._journal(action, target_id, lookup)
         if action.verb in _CREATES:
-            return self._create(action, intent, credential, lookup)
+            new_id = self._create(action, intent, credential, lookup)
+            self._touch(action.key.kind, new_id)
+            return new_id
         if target_id is None:
             raise PlanError(f"{action.key} has no id on the target; run plan again")
+        self._touch(action.key.kind, target_id)
         try:
             if action.verb is Verb.DELETE:
                 self._delete(action, intent, target_id)
@@ -89,6 +93,11 @@ class Applier:
         records = [self._record(action, target_id)] if action.verb in (Verb.UPDATE, Verb.ADOPT) else []
         self._book.settle(records=records, finished=[intent], now_ms=self.now_ms())
         return target_id
+
+    def _touch(self, kind: Kind, resource_id: str) -> None:
+        if kind is not Kind.CLUSTER_SETTINGS:
+            with self._guard:
+                self.touched.add((kind, resource_id))
 
     def _journal(self, action: Action, target_id: str | None, lookup: Resolver) -> Intent:
         with self._guard:

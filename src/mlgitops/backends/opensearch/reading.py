@@ -2,17 +2,22 @@
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from mlgitops.backends.opensearch import resources
 from mlgitops.backends.opensearch.client import Json, MLCommonsClient
 from mlgitops.backends.opensearch.records import Bookkeeping
+from mlgitops.errors import BackendError
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.state import ActualResource, ActualState, DesiredResource, OwnershipRecord
 
+logger = logging.getLogger(__name__)
+
 _KINDS = (Kind.MODEL_GROUP, Kind.CONNECTOR, Kind.MODEL)
+ML_INDICES = (".plugins-ml-model-group", ".plugins-ml-connector", ".plugins-ml-model")
 # Fields whose change means the resource changed (a server that lacks them simply contributes nothing).
 _VOLATILE = (
     "last_updated_time",
@@ -29,12 +34,20 @@ def ml_name(desired: DesiredResource) -> str:
     return name if isinstance(name, str) and name else desired.key.name
 
 
-def read_state(client: MLCommonsClient, book: Bookkeeping, desired: Sequence[DesiredResource]) -> ActualState:
+def read_state(
+    client: MLCommonsClient,
+    book: Bookkeeping,
+    desired: Sequence[DesiredResource],
+    touched: Collection[tuple[Kind, str]] = (),
+) -> ActualState:
     """Everything the planner needs from the target, with a fingerprint of it.
 
     A fixed number of paged searches, whatever the number of resources: mlgitops' own records and
     intents, each kind of resource, and the cluster settings, all read at once on a few threads.
+    Searches see a cluster's documents after its next refresh: the resources this process changed
+    (``touched``) are made visible first, see ``settle``.
     """
+    fresh = settle(client, touched)
     with ThreadPoolExecutor(max_workers=len(_KINDS) + 2, thread_name_prefix="mlgitops-read") as pool:
         bookkeeping = pool.submit(book.read_all)
         settings_read = pool.submit(resources.read_ml_settings, client)
@@ -42,6 +55,11 @@ def read_state(client: MLCommonsClient, book: Bookkeeping, desired: Sequence[Des
         records, intents = bookkeeping.result()
         settings = settings_read.result()
         documents = {kind: future.result() for kind, future in by_kind.items()}
+    for (kind, resource_id), document in fresh.items():
+        if document is None:
+            documents[kind].pop(resource_id, None)
+        else:
+            documents[kind][resource_id] = document
     owned: dict[ResourceKey, ActualResource] = {}
     for key, record in sorted(records.items()):
         document = (
@@ -58,6 +76,27 @@ def read_state(client: MLCommonsClient, book: Bookkeeping, desired: Sequence[Des
         fingerprint=build_fingerprint(owned, unowned, records, settings),
         pending=pending,
     )
+
+
+def settle(
+    client: MLCommonsClient, touched: Collection[tuple[Kind, str]]
+) -> dict[tuple[Kind, str], Json | None]:
+    """Make just-changed resources visible to searches: refresh the ML indices, else GET each of them.
+
+    Returns the documents read one by one (None: gone), empty when the refresh worked.
+    """
+    if not touched:
+        return {}
+    try:
+        client.request("POST", f"/{','.join(ML_INDICES)}/_refresh")
+        return {}
+    except BackendError as exc:  # e.g. no permission to refresh system indices
+        logger.info(
+            "cannot refresh the ML indices (%s); reading %d changed resources one by one", exc, len(touched)
+        )
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="mlgitops-read") as pool:
+        found = pool.map(lambda item: resources.get_resource(client, item[0], item[1]), touched)
+        return dict(zip(touched, found, strict=True))
 
 
 def _by_name(documents: Mapping[str, Json]) -> dict[str, list[tuple[str, Json]]]:

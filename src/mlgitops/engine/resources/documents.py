@@ -162,7 +162,8 @@ class Documents:
         return {"acknowledged": True}
 
     def refresh(self, index: str) -> dict[str, Any]:
-        """``POST /{index}/_refresh``: a no-op, writes are visible at once."""
-        if not self.exists(index):
-            raise _index_missing(index)
+        """``POST /{index}/_refresh`` (``index`` may list several): a no-op, writes are visible at once."""
+        for name in index.split(","):
+            if not self.exists(name):
+                raise _index_missing(name)
         return {"_shards": dict(SHARDS)}
