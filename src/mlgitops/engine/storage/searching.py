@@ -171,6 +171,20 @@ def _hit(row: Row, source: dict[str, Any] | None, sort: list[Any] | None) -> dic
     return hit
 
 
+def _window(body: Source, params: Mapping[str, str], window: int) -> tuple[int, int]:
+    """``from`` and ``size``, refused past the result window as OpenSearch does."""
+    start, size = _int_param(body, params, "from", 0), _int_param(body, params, "size", 10)
+    if start < 0 or size < 0:
+        raise EngineError(f"[{'from' if start < 0 else 'size'}] parameter cannot be negative")
+    if start + size > window:
+        raise EngineError(
+            f"Result window is too large, from + size must be less than or equal to: [{window}] but was "
+            f"[{start + size}]. See the scroll api for a more efficient way to request large data sets. "
+            "This limit can be set by changing the [index.max_result_window] index level setting."
+        )
+    return start, size
+
+
 def _total(counted: int, limit: int | None) -> dict[str, Any] | None:
     if limit is None:
         return None
@@ -190,15 +204,7 @@ def search(
     """A standard SearchResponse over the rows ``fetch`` gives (``present`` shapes each ``_source``)."""
     body = body or {}
     query = body.get("query")
-    start, size = _int_param(body, params, "from", 0), _int_param(body, params, "size", 10)
-    if start < 0 or size < 0:
-        raise EngineError(f"[{'from' if start < 0 else 'size'}] parameter cannot be negative")
-    if start + size > window:
-        raise EngineError(
-            f"Result window is too large, from + size must be less than or equal to: [{window}] but was "
-            f"[{start + size}]. See the scroll api for a more efficient way to request large data sets. "
-            "This limit can be set by changing the [index.max_result_window] index level setting."
-        )
+    start, size = _window(body, params, window)
     keys = _sort_keys(body)
     after = _search_after(body, keys, start)
     limit = _track_limit(body, params)
