@@ -60,13 +60,7 @@ def read_state(
             documents[kind].pop(resource_id, None)
         else:
             documents[kind][resource_id] = document
-    owned: dict[ResourceKey, ActualResource] = {}
-    for key, record in sorted(records.items()):
-        document = (
-            settings if key.kind is Kind.CLUSTER_SETTINGS else documents[key.kind].get(record.resource_id)
-        )
-        if document is not None:
-            owned[key] = ActualResource(key, record.resource_id, document, record)
+    owned = _owned(records, documents, settings)
     unowned = _unowned(documents, desired, owned, records)
     pending = {intent.key: f"{intent.verb} by run {intent.run_id}" for intent in intents}
     return ActualState(
@@ -76,6 +70,22 @@ def read_state(
         fingerprint=build_fingerprint(owned, unowned, records, settings),
         pending=pending,
     )
+
+
+def _owned(
+    records: Mapping[ResourceKey, OwnershipRecord],
+    documents: Mapping[Kind, Mapping[str, Json]],
+    settings: dict[str, Any],
+) -> dict[ResourceKey, ActualResource]:
+    """The resources the records name that still exist, by key."""
+    owned: dict[ResourceKey, ActualResource] = {}
+    for key, record in sorted(records.items()):
+        document = (
+            settings if key.kind is Kind.CLUSTER_SETTINGS else documents[key.kind].get(record.resource_id)
+        )
+        if document is not None:
+            owned[key] = ActualResource(key, record.resource_id, document, record)
+    return owned
 
 
 def settle(
