@@ -78,10 +78,11 @@ def test_the_task_is_polled_only_when_the_deploy_answer_is_not_final(status, pol
     assert seen[-1] == "/_plugins/_ml/models/m1"  # the model's state is checked either way
 
 
-@pytest.mark.parametrize(("groups", "most"), [(24, TASK_SLOTS), (1, 1)])
-def test_registers_run_at_most_task_slots_at_once_and_one_per_group(groups, most):
+@pytest.mark.parametrize("groups", [24, 1])
+def test_registers_hold_at_most_task_slots_and_one_request_per_group(groups):
     lock = threading.Lock()
-    running = [0, 0]  # now, most
+    tasks = [0, 0]  # registered and not yet finished: now, most
+    requests: dict[str, list[int]] = {}  # per group: register requests in flight now, most
 
     def handler(request):
         path = request.url.path
@@ -92,14 +93,21 @@ def test_registers_run_at_most_task_slots_at_once_and_one_per_group(groups, most
             ]
             return httpx.Response(200, json={"errors": False, "items": items})
         if path.endswith("/_register"):
+            group = json.loads(request.content)["model_group_id"]
             with lock:
-                running[0] += 1
-                running[1] = max(running)
+                counts = requests.setdefault(group, [0, 0])
+                counts[0] += 1
+                counts[1] = max(counts)
+                tasks[0] += 1
+                tasks[1] = max(tasks)
+            time.sleep(0.005)
+            with lock:
+                counts[0] -= 1
             return httpx.Response(200, json={"task_id": "t", "model_id": "m"})
         if path.startswith("/_plugins/_ml/tasks/"):
             time.sleep(0.02)
             with lock:
-                running[0] -= 1
+                tasks[0] -= 1
             return httpx.Response(200, json={"state": "COMPLETED", "model_id": "m"})
         return httpx.Response(404, json={})
 
@@ -125,4 +133,5 @@ def test_registers_run_at_most_task_slots_at_once_and_one_per_group(groups, most
         thread.start()
     for thread in threads:
         thread.join(10)
-    assert running[1] == most
+    assert 1 < tasks[1] <= TASK_SLOTS
+    assert all(most == 1 for _, most in requests.values())

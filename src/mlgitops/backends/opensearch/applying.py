@@ -25,9 +25,9 @@ logger = logging.getLogger(__name__)
 _CREATES = (Verb.CREATE, Verb.REGISTER, Verb.REPLACE)
 # ML Commons refuses more than 10 running register (or deploy) tasks per node by default
 # (max_register_model_tasks_per_node, max_deploy_model_tasks_per_node: "exceed max running task limit"),
-# so task-creating steps run at most this many at once whatever the parallelism. Registers into one
-# model group go one at a time: each bumps the group's latest_version, and ML Commons fails concurrent
-# ones ("Failed to update data object in index .plugins-ml-model-group").
+# so task-creating steps run at most this many at once whatever the parallelism. Register requests into
+# one model group go one at a time: each bumps the group's latest_version (a conditional update), and
+# ML Commons fails concurrent ones ("Failed to update data object in index .plugins-ml-model-group").
 TASK_SLOTS = 8
 
 
@@ -160,8 +160,9 @@ class Applier:
             return self._group_locks.setdefault(group, threading.Lock())
 
     def _register_model(self, body: Mapping[str, Any]) -> str:
-        with self._group_lock(body), self._task_slots:
-            model_id, task_id = self._client.register_model(body)
+        with self._task_slots:
+            with self._group_lock(body):  # the group's version is bumped before the answer comes back
+                model_id, task_id = self._client.register_model(body)
             if task_id is not None:
                 task = self._client.wait_for_task(task_id, self._task_timeout)
                 model_id = model_id or task.get("model_id")
