@@ -8,6 +8,7 @@ The baseline is the same plan run in-process (``plan_once``): the difference is 
 
 import argparse
 import contextlib
+import io
 import os
 import queue
 import statistics
@@ -54,8 +55,10 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.update(FAKE_ENV)
     with tempfile.TemporaryDirectory(prefix="mlgitops-bench-") as tmp, contextlib.chdir(tmp):
         root = write_tree(Path(tmp) / "m", args.resources)
-        if cli_main(["reconcile", str(root), "--target", "local:eng", "--output", "json"]) != 0:
-            raise SystemExit("reconcile failed")
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            code = cli_main(["reconcile", str(root), "--target", "local:eng", "--output", "json"])
+        if code != 0:
+            raise SystemExit(f"reconcile failed: {out.getvalue()[-500:]}")
         edited = sorted((root / "models").glob("*.yaml"))[0]
         original = edited.read_text()
         with LocalEngine(Path(tmp) / "eng") as engine:
