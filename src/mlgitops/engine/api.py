@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgitops.engine.resources import integrity, tasks
+from mlgitops.engine.resources.bulk import Bulk
 from mlgitops.engine.resources.connectors import Connectors
 from mlgitops.engine.resources.context import EngineContext
 from mlgitops.engine.resources.documents import Documents
@@ -13,6 +14,7 @@ from mlgitops.engine.resources.lifecycle import Lifecycle, Predictor
 from mlgitops.engine.resources.models import Models
 from mlgitops.engine.resources.settings import ClusterSettings
 from mlgitops.engine.storage import private, sealing
+from mlgitops.engine.storage.searching import MAX_RESULT_WINDOW
 from mlgitops.engine.storage.store import CONNECTOR_INDEX, GROUP_INDEX, MODEL_INDEX, TASK_INDEX, Store
 from mlgitops.engine.storage.vault import Vault
 from mlgitops.errors import ConfigError
@@ -40,6 +42,7 @@ class LocalEngine:
         background_tasks: bool = False,
         predictor: Predictor | None = None,
         db_path: Path | None = None,
+        max_result_window: int = MAX_RESULT_WINDOW,
     ) -> None:
         self.directory = Path(directory)
         try:
@@ -54,14 +57,15 @@ class LocalEngine:
             self.store.close()
             raise
         self.settings = ClusterSettings(self.store)
-        self.ctx = EngineContext(self.store, self.vault, self.settings, security_enabled)
+        self.ctx = EngineContext(self.store, self.vault, self.settings, security_enabled, max_result_window)
         self.runner = tasks.TaskRunner(background=background_tasks)
         self.model_groups = ModelGroups(self.ctx)
         self.connectors = Connectors(self.ctx)
         self.models = Models(self.ctx)
         self.lifecycle = Lifecycle(self.ctx, self.runner, predictor)
         self.tasks = tasks.Tasks(self.store)
-        self.documents = Documents(self.store)
+        self.documents = Documents(self.store, max_result_window=max_result_window)
+        self.bulk = Bulk(self.store, self.documents)
         tasks.recover(self.store)
 
     def __repr__(self) -> str:
@@ -106,7 +110,7 @@ class LocalEngine:
         """Counts and the key fingerprint (never secrets)."""
         with self.store.read() as tx:
             counts = {
-                name: len(tx.scan(index))
+                name: tx.count(index)
                 for name, index in (
                     ("model_groups", GROUP_INDEX),
                     ("connectors", CONNECTOR_INDEX),

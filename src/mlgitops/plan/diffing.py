@@ -78,11 +78,28 @@ def masked_change(parts: list[Any], before: Any, after: Any) -> Change:
     return Change(format_path(parts), shown_before, shown_after, sensitive=masked)
 
 
+def _identical(left: Any, right: Any) -> bool:
+    """Equal values of equal types all the way down (``1``, ``1.0`` and ``True`` differ, as for deepdiff)."""
+    if type(left) is not type(right):
+        return isinstance(left, Mapping) and isinstance(right, Mapping) and _same_mappings(left, right)
+    if isinstance(left, Mapping):
+        return _same_mappings(left, right)
+    if isinstance(left, list | tuple):
+        return len(left) == len(right) and all(_identical(a, b) for a, b in zip(left, right, strict=True))
+    return bool(left == right)
+
+
+def _same_mappings(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
+    return left.keys() == right.keys() and all(_identical(left[key], right[key]) for key in left)
+
+
 def build_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[Change, ...]:
     """Every changed leaf (or added/removed subtree) from ``before`` to ``after``, sorted by path.
 
     A changed list of scalars is one change holding both whole lists.
     """
+    if _identical(before, after):
+        return ()  # the common case of a converged target, without deepdiff's per-node cost
     changes: list[Change] = []
     before_copy, after_copy = dict(before), dict(after)
     _split_scalar_lists(before_copy, after_copy, [], changes)

@@ -97,17 +97,27 @@ def _check_conflicts(desired: Sequence[DesiredResource], actual: ActualState, *,
 
 
 def _number(drafts: list[Draft], references: dict[ResourceKey, set[ResourceKey]]) -> tuple[Action, ...]:
+    """Index the drafts in phase order; each depends on the earlier actions it is related to.
+
+    Related: every cluster-settings step, the same resource, and a resource it references or that
+    references it. Earlier actions are looked up by key, so numbering is linear in the plan size plus
+    the dependency edges (never every action against every earlier one).
+    """
     ordered = sorted(enumerate(drafts), key=lambda item: (item[1].phase, item[0]))
+    referenced_by: dict[ResourceKey, set[ResourceKey]] = {}
+    for key, targets in references.items():
+        for target in targets:
+            referenced_by.setdefault(target, set()).add(key)
+    by_key: dict[ResourceKey, list[int]] = {}
+    settings: list[int] = []
     actions: list[Action] = []
     for index, (_, draft) in enumerate(ordered):
-        depends = tuple(earlier.index for earlier in actions if _related(earlier, draft, references))
-        actions.append(draft.to_action(index, depends))
+        related = {draft.key} | references.get(draft.key, set()) | referenced_by.get(draft.key, set())
+        depends = set(settings)
+        for key in related:
+            depends.update(by_key.get(key, ()))
+        actions.append(draft.to_action(index, tuple(sorted(depends))))
+        by_key.setdefault(draft.key, []).append(index)
+        if draft.key.kind == Kind.CLUSTER_SETTINGS:
+            settings.append(index)
     return tuple(actions)
-
-
-def _related(earlier: Action, draft: Draft, references: dict[ResourceKey, set[ResourceKey]]) -> bool:
-    if earlier.key.kind == Kind.CLUSTER_SETTINGS:
-        return True
-    if earlier.key == draft.key:
-        return True
-    return earlier.key in references.get(draft.key, set()) or draft.key in references.get(earlier.key, set())

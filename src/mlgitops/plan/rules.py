@@ -39,6 +39,7 @@ class Planner:
         self.kept: list[ResourceKey] = []
         self.references = build_references(desired, actual)
         self.undeployed: set[ResourceKey] = set()
+        self._users_by_connector: dict[str, list[ResourceKey]] | None = None
 
     def build(self) -> tuple[list[Draft], list[str]]:
         """Every draft, in insertion order (numbering sorts them by phase), and the warnings."""
@@ -248,12 +249,15 @@ class Planner:
         )
 
     def _models_using(self, connector: ActualResource) -> list[ResourceKey]:
-        return [
-            key
-            for key in sorted(self.actual.resources, key=sort_key)
-            if key.kind == Kind.MODEL
-            and self.actual.resources[key].document.get("connector_id") == connector.resource_id
-        ]
+        if self._users_by_connector is None:
+            users: dict[str, list[ResourceKey]] = {}
+            for key in sorted(self.actual.resources, key=sort_key):
+                if key.kind == Kind.MODEL:
+                    connector_id = self.actual.resources[key].document.get("connector_id")
+                    if isinstance(connector_id, str):
+                        users.setdefault(connector_id, []).append(key)
+            self._users_by_connector = users
+        return list(self._users_by_connector.get(connector.resource_id, ()))
 
     def _deployed_users(self, connector: ActualResource) -> list[ResourceKey]:
         return [

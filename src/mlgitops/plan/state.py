@@ -1,5 +1,6 @@
 """Desired and actual state as the planner sees them: plain frozen data, no I/O."""
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,7 +72,11 @@ class ActualState:
 
     def key_for_id(self, resource_id: str) -> ResourceKey | None:
         """The logical key of an owned resource id, if any."""
+        return self._keys_by_id.get(resource_id)
+
+    @functools.cached_property
+    def _keys_by_id(self) -> dict[str, ResourceKey]:
+        keys: dict[str, ResourceKey] = {}
         for key, resource in self.resources.items():
-            if resource.resource_id == resource_id:
-                return key
-        return None
+            keys.setdefault(resource.resource_id, key)
+        return keys

@@ -1,6 +1,6 @@
 """One reconcile pass for the CLI and ``watch``: load manifests, read the target, plan, apply, re-plan."""
 
-from mlgitops.service.executor import run_actions
+from mlgitops.service.executor import DEFAULT_PARALLELISM, run_actions
 from mlgitops.service.passes import (
     ApplyOutcome,
     PlanOutcome,
@@ -11,6 +11,7 @@ from mlgitops.service.passes import (
 )
 
 __all__ = [
+    "DEFAULT_PARALLELISM",
     "ApplyOutcome",
     "PlanOutcome",
     "default_holder",

@@ -4,6 +4,7 @@ A failed step fails nothing else by itself: its dependents (transitively) are sk
 steps continue. Results come back in plan order.
 """
 
+import heapq
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -15,6 +16,8 @@ from mlgitops.plan.report import Status, StepResult
 logger = logging.getLogger(__name__)
 
 ApplyOne = Callable[[Action], str | None]
+# Requests overlap: behind network latency, throughput grows with the number of steps in flight.
+DEFAULT_PARALLELISM = 32
 Progress = Callable[[StepResult], None]
 
 
@@ -31,42 +34,57 @@ def _run_one(apply_one: ApplyOne, action: Action) -> StepResult:
 
 
 class _Run:
+    """Indegree bookkeeping: a step becomes ready when its last dependency has a result."""
+
     def __init__(self, actions: Sequence[Action], progress: Progress | None) -> None:
         self.actions = {action.index: action for action in actions}
         self.results: dict[int, StepResult] = {}
-        self.started: set[int] = set()
         self.progress = progress
+        self.dependents: dict[int, list[int]] = {}
+        self.waiting: dict[int, int] = {}
+        for action in actions:
+            deps = set(action.depends_on)
+            self.waiting[action.index] = len(deps)
+            for dep in deps:
+                self.dependents.setdefault(dep, []).append(action.index)
+        self.ready = [index for index, count in self.waiting.items() if count == 0]
+        heapq.heapify(self.ready)
 
     def finish(self, result: StepResult) -> None:
-        self.results[result.action.index] = result
+        index = result.action.index
+        self.results[index] = result
         if self.progress is not None:
             self.progress(result)
+        for dependent in self.dependents.get(index, ()):
+            self.waiting[dependent] -= 1
+            if self.waiting[dependent] == 0:
+                heapq.heappush(self.ready, dependent)
 
     def blocked(self, action: Action) -> StepResult | None:
         for dep in action.depends_on:
-            result = self.results.get(dep)
-            if result is not None and result.status != Status.DONE:
+            result = self.results[dep]
+            if result.status != Status.DONE:
                 why = f"skipped: step {dep} ({result.action.key}) {result.status.value}"
                 return StepResult(action, Status.SKIPPED, why)
         return None
 
-    def ready(self) -> list[Action]:
-        found: list[Action] = []
-        for index, action in sorted(self.actions.items()):
-            if index in self.started or index in self.results:
-                continue
+    def next_ready(self) -> Action | None:
+        """The lowest-numbered ready step (steps blocked by a failure are skipped on the way)."""
+        while self.ready:
+            action = self.actions[heapq.heappop(self.ready)]
             skipped = self.blocked(action)
-            if skipped is not None:
-                self.started.add(index)
-                self.finish(skipped)
-                return self.ready()
-            if all(self.results.get(dep, None) is not None for dep in action.depends_on):
-                found.append(action)
-        return found
+            if skipped is None:
+                return action
+            self.finish(skipped)
+        return None
 
 
 def run_actions(
-    actions: Sequence[Action], apply_one: ApplyOne, *, parallelism: int = 4, progress: Progress | None = None
+    actions: Sequence[Action],
+    apply_one: ApplyOne,
+    *,
+    parallelism: int = DEFAULT_PARALLELISM,
+    progress: Progress | None = None,
 ) -> tuple[StepResult, ...]:
     """Apply every action once its dependencies are done; returns one result per action, in order.
 
@@ -77,21 +95,24 @@ def run_actions(
         progress: called with each result as it is known (from the calling thread).
     """
     run = _Run(actions, progress)
-    with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="mlgitops-apply") as pool:
+    width = max(1, parallelism)
+    with ThreadPoolExecutor(max_workers=width, thread_name_prefix="mlgitops-apply") as pool:
         running: dict[Future[StepResult], int] = {}
-        while len(run.results) < len(run.actions):
-            for action in run.ready():
-                if len(running) >= max(1, parallelism):
+        while True:
+            while len(running) < width:
+                action = run.next_ready()
+                if action is None:
                     break
-                run.started.add(action.index)
                 running[pool.submit(_run_one, apply_one, action)] = action.index
             if not running:
                 break
             done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
+            for future in sorted(done, key=running.__getitem__):
                 running.pop(future)
                 run.finish(future.result())
     missing = [index for index in run.actions if index not in run.results]
     for index in missing:  # a dependency that is not in the plan: nothing can run it
-        run.finish(StepResult(run.actions[index], Status.SKIPPED, "skipped: unknown dependency"))
+        run.results[index] = StepResult(run.actions[index], Status.SKIPPED, "skipped: unknown dependency")
+        if progress is not None:
+            progress(run.results[index])
     return tuple(run.results[index] for index in sorted(run.results))

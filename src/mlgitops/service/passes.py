@@ -20,7 +20,7 @@ from mlgitops.plan.planning import build_plan
 from mlgitops.plan.report import ApplyReport, Status
 from mlgitops.plan.saved import check_saved_plan, check_saved_target
 from mlgitops.plan.state import ActualState, DesiredResource
-from mlgitops.service.executor import Progress, run_actions
+from mlgitops.service.executor import DEFAULT_PARALLELISM, Progress, run_actions
 from mlgitops.service.heartbeat import Heartbeat
 from mlgitops.service.inputs import (
     FALLBACK_DIGEST_KEY,
@@ -169,7 +169,7 @@ def reconcile_once(
     allow_plaintext_credentials: bool = False,
     target: str = "",
     saved_plan: Plan | None = None,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     progress: Progress | None = None,
     environ: Mapping[str, str] | None = None,
     holder: str | None = None,

@@ -1,24 +1,31 @@
 """Deploy choreography against a scripted target: task wait, model state polling, partial/failed deploys."""
 
+import json
 import logging
+import threading
+import time
 
 import httpx
 import pytest
 
-from mlgitops.backends.opensearch.applying import Applier
+from mlgitops.backends.opensearch.applying import TASK_SLOTS, Applier
 from mlgitops.backends.opensearch.client import MLCommonsClient
 from mlgitops.backends.opensearch.records import Bookkeeping
 from mlgitops.errors import BackendRejectedError, BackendUnavailableError
+from mlgitops.model.resources import Kind, ResourceKey
+from mlgitops.plan.actions import Action, Verb
 
 
-def applier_for(states):
+def applier_for(states, deploy_status="CREATED", seen=None):
     script = iter(states)
     sleeps = []
 
     def handler(request):
         path = request.url.path
+        if seen is not None:
+            seen.append(path)
         if path.endswith("/_deploy"):
-            return httpx.Response(200, json={"task_id": "t1", "status": "CREATED"})
+            return httpx.Response(200, json={"task_id": "t1", "status": deploy_status})
         if path.startswith("/_plugins/_ml/tasks/"):
             return httpx.Response(200, json={"state": "COMPLETED", "model_id": "m1"})
         return httpx.Response(200, json={"name": "m", "model_state": next(script)})
@@ -60,3 +67,71 @@ def test_a_deploy_stuck_in_deploying_times_out():
     applier, _ = applier_for(["DEPLOYING"] * 100)
     with pytest.raises(BackendUnavailableError, match="still DEPLOYING"):
         applier.deploy("m1")
+
+
+@pytest.mark.parametrize(("status", "polls"), [("CREATED", 1), ("COMPLETED", 0)])
+def test_the_task_is_polled_only_when_the_deploy_answer_is_not_final(status, polls):
+    seen: list[str] = []
+    applier, _ = applier_for(["DEPLOYED"], deploy_status=status, seen=seen)
+    applier.deploy("m1")
+    assert sum(path.startswith("/_plugins/_ml/tasks/") for path in seen) == polls
+    assert seen[-1] == "/_plugins/_ml/models/m1"  # the model's state is checked either way
+
+
+@pytest.mark.parametrize("groups", [24, 1])
+def test_registers_hold_at_most_task_slots_and_one_request_per_group(groups):
+    lock = threading.Lock()
+    tasks = [0, 0]  # registered and not yet finished: now, most
+    requests: dict[str, list[int]] = {}  # per group: register requests in flight now, most
+
+    def handler(request):
+        path = request.url.path
+        if path == "/_bulk":
+            lines = [json.loads(line) for line in request.content.decode().splitlines()]
+            items = [
+                {next(iter(line)): {"status": 200}} for line in lines if set(line) <= {"index", "delete"}
+            ]
+            return httpx.Response(200, json={"errors": False, "items": items})
+        if path.endswith("/_register"):
+            group = json.loads(request.content)["model_group_id"]
+            with lock:
+                counts = requests.setdefault(group, [0, 0])
+                counts[0] += 1
+                counts[1] = max(counts)
+                tasks[0] += 1
+                tasks[1] = max(tasks)
+            time.sleep(0.005)
+            with lock:
+                counts[0] -= 1
+            return httpx.Response(200, json={"task_id": "t", "model_id": "m"})
+        if path.startswith("/_plugins/_ml/tasks/"):
+            time.sleep(0.02)
+            with lock:
+                tasks[0] -= 1
+            return httpx.Response(200, json={"state": "COMPLETED", "model_id": "m"})
+        return httpx.Response(404, json={})
+
+    client = MLCommonsClient(httpx.Client(transport=httpx.MockTransport(handler), base_url="http://t"))
+    applier = Applier(client, Bookkeeping(client))
+    ids = {ResourceKey(Kind.CONNECTOR, "c"): "cid"}
+    ids |= {ResourceKey(Kind.MODEL_GROUP, f"g{n}"): f"gid{n}" for n in range(groups)}
+    actions = [
+        Action(
+            n,
+            Verb.REGISTER,
+            ResourceKey(Kind.MODEL, f"m{n}"),
+            "new",
+            body={"function_name": "remote", "model_group": f"g{n % groups}", "connector": "c"},
+        )
+        for n in range(24)
+    ]
+    threads = [
+        threading.Thread(target=applier.apply, args=(action,), kwargs={"secrets": {}, "resolve": ids.get})
+        for action in actions
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert 1 < tasks[1] <= TASK_SLOTS
+    assert all(most == 1 for _, most in requests.values())

@@ -43,3 +43,9 @@ def test_secret_changes_never_carry_digests():
     ]
     assert build_secret_changes("credential.", {"k": "d"}, {"k": "d"}) == ()
     assert len(build_secret_changes("credential.", None, {"k": "d"})) == 1
+
+
+def test_equal_values_of_different_types_still_change():
+    assert build_changes({"a": {"n": [1, {"x": "y"}]}}, {"a": {"n": [1, {"x": "y"}]}}) == ()
+    assert [change.path for change in build_changes({"n": 1}, {"n": 1.0})] == ["n"]
+    assert [change.path for change in build_changes({"n": {"a": 1}}, {"n": {"a": 1, "b": 2}})] == ["n.b"]

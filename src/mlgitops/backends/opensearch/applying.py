@@ -7,12 +7,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from pydantic import SecretStr
 
 from mlgitops.backends.base import Resolver, Secrets
 from mlgitops.backends.opensearch import bodies, resources
-from mlgitops.backends.opensearch.client import MLCommonsClient
+from mlgitops.backends.opensearch.client import TASK_DONE, MLCommonsClient
 from mlgitops.backends.opensearch.records import Bookkeeping, Intent
 from mlgitops.errors import (
     BackendError,
@@ -28,6 +29,12 @@ from mlgitops.plan.state import OwnershipRecord
 logger = logging.getLogger(__name__)
 
 _CREATES = (Verb.CREATE, Verb.REGISTER, Verb.REPLACE)
+# ML Commons refuses more than 10 running register (or deploy) tasks per node by default
+# (max_register_model_tasks_per_node, max_deploy_model_tasks_per_node: "exceed max running task limit"),
+# so task-creating steps run at most this many at once whatever the parallelism. Register requests into
+# one model group go one at a time: each bumps the group's latest_version (a conditional update), and
+# ML Commons fails concurrent ones ("Failed to update data object in index .plugins-ml-model-group").
+TASK_SLOTS = 8
 
 
 class Applier:
@@ -50,6 +57,8 @@ class Applier:
         self._seq = itertools.count(1)
         self._guard = threading.Lock()
         self._replaced: dict[tuple[ResourceKey, str], Intent] = {}
+        self._task_slots = threading.BoundedSemaphore(TASK_SLOTS)
+        self.touched: set[tuple[Kind, str]] = set()  # resources this process changed (see reading.settle)
 
     def now_ms(self) -> int:
         """The clock in epoch milliseconds."""
@@ -71,9 +80,12 @@ class Applier:
             target_id = lookup(action.key)
         intent = self._journal(action, target_id, lookup)
         if action.verb in _CREATES:
-            return self._create(action, intent, credential, lookup)
+            new_id = self._create(action, intent, credential, lookup)
+            self._touch(action.key.kind, new_id)
+            return new_id
         if target_id is None:
             raise PlanError(f"{action.key} has no id on the target; run plan again")
+        self._touch(action.key.kind, target_id)
         try:
             if action.verb is Verb.DELETE:
                 self._delete(action, intent, target_id)
@@ -83,10 +95,14 @@ class Applier:
             if not exc.retryable:  # refused outright: nothing changed, nothing to recover
                 self._book.finish_intent(intent)
             raise
-        if action.verb in (Verb.UPDATE, Verb.ADOPT):
-            self._record(action, target_id)
-        self._book.finish_intent(intent)
+        records = [self._record(action, target_id)] if action.verb in (Verb.UPDATE, Verb.ADOPT) else []
+        self._book.settle(records=records, finished=[intent], now_ms=self.now_ms())
         return target_id
+
+    def _touch(self, kind: Kind, resource_id: str) -> None:
+        if kind is not Kind.CLUSTER_SETTINGS:
+            with self._guard:
+                self.touched.add((kind, resource_id))
 
     def _journal(self, action: Action, target_id: str | None, lookup: Resolver) -> Intent:
         with self._guard:
@@ -111,11 +127,10 @@ class Applier:
         self._book.write_intent(intent)
         return intent
 
-    def _record(self, action: Action, resource_id: str) -> None:
-        record = OwnershipRecord(
+    def _record(self, action: Action, resource_id: str) -> OwnershipRecord:
+        return OwnershipRecord(
             action.key, resource_id, dict(action.secret_digests), action.protected, self.run_id
         )
-        self._book.write_record(record, self.now_ms())
 
     def _create(
         self, action: Action, intent: Intent, credential: Mapping[str, SecretStr] | None, lookup: Resolver
@@ -131,30 +146,30 @@ class Applier:
             elif kind is Kind.CONNECTOR:
                 new_id = self._client.create_connector(bodies.with_credential(body, credential))
             else:
-                registered = self._client.register_model(bodies.build_model_body(body, credential, lookup))
+                new_id = self._register_model(bodies.build_model_body(body, credential, lookup))
         except BackendError as exc:
             if _refused(exc):  # the server answered no: nothing was created, nothing to recover
-                self._book.finish_intent(intent)
+                self._book.settle(finished=[intent])
             raise
-        if kind is Kind.MODEL:
-            new_id = self._await_registration(*registered)
-        self._record(action, new_id)
+        record = self._record(action, new_id)
         old_id = action.resource_id
         if action.verb is Verb.REPLACE and old_id and old_id != new_id:
             # The old resource still exists until the plan's DELETE of it: keep the intent (committed) so a
             # crash in between cannot orphan it; the DELETE finishes it.
             committed = dataclasses.replace(intent, committed=True)
-            self._book.write_intent(committed)
+            self._book.settle(records=[record], intents=[committed], now_ms=self.now_ms())
             with self._guard:
                 self._replaced[(action.key, old_id)] = committed
         else:
-            self._book.finish_intent(intent)
+            self._book.settle(records=[record], finished=[intent], now_ms=self.now_ms())
         return new_id
 
-    def _await_registration(self, model_id: str | None, task_id: str | None) -> str:
-        if task_id is not None:
-            task = self._client.wait_for_task(task_id, self._task_timeout)
-            model_id = model_id or task.get("model_id")
+    def _register_model(self, body: Mapping[str, Any]) -> str:
+        with self._task_slots:
+            model_id, task_id = self._client.register_model(body)  # one at a time per model group
+            if task_id is not None:
+                task = self._client.wait_for_task(task_id, self._task_timeout)
+                model_id = model_id or task.get("model_id")
         if not model_id:
             raise BackendRejectedError("model registration finished without a model id")
         return str(model_id)
@@ -183,10 +198,11 @@ class Applier:
 
     def deploy(self, model_id: str) -> None:
         """Deploy a model and wait until DEPLOYED (PARTIALLY_DEPLOYED is accepted with a warning)."""
-        task_id = self._client.deploy_model(model_id)
-        if task_id is not None:
-            self._client.wait_for_task(task_id, self._task_timeout)
-        state = self._client.wait_for_model_state(model_id, self._task_timeout)
+        with self._task_slots:
+            task_id, status = self._client.deploy_model(model_id)
+            if task_id is not None and status != TASK_DONE:  # a task that finished at once needs no polling
+                self._client.wait_for_task(task_id, self._task_timeout)
+            state = self._client.wait_for_model_state(model_id, self._task_timeout)
         if state == "PARTIALLY_DEPLOYED":
             logger.warning("model %s is only partially deployed (some nodes failed)", model_id)
         elif state == "DEPLOYING":
@@ -209,13 +225,11 @@ class Applier:
                 self._client.put_cluster_settings(reset)
         else:
             resources.delete_resource(self._client, action.key.kind, target_id)
-        if record is not None and record.resource_id == target_id:
-            self._book.delete_record(action.key)
+        deleted = [action.key] if record is not None and record.resource_id == target_id else []
         with self._guard:
             replaced = self._replaced.pop((action.key, target_id), None)
-        if replaced is not None:
-            self._book.finish_intent(replaced)
-        self._book.finish_intent(intent)
+        finished = [intent] if replaced is None else [replaced, intent]
+        self._book.settle(deleted=deleted, finished=finished)
 
 
 def _refused(exc: BackendError) -> bool:

@@ -54,7 +54,7 @@ class OpenSearchBackend:
 
     def read_state(self, desired: Sequence[DesiredResource]) -> ActualState:
         """Owned resources, unowned look-alikes of desired ones, ML settings, and a fingerprint."""
-        return reading.read_state(self.client, self._book, desired)
+        return reading.read_state(self.client, self._book, desired, sorted(self._applier.touched))
 
     def apply(self, action: Action, *, secrets: Secrets, resolve: Resolver) -> str | None:
         """Execute one action (journalled; ownership record kept); returns the resource id."""

@@ -3,18 +3,20 @@
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from mlgitops.backends.opensearch import http, transients
+from mlgitops.backends.opensearch.docapi import PAGE_SIZE as PAGE_SIZE
+from mlgitops.backends.opensearch.docapi import BulkOperation as BulkOperation
+from mlgitops.backends.opensearch.docapi import Document as Document
+from mlgitops.backends.opensearch.docapi import DocumentApi
+from mlgitops.backends.opensearch.docapi import Json as Json
 from mlgitops.backends.opensearch.http import RetryPolicy
 from mlgitops.backends.opensearch.transients import KnownTransient
 from mlgitops.errors import (
     BackendError,
-    BackendNotFoundError,
     BackendRejectedError,
     BackendTransientError,
     BackendUnavailableError,
@@ -22,29 +24,19 @@ from mlgitops.errors import (
 
 logger = logging.getLogger(__name__)
 
-Json = dict[str, Any]
 ML = "/_plugins/_ml"
 TASK_DONE = "COMPLETED"
 TASK_FAILED = ("FAILED", "COMPLETED_WITH_ERROR", "CANCELLED", "EXPIRED")
 
 
-@dataclass(frozen=True)
-class Document:
-    """A document of the document API with its optimistic-concurrency tokens."""
-
-    doc_id: str
-    source: Json
-    seq_no: int | None = None
-    primary_term: int | None = None
-
-
 def _is_idempotent(method: str, path: str) -> bool:
     # POSTs that create things must not be replayed after an ambiguous failure (that would duplicate the
     # resource); searches and predicts are safe to replay.
-    return method != "POST" or path.rstrip("/").endswith(("_search", "_refresh"))
+    # A bulk of writes by id (mlgitops' bookkeeping) gives the same result when replayed.
+    return method != "POST" or path.rstrip("/").endswith(("_search", "_refresh", "_bulk"))
 
 
-class MLCommonsClient:
+class MLCommonsClient(DocumentApi):
     """The ML Commons REST API (2.19 semantics) and the plain document API, over one httpx.Client."""
 
     def __init__(
@@ -84,13 +76,17 @@ class MLCommonsClient:
         *,
         body: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> Json:
-        """Send one request (retrying per policy) and return its JSON object; raises a BackendError."""
+        """Send one request (retrying per policy) and return its JSON object; raises a BackendError.
+
+        ``content`` is sent as is, as NDJSON (``_bulk``), instead of ``body``.
+        """
         attempt = 0
         while True:
             attempt += 1
             try:
-                return self._send_once(method, path, body, params)
+                return self._send_once(method, path, body, params, content)
             except _Retryable as exc:
                 if exc.known is not None:
                     self._wait_out(exc.known, exc.error, attempt)
@@ -111,10 +107,19 @@ class MLCommonsClient:
         self._sleep(pause)
 
     def _send_once(
-        self, method: str, path: str, body: Mapping[str, Any] | None, params: Mapping[str, str] | None
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        params: Mapping[str, str] | None,
+        content: bytes | None = None,
     ) -> Json:
         try:
-            response = self._http.request(method, path, json=body, params=params)
+            if content is None:
+                response = self._http.request(method, path, json=body, params=params)
+            else:
+                headers = {"content-type": "application/x-ndjson"}
+                response = self._http.request(method, path, content=content, params=params, headers=headers)
         except httpx.TransportError as exc:
             error = http.transport_error(method, path, exc, target=str(self._http.base_url))
             raise _Retryable(
@@ -222,9 +227,10 @@ class MLCommonsClient:
         """Update a model (2.12+)."""
         return self.request("PUT", f"{ML}/models/{model_id}", body=body)
 
-    def deploy_model(self, model_id: str) -> str | None:
-        """Start deploying a model; returns the task id."""
-        return _opt(self.request("POST", f"{ML}/models/{model_id}/_deploy"), "task_id")
+    def deploy_model(self, model_id: str) -> tuple[str | None, str | None]:
+        """Start deploying a model; returns its task id and the task status in the answer (``CREATED``)."""
+        response = self.request("POST", f"{ML}/models/{model_id}/_deploy")
+        return _opt(response, "task_id"), _opt(response, "status")
 
     def undeploy_model(self, model_id: str) -> Json:
         """Undeploy a model from every node (also fine when it is not deployed)."""
@@ -279,74 +285,9 @@ class MLCommonsClient:
             self._sleep(pause)
             pause = min(pause * 2, 5.0)
 
-    # -- document API -----------------------------------------------------------------------------
-
-    def get_doc(self, index: str, doc_id: str) -> Document | None:
-        """One document, or None when it (or the index) does not exist."""
-        found = self._get_or_none(f"/{index}/_doc/{_quote(doc_id)}")
-        if found is None or not found.get("found", True):
-            return None
-        return Document(
-            doc_id, dict(found.get("_source") or {}), found.get("_seq_no"), found.get("_primary_term")
-        )
-
-    def put_doc(
-        self,
-        index: str,
-        doc_id: str,
-        source: Mapping[str, Any],
-        *,
-        if_seq_no: int | None = None,
-        if_primary_term: int | None = None,
-    ) -> Json:
-        """Index (create or replace) a document, optionally only if unchanged since read (else 409)."""
-        self._ensure_index(index)
-        params = {"refresh": "true"}
-        if if_seq_no is not None and if_primary_term is not None:
-            params |= {"if_seq_no": str(if_seq_no), "if_primary_term": str(if_primary_term)}
-        return self.request("PUT", f"/{index}/_doc/{_quote(doc_id)}", body=source, params=params)
-
-    def create_doc(self, index: str, doc_id: str, source: Mapping[str, Any]) -> Json:
-        """Create a document atomically; BackendConflictError (409) when it already exists."""
-        self._ensure_index(index)
-        return self.request(
-            "PUT", f"/{index}/_create/{_quote(doc_id)}", body=source, params={"refresh": "true"}
-        )
-
-    def delete_doc(self, index: str, doc_id: str) -> bool:
-        """Delete a document; False when it was already gone."""
-        return self._delete(f"/{index}/_doc/{_quote(doc_id)}", params={"refresh": "true"})
-
-    def search_docs(self, index: str, query: Mapping[str, Any], size: int = 10000) -> list[Json]:
-        """Search hits of an index; an empty list when the index does not exist yet."""
-        try:
-            return self._search(f"/{index}/_search", query, size)
-        except BackendNotFoundError:
-            return []
-
     def _ensure_index(self, index: str) -> None:
         """Create ``index`` before its first write and wait for its shard (once per client)."""
         self._first_run.ensure_index(index, self.request)
-
-    # -- helpers ----------------------------------------------------------------------------------
-
-    def _get_or_none(self, path: str) -> Json | None:
-        try:
-            return self.request("GET", path)
-        except BackendNotFoundError:
-            return None
-
-    def _delete(self, path: str, params: Mapping[str, str] | None = None) -> bool:
-        try:
-            response = self.request("DELETE", path, params=params)
-        except BackendNotFoundError:
-            return False
-        return response.get("result") != "not_found"
-
-    def _search(self, path: str, query: Mapping[str, Any], size: int) -> list[Json]:
-        response = self.request("POST", path, body={"query": dict(query), "size": size})
-        hits = response.get("hits", {}).get("hits", [])
-        return [hit for hit in hits if isinstance(hit, dict)]
 
 
 class _Retryable(Exception):  # noqa: N818 - internal control flow, never escapes the client
@@ -387,8 +328,3 @@ def _field(response: Json, name: str) -> str:
 def _opt(response: Json, name: str) -> str | None:
     value = response.get(name)
     return value if isinstance(value, str) and value else None
-
-
-def _quote(doc_id: str) -> str:
-    # Ids are built from kinds and manifest names ([A-Za-z0-9._-]) plus ':', so they stay one path segment.
-    return quote(doc_id, safe=":")

@@ -1,16 +1,23 @@
-"""Read a target's actual state: owned resources through ownership records, unowned look-alikes, settings."""
+"""Read a target's actual state in a few paged searches: owned resources, unowned look-alikes, settings."""
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from mlgitops.backends.opensearch import resources
-from mlgitops.backends.opensearch.client import MLCommonsClient
+from mlgitops.backends.opensearch.client import Json, MLCommonsClient
 from mlgitops.backends.opensearch.records import Bookkeeping
+from mlgitops.errors import BackendError
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.state import ActualResource, ActualState, DesiredResource, OwnershipRecord
 
+logger = logging.getLogger(__name__)
+
+_KINDS = (Kind.MODEL_GROUP, Kind.CONNECTOR, Kind.MODEL)
+ML_INDICES = (".plugins-ml-model-group", ".plugins-ml-connector", ".plugins-ml-model")
 # Fields whose change means the resource changed (a server that lacks them simply contributes nothing).
 _VOLATILE = (
     "last_updated_time",
@@ -27,21 +34,35 @@ def ml_name(desired: DesiredResource) -> str:
     return name if isinstance(name, str) and name else desired.key.name
 
 
-def read_state(client: MLCommonsClient, book: Bookkeeping, desired: Sequence[DesiredResource]) -> ActualState:
-    """Everything the planner needs from the target, with a fingerprint of it."""
-    records = book.read_records()
-    settings = resources.read_ml_settings(client)
-    owned: dict[ResourceKey, ActualResource] = {}
-    for key, record in sorted(records.items()):
-        document = (
-            settings
-            if key.kind is Kind.CLUSTER_SETTINGS
-            else resources.get_resource(client, key.kind, record.resource_id)
-        )
-        if document is not None:
-            owned[key] = ActualResource(key, record.resource_id, document, record)
-    unowned = _unowned(client, desired, owned, records)
-    pending = {intent.key: f"{intent.verb} by run {intent.run_id}" for intent in book.pending_intents()}
+def read_state(
+    client: MLCommonsClient,
+    book: Bookkeeping,
+    desired: Sequence[DesiredResource],
+    touched: Collection[tuple[Kind, str]] = (),
+) -> ActualState:
+    """Everything the planner needs from the target, with a fingerprint of it.
+
+    A fixed number of paged searches, whatever the number of resources: mlgitops' own records and
+    intents, each kind of resource, and the cluster settings, all read at once on a few threads.
+    Searches see a cluster's documents after its next refresh: the resources this process changed
+    (``touched``) are made visible first, see ``settle``.
+    """
+    fresh = settle(client, touched)
+    with ThreadPoolExecutor(max_workers=len(_KINDS) + 2, thread_name_prefix="mlgitops-read") as pool:
+        bookkeeping = pool.submit(book.read_all)
+        settings_read = pool.submit(resources.read_ml_settings, client)
+        by_kind = {kind: pool.submit(resources.read_all, client, kind) for kind in _KINDS}
+        records, intents = bookkeeping.result()
+        settings = settings_read.result()
+        documents = {kind: future.result() for kind, future in by_kind.items()}
+    for (kind, resource_id), document in fresh.items():
+        if document is None:
+            documents[kind].pop(resource_id, None)
+        else:
+            documents[kind][resource_id] = document
+    owned = _owned(records, documents, settings)
+    unowned = _unowned(documents, desired, owned, records)
+    pending = {intent.key: f"{intent.verb} by run {intent.run_id}" for intent in intents}
     return ActualState(
         resources=owned,
         unowned=unowned,
@@ -51,19 +72,69 @@ def read_state(client: MLCommonsClient, book: Bookkeeping, desired: Sequence[Des
     )
 
 
+def _owned(
+    records: Mapping[ResourceKey, OwnershipRecord],
+    documents: Mapping[Kind, Mapping[str, Json]],
+    settings: dict[str, Any],
+) -> dict[ResourceKey, ActualResource]:
+    """The resources the records name that still exist, by key."""
+    owned: dict[ResourceKey, ActualResource] = {}
+    for key, record in sorted(records.items()):
+        document = (
+            settings if key.kind is Kind.CLUSTER_SETTINGS else documents[key.kind].get(record.resource_id)
+        )
+        if document is not None:
+            owned[key] = ActualResource(key, record.resource_id, document, record)
+    return owned
+
+
+def settle(
+    client: MLCommonsClient, touched: Collection[tuple[Kind, str]]
+) -> dict[tuple[Kind, str], Json | None]:
+    """Make just-changed resources visible to searches: refresh the ML indices, else GET each of them.
+
+    Returns the documents read one by one (None: gone), empty when the refresh worked.
+    """
+    if not touched:
+        return {}
+    try:
+        client.request("POST", f"/{','.join(ML_INDICES)}/_refresh")
+        return {}
+    except BackendError as exc:  # e.g. no permission to refresh system indices
+        logger.info(
+            "cannot refresh the ML indices (%s); reading %d changed resources one by one", exc, len(touched)
+        )
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="mlgitops-read") as pool:
+        found = pool.map(lambda item: resources.get_resource(client, item[0], item[1]), touched)
+        return dict(zip(touched, found, strict=True))
+
+
+def _by_name(documents: Mapping[str, Json]) -> dict[str, list[tuple[str, Json]]]:
+    """Resources by ML name, oldest first (as ML Commons orders look-alikes)."""
+    named: dict[str, list[tuple[str, Json]]] = {}
+    for resource_id, document in documents.items():
+        name = document.get("name")
+        if isinstance(name, str):
+            named.setdefault(name, []).append((resource_id, document))
+    for found in named.values():
+        found.sort(key=lambda item: (int(item[1].get("created_time") or 0), item[0]))
+    return named
+
+
 def _unowned(
-    client: MLCommonsClient,
+    documents: Mapping[Kind, Mapping[str, Json]],
     desired: Sequence[DesiredResource],
     owned: Mapping[ResourceKey, ActualResource],
     records: Mapping[ResourceKey, OwnershipRecord],
 ) -> dict[ResourceKey, ActualResource]:
     owned_ids = {record.resource_id for record in records.values()}
+    named = {kind: _by_name(found) for kind, found in documents.items()}
     unowned: dict[ResourceKey, ActualResource] = {}
     for item in desired:
         if item.key in owned or item.key.kind is Kind.CLUSTER_SETTINGS:
             continue
         group_id = _desired_group_id(item, records)
-        for resource_id, document in resources.find_by_name(client, item.key.kind, ml_name(item)):
+        for resource_id, document in named[item.key.kind].get(ml_name(item), ()):
             in_group = group_id is None or document.get("model_group_id") == group_id
             if resource_id not in owned_ids and in_group:
                 unowned[item.key] = ActualResource(item.key, resource_id, document)

@@ -3,11 +3,12 @@
 import contextlib
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlgitops.backends.opensearch.client import Json, MLCommonsClient
+from mlgitops.backends.opensearch.batching import GroupWriter
+from mlgitops.backends.opensearch.client import BulkOperation, Json, MLCommonsClient
 from mlgitops.errors import BackendConflictError
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Verb
@@ -97,8 +98,9 @@ class Bookkeeping:
     """Reads and writes ownership records and intents through the document API."""
 
     def __init__(self, client: MLCommonsClient) -> None:
-        """Keep the client; nothing is read until asked."""
+        """Keep the client; nothing is read until asked. Writes of concurrent steps share bulk requests."""
         self._client = client
+        self._writer = GroupWriter(client)
 
     def read_digest_key(self, *, create: bool = False) -> bytes:
         """The target's random HMAC key for credential digests (b"" when none yet and not ``create``).
@@ -119,15 +121,25 @@ class Bookkeeping:
 
     def read_records(self) -> dict[ResourceKey, OwnershipRecord]:
         """Every ownership record in the target, by resource key."""
+        return self.read_all()[0]
+
+    def read_all(self) -> tuple[dict[ResourceKey, OwnershipRecord], list[Intent]]:
+        """Every ownership record (by key) and every pending intent (oldest first), in one paged read."""
         records: dict[ResourceKey, OwnershipRecord] = {}
-        for hit in self._client.search_docs(INDEX, {"term": {"type": RECORD}}):
+        intents: list[Intent] = []
+        for hit in self._client.scan_docs(INDEX, {"terms": {"type": [RECORD, INTENT]}}):
+            source = hit.get("_source") or {}
             try:
-                record = record_from_source(hit.get("_source") or {})
+                if source.get("type") == RECORD:
+                    record = record_from_source(source)
+                    records[record.key] = record
+                elif source.get("type") == INTENT:
+                    intents.append(Intent.from_source(str(hit["_id"]), source))
             except (KeyError, ValueError):
-                logger.warning("ignoring malformed ownership record %s", hit.get("_id"))
-                continue
-            records[record.key] = record
-        return records
+                what = "ownership record" if source.get("type") == RECORD else "intent"
+                logger.warning("ignoring malformed %s %s", what, hit.get("_id"))
+        intents.sort(key=lambda intent: (intent.time_ms, intent.run_id, intent.seq))
+        return records, intents
 
     def read_record(self, key: ResourceKey) -> OwnershipRecord | None:
         """The ownership record of one resource, if any."""
@@ -136,24 +148,46 @@ class Bookkeeping:
 
     def write_record(self, record: OwnershipRecord, now_ms: int) -> None:
         """Create or replace an ownership record."""
-        self._client.put_doc(INDEX, record_id(record.key), record_to_source(record, now_ms))
+        self.settle(records=[record], now_ms=now_ms)
 
     def delete_record(self, key: ResourceKey) -> None:
         """Drop an ownership record (after the resource is gone)."""
-        self._client.delete_doc(INDEX, record_id(key))
+        self.settle(deleted=[key])
 
     def write_intent(self, intent: Intent) -> None:
-        """Journal a mutation before sending it."""
-        self._client.put_doc(INDEX, intent.intent_id, intent.to_source())
+        """Journal a mutation before sending it (durable on the target when this returns)."""
+        self.settle(intents=[intent])
 
     def finish_intent(self, intent: Intent) -> None:
         """Mark a journalled mutation done (its record is written): the intent is removed."""
-        self._client.delete_doc(INDEX, intent.intent_id)
+        self.settle(finished=[intent])
+
+    def settle(
+        self,
+        *,
+        records: Sequence[OwnershipRecord] = (),
+        deleted: Sequence[ResourceKey] = (),
+        intents: Sequence[Intent] = (),
+        finished: Sequence[Intent] = (),
+        now_ms: int = 0,
+    ) -> None:
+        """Write records, drop records, write intents, then drop finished intents, in that order, at once.
+
+        The order keeps every crash point recoverable: an intent goes only after its record is in place.
+        """
+        operations = [
+            *(BulkOperation("index", INDEX, record_id(r.key), record_to_source(r, now_ms)) for r in records),
+            *(BulkOperation("delete", INDEX, record_id(key)) for key in deleted),
+            *(BulkOperation("index", INDEX, intent.intent_id, intent.to_source()) for intent in intents),
+            *(BulkOperation("delete", INDEX, intent.intent_id) for intent in finished),
+        ]
+        if operations:
+            self._writer.write(operations)
 
     def pending_intents(self) -> list[Intent]:
         """Intents left by runs that did not finish, oldest first."""
         intents = []
-        for hit in self._client.search_docs(INDEX, {"term": {"type": INTENT}}):
+        for hit in self._client.scan_docs(INDEX, {"term": {"type": INTENT}}):
             try:
                 intents.append(Intent.from_source(str(hit["_id"]), hit.get("_source") or {}))
             except (KeyError, ValueError):

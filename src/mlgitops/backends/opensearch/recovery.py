@@ -34,11 +34,14 @@ class Recovery:
         self._book = book
         self._now_ms = now_ms
         self._steps: list[str] = []
+        self._owned: set[str] = set()
 
     def run(self) -> RecoveryReport:
         """Recover every pending intent, oldest first; returns what was done."""
         self._steps = []
-        for intent in self._book.pending_intents():
+        records, intents = self._book.read_all()  # one paged read; adoptions below keep it current
+        self._owned = {record.resource_id for record in records.values()}
+        for intent in intents:
             if self._recover(intent):
                 self._book.finish_intent(intent)
         for step in self._steps:
@@ -58,7 +61,7 @@ class Recovery:
 
     def _candidates(self, intent: Intent) -> list[str]:
         """Unowned resources this intent may have created: same name (and group), created after it."""
-        owned = {record.resource_id for record in self._book.read_records().values()}
+        owned = self._owned
         found = []
         for resource_id, document in resources.find_by_name(self._client, intent.key.kind, intent.ml_name):
             created = int(document.get("created_time") or 0)
@@ -112,6 +115,7 @@ class Recovery:
             intent.key, resource_id, intent.secret_digests, intent.protected, intent.run_id
         )
         self._book.write_record(record, self._now_ms())
+        self._owned.add(resource_id)
         self._steps.append(f"{intent.key}: adopted {resource_id} created by interrupted run {intent.run_id}")
 
     def _delete_all(self, intent: Intent, resource_ids: list[str]) -> None:

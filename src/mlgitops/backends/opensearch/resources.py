@@ -63,6 +63,26 @@ def find_by_name(client: MLCommonsClient, kind: Kind, name: str) -> list[tuple[s
     return sorted(found, key=lambda item: (int(item[1].get("created_time") or 0), item[0]))
 
 
+_SEARCH_PATHS = {
+    Kind.MODEL_GROUP: "/_plugins/_ml/model_groups/_search",
+    Kind.CONNECTOR: "/_plugins/_ml/connectors/_search",
+    Kind.MODEL: "/_plugins/_ml/models/_search",
+}
+
+
+def read_all(client: MLCommonsClient, kind: Kind) -> dict[str, Json]:
+    """Every resource of ``kind`` by id (paged searches, however many there are)."""
+    found: dict[str, Json] = {}
+    for hit in client.scan(_SEARCH_PATHS[kind], {"match_all": {}}):
+        document = dict(hit.get("_source") or {})
+        connector = document.get("connector")
+        if isinstance(connector, dict) and "credential" in connector:
+            # An inline connector's encrypted credential: GET leaves it out, so must a search read.
+            document["connector"] = {k: v for k, v in connector.items() if k != "credential"}
+        found[str(hit["_id"])] = document
+    return found
+
+
 def is_active(document: Mapping[str, Any] | None) -> bool:
     """True when a model document is deployed or deploying (it must be undeployed before a delete)."""
     return document is not None and str(document.get("model_state", "")).upper() in ACTIVE_STATES

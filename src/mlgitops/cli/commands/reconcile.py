@@ -22,7 +22,7 @@ from mlgitops.plan.report import (
     render_report_text,
 )
 from mlgitops.plan.saved import parse_saved_plan
-from mlgitops.service import ApplyOutcome, reconcile_once
+from mlgitops.service import DEFAULT_PARALLELISM, ApplyOutcome, reconcile_once
 
 
 def register(subparsers: Any) -> None:
@@ -45,7 +45,12 @@ def register(subparsers: Any) -> None:
         help="apply exactly this saved plan (credentials still come from the manifests)",
     )
     parser.add_argument(
-        "--parallelism", type=_positive, default=4, metavar="N", help="steps applied at once (default 4)"
+        "--parallelism",
+        type=_positive,
+        default=DEFAULT_PARALLELISM,
+        metavar="N",
+        help=f"steps applied at once (default {DEFAULT_PARALLELISM}; bookkeeping writes of parallel steps "
+        "share requests)",
     )
     options.add_lock_timeout(parser)
     parser.set_defaults(handler=run)

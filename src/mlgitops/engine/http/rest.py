@@ -86,9 +86,10 @@ def _serve(
         return routed
     handler, params = routed
     try:
-        result = handler(
-            Call(engine, params, dict(query), jsonbody.parse(body), jsonbody.root_position(body))
-        )
+        bulk = path.endswith("/_bulk")  # NDJSON, parsed by the handler
+        parsed = None if bulk else jsonbody.parse(body)
+        position = {} if bulk else jsonbody.root_position(body)
+        result = handler(Call(engine, params, dict(query), parsed, position, raw=body))
     except ParsingError as exc:
         located = jsonbody.value_position(body, exc.field) if exc.field else None
         return _error(exc.status, exc.error_type, str(exc), located or exc.details)

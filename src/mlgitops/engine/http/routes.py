@@ -21,6 +21,7 @@ class Call:
     query: Mapping[str, str]
     body: Any = field(repr=False)  # may hold plaintext credentials (connector create/update)
     position: Mapping[str, object] = field(default_factory=dict)  # line/col of the body's first token
+    raw: bytes | None = field(default=None, repr=False)  # the unparsed body (``_bulk`` is NDJSON)
 
     @property
     def json(self) -> dict[str, Any] | None:
@@ -202,6 +203,12 @@ ROUTES: list[tuple[frozenset[str], str, Handler]] = [
         frozenset({"GET", "POST"}),
         _INDEX + r"/_refresh",
         lambda c: c.engine.documents.refresh(c.path["index"]),
+    ),
+    (frozenset({"POST", "PUT"}), r"/_bulk", lambda c: c.engine.bulk.run(c.raw)),
+    (
+        frozenset({"POST", "PUT"}),
+        _INDEX + r"/_bulk",
+        lambda c: c.engine.bulk.run(c.raw, c.path["index"]),
     ),
     (frozenset({"HEAD"}), _INDEX, _head_index),
     (frozenset({"GET"}), _INDEX, lambda c: c.engine.documents.describe_index(c.path["index"])),

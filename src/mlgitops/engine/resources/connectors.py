@@ -8,7 +8,7 @@ from pydantic import SecretStr
 from mlgitops.engine.resources import connector_rules as rules
 from mlgitops.engine.resources.context import EngineContext, access_fields
 from mlgitops.engine.resources.responses import not_found_delete, write_response
-from mlgitops.engine.storage import ids, query
+from mlgitops.engine.storage import ids, searching
 from mlgitops.engine.storage.store import CONNECTOR_INDEX, MODEL_INDEX, Transaction
 from mlgitops.errors import EngineError
 
@@ -31,9 +31,8 @@ def _java_list(values: list[str]) -> str:
 def _users(tx: Transaction, connector_id: str, states: frozenset[str] | None = None) -> list[str]:
     return [
         row.id
-        for row in tx.scan(MODEL_INDEX)
-        if row.source.get("connector_id") == connector_id
-        and (states is None or row.source.get("model_state") in states)
+        for row in tx.find(MODEL_INDEX, "connector_id", connector_id)
+        if states is None or row.source.get("model_state") in states
     ]
 
 
@@ -85,8 +84,12 @@ class Connectors:
     def search(self, body: dict[str, Any] | None, params: Mapping[str, str]) -> dict[str, Any]:
         """Search connectors (credentials are never in the stored documents)."""
         with self._ctx.store.read() as tx:
-            rows = tx.scan(CONNECTOR_INDEX)
-        return query.search(rows, body, params)
+            return searching.search(
+                lambda after: tx.rows(CONNECTOR_INDEX, after),
+                body,
+                params,
+                window=self._ctx.max_result_window,
+            )
 
     def update(self, connector_id: str, body: dict[str, Any] | None) -> dict[str, Any]:
         """Partial update; refused while a model using it is deployed."""

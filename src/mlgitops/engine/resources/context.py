@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlgitops.engine.resources.settings import ML_PREFIX, ClusterSettings
+from mlgitops.engine.storage.searching import MAX_RESULT_WINDOW
 from mlgitops.engine.storage.store import Store
 from mlgitops.engine.storage.vault import Vault
 from mlgitops.errors import EngineError
@@ -24,6 +25,7 @@ class EngineContext:
     vault: Vault
     settings: ClusterSettings
     security_enabled: bool = False
+    max_result_window: int = MAX_RESULT_WINDOW
 
     def setting(self, name: str) -> Any:
         """One effective ML Commons setting (``name`` without the ``plugins.ml_commons.`` prefix)."""

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlgitops.engine.resources.responses import SHARDS, write_response
-from mlgitops.engine.storage import ids, query
+from mlgitops.engine.storage import ids, searching
 from mlgitops.engine.storage.store import SYSTEM_TABLES, Store, Transaction
 from mlgitops.errors import EngineError
 
@@ -55,8 +55,9 @@ def _check_writable(index: str) -> None:
 class Documents:
     """``/{index}/_doc``, ``_create``, ``_search``, index create/exists/delete, ``_refresh``."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, max_result_window: int = searching.MAX_RESULT_WINDOW) -> None:
         self._store = store
+        self._window = max_result_window
 
     def _exists(self, tx: Transaction, index: str) -> bool:
         return index in SYSTEM_TABLES or index in tx.index_names()
@@ -152,8 +153,7 @@ class Documents:
         with self._store.read() as tx:
             if not self._exists(tx, index):
                 raise _index_missing(index)
-            rows = tx.scan(index)
-        found = query.search(rows, body, params)
+            found = searching.search(lambda after: tx.rows(index, after), body, params, window=self._window)
         wanted = body or {}
         hidden = [key for flag, keys in _HIT_EXTRAS if wanted.get(flag) is not True for key in keys]
         for hit in found["hits"]["hits"]:
@@ -189,7 +189,8 @@ class Documents:
         return {"acknowledged": True}
 
     def refresh(self, index: str) -> dict[str, Any]:
-        """``POST /{index}/_refresh``: a no-op, writes are visible at once."""
-        if not self.exists(index):
-            raise _index_missing(index)
+        """``POST /{index}/_refresh`` (``index`` may list several): a no-op, writes are visible at once."""
+        for name in index.split(","):
+            if not self.exists(name):
+                raise _index_missing(name)
         return {"_shards": dict(SHARDS)}

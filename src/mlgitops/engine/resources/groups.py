@@ -5,7 +5,7 @@ from typing import Any
 
 from mlgitops.engine.resources.context import EngineContext, access_fields
 from mlgitops.engine.resources.responses import not_found_delete, write_response
-from mlgitops.engine.storage import ids, query
+from mlgitops.engine.storage import ids, searching
 from mlgitops.engine.storage.store import GROUP_INDEX, MODEL_INDEX, Row, Transaction
 from mlgitops.errors import EngineError
 
@@ -19,7 +19,7 @@ def not_found(group_id: str) -> EngineError:
 
 def find_by_name(tx: Transaction, name: str) -> Row | None:
     """The group whose name is exactly ``name`` (``term name.keyword``)."""
-    return next((row for row in tx.scan(GROUP_INDEX) if row.source.get("name") == name), None)
+    return next(iter(tx.find(GROUP_INDEX, "name", name)), None)
 
 
 def new_group(tx: Transaction, body: Mapping[str, Any], access: Mapping[str, Any]) -> Row:
@@ -90,7 +90,7 @@ class ModelGroups:
     def delete(self, group_id: str) -> dict[str, Any]:
         """Delete a group; 409 while any model belongs to it."""
         with self._ctx.store.write() as tx:
-            if any(m.source.get("model_group_id") == group_id for m in tx.scan(MODEL_INDEX)):
+            if tx.find(MODEL_INDEX, "model_group_id", group_id):
                 raise EngineError(
                     "Cannot delete the model group when it has associated model versions",
                     409,
@@ -102,5 +102,6 @@ class ModelGroups:
     def search(self, body: dict[str, Any] | None, params: Mapping[str, str]) -> dict[str, Any]:
         """Search groups with the query DSL."""
         with self._ctx.store.read() as tx:
-            rows = tx.scan(GROUP_INDEX)
-        return query.search(rows, body, params)
+            return searching.search(
+                lambda after: tx.rows(GROUP_INDEX, after), body, params, window=self._ctx.max_result_window
+            )

@@ -1,6 +1,6 @@
 """Remote models: register (connector id or inline), get/search/update/delete with ML Commons rules."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pydantic import SecretStr
@@ -11,7 +11,7 @@ from mlgitops.engine.resources.connectors import ACTIVE_STATES
 from mlgitops.engine.resources.context import EngineContext, access_fields
 from mlgitops.engine.resources.responses import parsing_error, write_response
 from mlgitops.engine.resources.tasks import new_task
-from mlgitops.engine.storage import ids, query
+from mlgitops.engine.storage import ids, searching
 from mlgitops.engine.storage.store import CONNECTOR_INDEX, GROUP_INDEX, MODEL_INDEX, Row, Transaction
 from mlgitops.errors import EngineError
 
@@ -193,8 +193,11 @@ class Models:
     def search(self, body: dict[str, Any] | None, params: Mapping[str, str]) -> dict[str, Any]:
         """Search models, hidden ones excluded."""
         with self._ctx.store.read() as tx:
-            rows = [row for row in tx.scan(MODEL_INDEX) if row.source.get("is_hidden") is not True]
-        return query.search(rows, body, params)
+
+            def fetch(after: int) -> Iterator[Row]:
+                return (row for row in tx.rows(MODEL_INDEX, after) if row.source.get("is_hidden") is not True)
+
+            return searching.search(fetch, body, params, window=self._ctx.max_result_window)
 
     def update(self, model_id: str, body: dict[str, Any] | None) -> dict[str, Any]:
         """Partial update with ML Commons' connector and model group rules."""

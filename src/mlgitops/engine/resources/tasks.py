@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from mlgitops.engine.resources.responses import public, write_response
-from mlgitops.engine.storage import ids, query
+from mlgitops.engine.storage import ids, searching
 from mlgitops.engine.storage.store import MODEL_INDEX, TASK_INDEX, Store, Transaction
 from mlgitops.errors import EngineError
 
@@ -69,8 +69,9 @@ def recover(store: Store) -> int:
     with store.write() as tx:
         orphans = [
             row
-            for row in tx.scan(TASK_INDEX)
-            if row.source.get("state") in UNFINISHED and not _alive(row.source.get(_PID_KEY))
+            for state in sorted(UNFINISHED)
+            for row in tx.find(TASK_INDEX, "state", state)
+            if not _alive(row.source.get(_PID_KEY))
         ]
         for row in orphans:
             set_state(tx, row.id, "FAILED", "the engine process stopped before the task finished")
@@ -165,8 +166,9 @@ class Tasks:
     def search(self, body: dict[str, Any] | None, params: Mapping[str, str]) -> dict[str, Any]:
         """Search tasks."""
         with self._store.read() as tx:
-            rows = tx.scan(TASK_INDEX)
-        return query.search(rows, body, params, lambda row: public(row.source))
+            return searching.search(
+                lambda after: tx.rows(TASK_INDEX, after), body, params, lambda row: public(row.source)
+            )
 
     def delete(self, task_id: str) -> dict[str, Any]:
         """Delete a task."""

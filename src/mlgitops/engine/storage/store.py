@@ -4,6 +4,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -47,7 +48,20 @@ _SCHEMA = [
     " version INTEGER NOT NULL, seq_no INTEGER NOT NULL, PRIMARY KEY (idx, id))",
     "CREATE TABLE IF NOT EXISTS credentials (owner_id TEXT NOT NULL, key TEXT NOT NULL,"
     " ciphertext TEXT NOT NULL, PRIMARY KEY (owner_id, key))",
+    # Paged reads walk the write order from a cursor; lookups by these fields avoid full scans.
+    *(f"CREATE INDEX IF NOT EXISTS {table}_seq_no ON {table} (seq_no)" for table in SYSTEM_TABLES.values()),
+    "CREATE INDEX IF NOT EXISTS documents_seq_no ON documents (idx, seq_no)",
+    *(
+        f"CREATE INDEX IF NOT EXISTS {table}_{field} ON {table} (json_extract(source, '$.{field}'))"
+        for table, field in (
+            ("models", "connector_id"),
+            ("models", "model_group_id"),
+            ("model_groups", "name"),
+            ("tasks", "state"),
+        )
+    ),
 ]
+_FIELD_NAME = re.compile(r"[a-z_]+")
 
 
 @dataclass(frozen=True)
@@ -145,6 +159,33 @@ class Transaction:
         ).fetchall()
         sealer = self._sealing(index)
         return [self._row(index, r, sealer) for r in rows]
+
+    def rows(self, index: str, after_seq_no: int = -1) -> Iterator[Row]:
+        """The documents of ``index`` with a sequence number above ``after_seq_no`` (write order, lazily)."""
+        table, extra, params = self._where(index)
+        cursor = self._exec(
+            f"SELECT id, source, version, seq_no FROM {table} WHERE seq_no > ?{extra} ORDER BY seq_no",  # noqa: S608
+            (after_seq_no, *params),
+        )
+        for found in cursor:
+            yield Row(index, found[0], json.loads(found[1]), found[2], found[3])
+
+    def find(self, index: str, field: str, value: str) -> list[Row]:
+        """The documents of a system index whose top-level ``field`` equals ``value``, in write order."""
+        table = SYSTEM_TABLES[index]
+        if _FIELD_NAME.fullmatch(field) is None:
+            raise ValueError(f"not a plain field name: {field!r}")
+        found = self._exec(
+            f"SELECT id, source, version, seq_no FROM {table} WHERE json_extract(source, '$.{field}') = ?"  # noqa: S608
+            " ORDER BY seq_no",
+            (value,),
+        ).fetchall()
+        return [Row(index, r[0], json.loads(r[1]), r[2], r[3]) for r in found]
+
+    def count(self, index: str) -> int:
+        """How many documents ``index`` holds."""
+        table, extra, params = self._where(index)
+        return int(self._exec(f"SELECT COUNT(*) FROM {table} WHERE 1 = 1{extra}", params).fetchone()[0])  # noqa: S608
 
     def next_seq_no(self) -> int:
         """A store-wide increasing sequence number."""

@@ -1,0 +1,273 @@
+"""Benchmark: validate, plan, apply, no-op plan and one change at 100 / 1,000 / 10,000 resources.
+
+Every step is timed beside a baseline measured in the same run: a plain YAML load (validate, plan
+against an empty target), the same creates sent one by one over REST (apply), plain paged searches of
+the target's documents (no-op plan, one change). The growth exponent is between the last two sizes
+(1 = linear). A last table applies through a loopback server that adds 20 ms to every request.
+
+    .venv/bin/python bench/bench_scale.py [--sizes 100,1000,10000] [--latency-size 200] [--latency-ms 20]
+"""
+
+import argparse
+import contextlib
+import math
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import yaml
+from bench_plan import FAKE_ENV
+from bench_validate import HEADER, connector_and_model, write_tree
+
+from mlgitops.backends.opensearch import backend as opensearch
+from mlgitops.cli.wiring import LOCAL_BASE_URL
+from mlgitops.engine import LocalEngine
+from mlgitops.engine.http.transport import EngineTransport
+from mlgitops.manifests import load_manifests
+from mlgitops.manifests.loading import find_manifest_files
+from mlgitops.service import plan_once, reconcile_once
+
+ML = "/_plugins/_ml"
+SETTINGS = {"persistent": {"plugins.ml_commons.trusted_connector_endpoints_regex": [".*"]}}
+
+
+def timed(run: Callable[[], object], repeat: int) -> float:
+    """Median seconds of ``repeat`` runs."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def yaml_load(root: Path) -> int:
+    """Baseline: PyYAML's safe loader over every manifest file, nothing else."""
+    files, _ = find_manifest_files([root])
+    return sum(len(list(yaml.safe_load_all(file.read_text(encoding="utf-8")))) for file in files)
+
+
+def validate(root: Path) -> None:
+    """load_manifests: parse, positions, schema, pydantic and semantic checks."""
+    if not load_manifests([root]).ok:
+        raise SystemExit("the generated manifests do not validate")
+
+
+@contextlib.contextmanager
+def connected(engine: LocalEngine) -> Iterator[opensearch.OpenSearchBackend]:
+    """mlgitops' backend over the engine's in-process transport."""
+    backend = opensearch.connect(LOCAL_BASE_URL, transport=EngineTransport(engine))
+    try:
+        yield backend
+    finally:
+        backend.close()
+
+
+def plan(root: Path, engine: LocalEngine, expect_empty: bool | None = None) -> int:
+    """plan_once against ``engine``; returns the number of actions."""
+    with connected(engine) as backend:
+        actions = len(plan_once([root], backend=backend).plan.actions)
+    if expect_empty is not None and (actions == 0) != expect_empty:
+        raise SystemExit(f"unexpected plan of {actions} actions")
+    return actions
+
+
+def apply(root: Path, client_backend: opensearch.OpenSearchBackend) -> None:
+    """reconcile_once: plan, apply (bookkeeping included), re-plan."""
+    outcome = reconcile_once([root], backend=client_backend, holder="bench@local")
+    if not outcome.ok:
+        raise SystemExit(f"reconcile failed: {str(outcome.report)[:500]}")
+
+
+def plain_apply(client: httpx.Client, pairs: int) -> None:
+    """Baseline: the same settings, group, connectors, models and deploys, one request each, in order."""
+    client.put("/_cluster/settings", json=SETTINGS).raise_for_status()
+    group = client.post(f"{ML}/model_groups/_register", json={"name": "bench-models"}).json()[
+        "model_group_id"
+    ]
+    for index in range(pairs):
+        action = {
+            "action_type": "predict", "method": "POST", "url": "https://api.openai.com/v1/embeddings",
+            "headers": {"Authorization": "Bearer ${credential.openAI_key}"}, "request_body": "{}",
+        }  # fmt: skip
+        connector = {
+            "name": f"Bench connector {index}", "version": "1", "protocol": "http", "actions": [action],
+            "parameters": {"endpoint": "api.openai.com"}, "credential": {"openAI_key": "sk-bench"},
+        }  # fmt: skip
+        connector_id = client.post(f"{ML}/connectors/_create", json=connector).json()["connector_id"]
+        model = {"name": f"bench-{index:04d}", "function_name": "remote", "model_group_id": group,
+                 "connector_id": connector_id}  # fmt: skip
+        model_id = client.post(f"{ML}/models/_register", json=model).json()["model_id"]
+        client.post(f"{ML}/models/{model_id}/_deploy").raise_for_status()
+
+
+def plain_read(client: httpx.Client) -> int:
+    """Baseline: every document of each kind and of ``.mlgitops``, in plain paged searches."""
+    count = 0
+    for path in (
+        f"{ML}/model_groups/_search",
+        f"{ML}/connectors/_search",
+        f"{ML}/models/_search",
+        "/.mlgitops/_search",
+    ):
+        after: list[object] | None = None
+        while True:
+            body = {"size": 1000, "sort": [{"_seq_no": "asc"}], "track_total_hits": False}
+            hits = client.post(path, json=body if after is None else {**body, "search_after": after}).json()
+            page = hits["hits"]["hits"]
+            count += len(page)
+            if len(page) < 1000:
+                break
+            after = page[-1]["sort"]
+    return count
+
+
+def one_file(directory: Path, n: int) -> Path:
+    """The same documents as ``write_tree`` in one file."""
+    directory.mkdir()
+    documents = [HEADER, *(connector_and_model(index) for index in range(n // 2))]
+    (directory / "all.yaml").write_text("---\n".join(documents))
+    return directory
+
+
+def one_change(root: Path) -> None:
+    """Edit one connector's description in place (the next plan has one update)."""
+    first = sorted((root / "models").glob("*.yaml"))[0]
+    text = first.read_text()
+    first.write_text(text.replace("description: generated connector 0\n", "description: changed once\n", 1))
+
+
+class Table:
+    """Rows of step x size; prints times, ratios and growth exponents."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[int, tuple[float, float]]] = {}
+
+    def add(self, step: str, n: int, seconds: float, baseline: float) -> None:
+        self.rows.setdefault(step, {})[n] = (seconds, seconds / baseline if baseline else math.nan)
+        print(
+            f"  {step:<34} N={n:>6}  {seconds:8.3f} s  {seconds / baseline if baseline else math.nan:7.2f}x"
+        )
+        sys.stdout.flush()
+
+    def print(self, sizes: list[int]) -> None:
+        print("\n## scale (N resources = N/2 connectors + N/2 deployed models, plus settings and a group)")
+        head = "  ".join(f"{f'N={n}':>18}" for n in sizes)
+        print(f"{'step':<34}  {head}  {'growth':>7}")
+        for step, by_size in self.rows.items():
+            if not any(n in by_size for n in sizes):
+                n, (seconds, ratio) = next(iter(by_size.items()))
+                print(
+                    f"{step:<34}  N={n}: {seconds:.3f}s, {ratio:.2f}x the baseline ({1 / ratio:.1f}x faster)"
+                )
+                continue
+            cells = "  ".join(
+                f"{by_size[n][0]:8.3f}s {by_size[n][1]:6.2f}x" if n in by_size else f"{'':>18}" for n in sizes
+            )
+            done = [n for n in sizes if n in by_size]
+            growth = math.nan
+            if len(done) >= 2 and by_size[done[-2]][0] > 0:
+                growth = math.log(by_size[done[-1]][0] / by_size[done[-2]][0]) / math.log(done[-1] / done[-2])
+            print(f"{step:<34}  {cells}  {growth:7.2f}")
+
+
+def run_size(tmp: Path, n: int, table: Table) -> None:
+    """Every step at one size."""
+    repeat = 3 if n <= 1000 else 1
+    root = write_tree(tmp / f"tree-{n}", n)
+    base_yaml = timed(lambda: yaml_load(root), repeat)
+    table.add("validate (vs YAML load)", n, timed(lambda: validate(root), repeat), base_yaml)
+    single = one_file(tmp / f"file-{n}", n)
+    with LocalEngine(tmp / f"empty-{n}") as empty:
+        table.add("plan, empty target (vs YAML load)", n, timed(lambda: plan(root, empty), repeat), base_yaml)
+        table.add(
+            "plan, all in one file (vs YAML load)", n, timed(lambda: plan(single, empty), repeat), base_yaml
+        )
+    with (
+        LocalEngine(tmp / f"plain-{n}") as plain,
+        httpx.Client(transport=EngineTransport(plain), base_url=LOCAL_BASE_URL) as raw,
+    ):
+        base_apply = timed(lambda: plain_apply(raw, n // 2), 1)
+    with LocalEngine(tmp / f"target-{n}") as engine, connected(engine) as backend:
+        table.add("apply (vs sequential REST)", n, timed(lambda: apply(root, backend), 1), base_apply)
+        with httpx.Client(transport=EngineTransport(engine), base_url=LOCAL_BASE_URL) as raw:
+            base_read = timed(lambda: plain_read(raw), repeat)
+        table.add(
+            "plan, converged (vs paged reads)", n, timed(lambda: plan(root, engine, True), repeat), base_read
+        )
+        one_change(root)
+        table.add("one change, reconcile (vs reads)", n, timed(lambda: apply(root, backend), 1), base_read)
+
+
+@contextlib.contextmanager
+def served(directory: Path, latency: float) -> Iterator[str]:
+    """An engine in ``directory`` served by another process on loopback, ``latency`` added per request."""
+    script = Path(__file__).with_name("latency.py")
+    with subprocess.Popen(
+        [sys.executable, str(script), str(directory), str(latency)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as server:
+        assert server.stdout is not None and server.stdin is not None
+        url = server.stdout.readline().strip()
+        try:
+            yield url
+        finally:
+            server.stdin.close()
+            server.wait(timeout=60)
+
+
+def run_latency(tmp: Path, n: int, latency: float, table: Table) -> None:
+    """Apply through a loopback server adding ``latency`` seconds per request, vs the sequential script.
+
+    The engine lives on tmpfs when there is one: what is measured is how requests overlap, not the
+    disk syncs of an engine that serialises its writes (a cluster takes parallel writes).
+    """
+    shm = Path("/dev/shm")
+    base_dir = Path(tempfile.mkdtemp(dir=shm)) if shm.is_dir() else tmp
+    root = write_tree(tmp / f"latency-tree-{n}", n)
+    with served(base_dir / "plain", latency) as url, httpx.Client(base_url=url, timeout=60) as raw:
+        base = timed(lambda: plain_apply(raw, n // 2), 1)
+    with served(base_dir / "target", latency) as url:
+        backend = opensearch.connect(url, env={})
+        try:
+            seconds = timed(lambda: apply(root, backend), 1)
+        finally:
+            backend.close()
+    if base_dir != tmp:
+        shutil.rmtree(base_dir, ignore_errors=True)
+    table.add(f"apply, +{latency * 1000:.0f} ms/request (vs seq.)", n, seconds, base)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the sizes, run every step at each, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sizes", default="100,1000,10000", help="comma-separated resource counts")
+    parser.add_argument(
+        "--latency-size", type=int, default=200, help="resources for the latency run (0: skip)"
+    )
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
+    os.environ.update(FAKE_ENV)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
+    print(f"# bench_scale  ({os.cpu_count()} CPUs, load average {load:.2f} at start)")
+    table = Table()
+    with tempfile.TemporaryDirectory(prefix="mlgitops-bench-") as tmp, contextlib.chdir(tmp):
+        for n in sizes:
+            run_size(Path(tmp), n, table)
+        if args.latency_size:
+            run_latency(Path(tmp), args.latency_size, args.latency_ms / 1000, table)
+    table.print(sizes)
+
+
+if __name__ == "__main__":
+    main()

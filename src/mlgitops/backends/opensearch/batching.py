@@ -1,0 +1,83 @@
+"""Group commit of bookkeeping writes: concurrent steps share one ``_bulk`` request, each waits for its own.
+
+A caller's writes are durable on the target when ``write`` returns (an intent is journalled before the
+mutation it protects). While one bulk is in flight, the writes of other threads queue up, and the next
+bulk carries all of them: with N steps in parallel, bookkeeping costs about one round trip per wave
+instead of one per step and document.
+"""
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from mlgitops.backends.opensearch import http
+from mlgitops.backends.opensearch.client import BulkOperation, Json, MLCommonsClient
+from mlgitops.errors import BackendError
+
+
+@dataclass
+class _Pending:
+    operations: list[BulkOperation]
+    done: bool = False
+    error: BaseException | None = None
+    results: list[Json] = field(default_factory=list)
+
+
+def _item_error(operation: BulkOperation, result: Json) -> BackendError | None:
+    status = int(result.get("status") or 0)
+    if "error" not in result and (status < 400 or (operation.action == "delete" and status == 404)):
+        return None
+    error = result.get("error")
+    reason = error.get("reason", error) if isinstance(error, dict) else error or f"HTTP {status}"
+    message = f"{operation.action} {operation.index}/{operation.doc_id} failed: {http.truncate(str(reason))}"
+    return http.error_class(status or 500)(message, status or None)
+
+
+class GroupWriter:
+    """Writes lists of bulk operations; concurrent callers are batched into one request."""
+
+    def __init__(self, client: MLCommonsClient) -> None:
+        """Write through ``client``."""
+        self._client = client
+        self._cond = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._flushing = False
+
+    def write(self, operations: Sequence[BulkOperation]) -> None:
+        """Apply ``operations`` in order; returns once they are on the target, raises the first failure."""
+        pending = _Pending(list(operations))
+        with self._cond:
+            self._queue.append(pending)
+            while not pending.done:
+                if self._flushing:
+                    self._cond.wait()
+                    continue
+                self._flushing = True
+                batch, self._queue = self._queue, []
+                self._cond.release()
+                try:
+                    self._send(batch)
+                finally:
+                    self._cond.acquire()
+                    self._flushing = False
+                    self._cond.notify_all()
+        if pending.error is not None:
+            raise pending.error
+
+    def _send(self, batch: list[_Pending]) -> None:
+        operations = [operation for pending in batch for operation in pending.operations]
+        try:
+            results = self._client.bulk(operations)
+        except BaseException as exc:  # every waiting caller learns that its writes failed
+            for pending in batch:
+                pending.error, pending.done = exc, True
+            if not isinstance(exc, Exception):
+                raise
+            return
+        position = 0
+        for pending in batch:
+            mine = results[position : position + len(pending.operations)]
+            position += len(pending.operations)
+            errors = [_item_error(op, result) for op, result in zip(pending.operations, mine, strict=True)]
+            pending.error = next((error for error in errors if error is not None), None)
+            pending.results, pending.done = mine, True

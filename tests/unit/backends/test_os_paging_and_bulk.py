@@ -1,0 +1,117 @@
+"""Paged reads past ties in the sort value, and bookkeeping writes batched into ``_bulk`` requests."""
+
+import json
+import threading
+
+import httpx
+import pytest
+
+from mlgitops.backends.opensearch.batching import GroupWriter
+from mlgitops.backends.opensearch.client import BulkOperation, MLCommonsClient
+from mlgitops.errors import BackendConflictError
+
+
+class TwoShards:
+    """A fake ``_search``: documents from two shards, so sequence numbers repeat (ties across shards)."""
+
+    def __init__(self, count: int) -> None:
+        self.docs = [(f"d{n}", n // 2) for n in range(count)]  # d0/d1 share seq 0, d2/d3 seq 1...
+        self.bodies: list[dict[str, object]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        self.bodies.append(body)
+        after = body.get("search_after", [-1])[0]
+        page = [(i, s) for i, s in self.docs if s > after][: body["size"]]
+        hits = [{"_id": i, "_seq_no": s, "_source": {"n": i}, "sort": [s]} for i, s in page]
+        return httpx.Response(200, json={"hits": {"hits": hits}})
+
+
+def test_scan_reads_every_document_when_a_page_ends_inside_a_tie() -> None:
+    shards = TwoShards(25)
+    client = MLCommonsClient(httpx.Client(transport=httpx.MockTransport(shards), base_url="http://t"))
+    hits = client.scan("/idx/_search", {"match_all": {}}, page_size=5)  # odd pages split the d2k/d2k+1 pairs
+    assert sorted(hit["_id"] for hit in hits) == sorted(i for i, _ in shards.docs)
+    assert all(
+        body["sort"] == [{"_seq_no": "asc"}] and body["track_total_hits"] is False for body in shards.bodies
+    )
+    cursors = [body.get("search_after", [None])[0] for body in shards.bodies]
+    assert cursors == sorted(cursors, key=lambda c: -1 if c is None else c) and len(set(cursors)) == len(
+        cursors
+    )
+
+
+class BulkTarget:
+    """A fake ``_bulk``: records each request; ``conflict`` ids fail with 409; the first request is held."""
+
+    def __init__(self) -> None:
+        self.requests: list[list[dict[str, object]]] = []
+        self.release = threading.Event()
+        self.conflict = {"bad"}
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/_bulk" and request.headers["content-type"] == "application/x-ndjson"
+        lines = [json.loads(line) for line in request.content.decode().splitlines()]
+        self.requests.append(lines)
+        if len(self.requests) == 1:
+            self.release.wait(5)
+        items = []
+        for line in lines:
+            action, meta = next(iter(line.items())) if len(line) == 1 else (None, None)
+            if action in ("index", "delete"):
+                failed = meta["_id"] in self.conflict
+                item = {"_id": meta["_id"], "status": 409 if failed else 200}
+                if failed:
+                    item["error"] = {"type": "version_conflict_engine_exception", "reason": "conflict"}
+                items.append({action: item})
+        return httpx.Response(200, json={"errors": False, "items": items})
+
+
+def test_concurrent_writers_share_bulk_requests_and_fail_alone() -> None:
+    target = BulkTarget()
+    writer = GroupWriter(
+        MLCommonsClient(httpx.Client(transport=httpx.MockTransport(target), base_url="http://t"))
+    )
+    errors: dict[str, BaseException] = {}
+
+    def write(doc_id: str) -> None:
+        try:
+            writer.write(
+                [
+                    BulkOperation("index", ".mlgitops", doc_id, {"n": doc_id}),
+                    BulkOperation("delete", ".mlgitops", f"{doc_id}-old"),
+                ]
+            )
+        except BackendConflictError as exc:
+            errors[doc_id] = exc
+
+    first = threading.Thread(target=write, args=("first",))
+    first.start()
+    while not target.requests:
+        threading.Event().wait(0.01)
+    others = [threading.Thread(target=write, args=(name,)) for name in ("a", "b", "bad", "c")]
+    for thread in others:
+        thread.start()
+    threading.Event().wait(0.2)  # all four are queued behind the request in flight
+    target.release.set()
+    for thread in [first, *others]:
+        thread.join(5)
+    assert len(target.requests) == 2
+    second = [
+        next(iter(line.values()))["_id"] for line in target.requests[1] if len(line) == 1 and "n" not in line
+    ]
+    assert sorted(second) == sorted(["a", "a-old", "b", "b-old", "bad", "bad-old", "c", "c-old"])
+    assert list(errors) == ["bad"] and "conflict" in str(errors["bad"])
+
+
+def test_a_failed_bulk_request_fails_every_waiting_writer() -> None:
+    def refuse(_request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            400, json={"error": {"type": "illegal_argument_exception", "reason": "no"}, "status": 400}
+        )
+
+    writer = GroupWriter(
+        MLCommonsClient(httpx.Client(transport=httpx.MockTransport(refuse), base_url="http://t"))
+    )
+    with pytest.raises(Exception, match="HTTP 400"):
+        writer.write([BulkOperation("delete", ".mlgitops", "x")])
