@@ -1,10 +1,9 @@
 """On a real OpenSearch node: more ownership records than the result window are all read.
 
-Runs when ``MLGITOPS_TEST_OPENSEARCH_URL`` names a running plain node (as the conformance suite's
-``opensearchkit`` does); the records it writes are removed again.
+Runs on the session's plain node (``opensearch_node``, see tests/opensearchkit.py); the records it
+writes are removed again.
 """
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -15,17 +14,17 @@ from mlgitops.backends.opensearch.client import BulkOperation, MLCommonsClient
 from mlgitops.backends.opensearch.records import INDEX, Bookkeeping, record_id, record_to_source
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.state import OwnershipRecord
+from opensearchkit import RealNode
 
-URL = os.environ.get("MLGITOPS_TEST_OPENSEARCH_URL", "")
 RECORDS = 10_050
 WINDOW = 2_000
 
-pytestmark = pytest.mark.skipif(not URL, reason="set MLGITOPS_TEST_OPENSEARCH_URL to a running plain node")
+pytestmark = pytest.mark.opensearch
 
 
 @pytest.fixture
-def client() -> Iterator[MLCommonsClient]:
-    with httpx.Client(base_url=URL, timeout=120) as http:
+def client(opensearch_node: RealNode) -> Iterator[MLCommonsClient]:
+    with httpx.Client(base_url=opensearch_node.url, timeout=120) as http:
         yield MLCommonsClient(http)
 
 

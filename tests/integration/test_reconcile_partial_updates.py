@@ -2,11 +2,10 @@
 
 ML Commons merges ``rate_limiter`` and ``interface`` into the stored model: removing the limiter and
 setting only ``interface.output`` on a model that got a preset never converged. The same steps run
-against the embedded engine and, when MLGITOPS_DIFF_OPENSEARCH_URL names one, a real node.
+against the embedded engine and the session's real node (``opensearch_node``).
 """
 
 import json
-import os
 import uuid
 from pathlib import Path
 
@@ -15,7 +14,6 @@ import pytest
 from clikit import run
 
 # A real node to compare with live (the scenario wipes its ML Commons resources first).
-LIVE_URL = os.environ.get("MLGITOPS_DIFF_OPENSEARCH_URL") or os.environ.get("MLGITOPS_TEST_OPENSEARCH_URL")
 OUTPUT = json.dumps({"type": "object", "properties": {"inference_results": {"type": "array"}}})
 CONNECTOR = """\
 apiVersion: mlgitops/v1
@@ -53,14 +51,10 @@ spec:
 """
 
 
-@pytest.fixture(params=["engine", "real"])
+@pytest.fixture(params=["engine", pytest.param("real", marks=pytest.mark.opensearch)])
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "real":
-        if not LIVE_URL:
-            pytest.skip(
-                "set MLGITOPS_DIFF_OPENSEARCH_URL to a real 2.19.1 node (scripts/opensearch.sh start)"
-            )
-        return LIVE_URL
+        return str(request.getfixturevalue("opensearch_node").url)
     return f"local:{tmp_path / 'engine'}"
 
 
