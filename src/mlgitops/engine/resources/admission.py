@@ -1,5 +1,6 @@
 """Checks before predict: the model's rate limiter (429) and its ``interface.input`` JSON schema (400)."""
 
+import contextlib
 import json
 import threading
 import time
@@ -57,8 +58,22 @@ def check_input_schema(model: Mapping[str, Any], request: Mapping[str, Any]) -> 
     )
     try:
         schema = json.loads(raw) if isinstance(raw, str) else raw
-        jsonschema.validate(dict(request), schema)
+        jsonschema.validate(_parsed_parameters(request), schema)
     except jsonschema.ValidationError as exc:
         raise EngineError(prefix + exc.message) from None
     except (json.JSONDecodeError, jsonschema.SchemaError) as exc:
         raise EngineError(prefix + f"invalid schema: {exc}") from None
+
+
+def _parsed_parameters(request: Mapping[str, Any]) -> dict[str, Any]:
+    """The request with each string parameter holding JSON replaced by its value, as ML Commons checks it."""
+    parameters = request.get("parameters")
+    if not isinstance(parameters, Mapping):
+        return dict(request)
+    parsed: dict[str, Any] = {}
+    for key, value in parameters.items():
+        parsed[key] = value
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                parsed[key] = json.loads(value)
+    return {**request, "parameters": parsed}

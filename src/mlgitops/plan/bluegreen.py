@@ -1,0 +1,85 @@
+"""Blue/green: a connector change under deployed models that pipelines or agents use.
+
+ML Commons refuses to update a connector while a deployed model uses it, so an in-place change means
+undeploy -> update -> redeploy: a gap in service for every pipeline and agent using those models.
+When any of them has such users, the plan instead creates a new connector and a new model (per
+deployed user) beside the old ones, deploys the new models, repoints the pipelines (updated in place)
+and agents (registered anew), and only then undeploys and deletes the old models and connector.
+Models nobody uses keep the in-place choreography.
+"""
+
+from typing import TYPE_CHECKING
+
+from mlgitops.model.resources import ResourceKey
+from mlgitops.plan.actions import Change, Verb
+from mlgitops.plan.compare import Comparison, compare
+from mlgitops.plan.dependents import dependents_of
+from mlgitops.plan.drafts import (
+    CONNECTORS,
+    DEPLOYS,
+    KNOWN_AFTER_APPLY,
+    MODELS,
+    PRUNE_CONNECTORS,
+    PRUNE_MODELS,
+    PRUNE_UNDEPLOY,
+)
+from mlgitops.plan.state import ActualResource, DesiredResource
+
+if TYPE_CHECKING:
+    from mlgitops.plan.rules import Planner
+
+
+def plan_blue_green(
+    planner: "Planner",
+    resource: DesiredResource,
+    actual: ActualResource,
+    comparison: Comparison,
+    users: list[ResourceKey],
+) -> bool:
+    """Plan the blue/green replacement of connector ``resource``; False when it does not apply.
+
+    It does not apply when no deployed user has pipelines or agents, or when the connector or a user
+    is protected or leaves the manifests (then the in-place choreography is planned).
+    """
+    moving = {user: dependents_of(user, planner.desired, planner.actual) for user in users}
+    if not any(moving.values()):
+        return False
+    if any(planner.is_protected(key) for key in (resource.key, *users)):
+        return False
+    if any(user not in planner.desired for user in users):
+        return False
+    key = resource.key
+    reason = "blue/green: a new connector beside the old one, so its deployed models keep serving"
+    planner.add(
+        CONNECTORS, Verb.REPLACE, key, reason, changes=comparison.changes, body=resource.body,
+        resource_id=actual.resource_id,
+    )  # fmt: skip
+    for user in users:
+        _replace_model(planner, user, key, moving[user])
+    for model_key in planner.models_using(actual):
+        if model_key not in planner.handled:
+            planner.repoint(model_key, key, actual.resource_id)
+    why = "replaced (blue/green): the old connector is deleted once no model uses it"
+    planner.add(PRUNE_CONNECTORS, Verb.DELETE, key, why, resource_id=actual.resource_id)
+    return True
+
+
+def _replace_model(
+    planner: "Planner", key: ResourceKey, connector: ResourceKey, users: list[ResourceKey]
+) -> None:
+    desired = planner.desired[key]
+    old = planner.actual.resources[key]
+    planner.handled.add(key)
+    planner.replaced_models[key] = old.resource_id
+    moving = ", ".join(str(user) for user in users) or "nothing"
+    old_connector = Change("connector", f"id:{old.document.get('connector_id')}", KNOWN_AFTER_APPLY)
+    changes = (*compare(desired, old, planner.actual).changes, old_connector)
+    reason = f"blue/green: {connector} changes; a new model takes over, then {moving} move to it"
+    planner.add(
+        MODELS, Verb.REPLACE, key, reason, changes=changes, body=desired.body, resource_id=old.resource_id
+    )
+    if desired.deployed:
+        planner.add(DEPLOYS, Verb.DEPLOY, key, "the new model is deployed before anything moves to it")
+    why = "replaced (blue/green): undeployed once its users moved"
+    planner.add(PRUNE_UNDEPLOY, Verb.UNDEPLOY, key, why, resource_id=old.resource_id)
+    planner.add(PRUNE_MODELS, Verb.DELETE, key, "replaced (blue/green): deleted", resource_id=old.resource_id)
