@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mlgitops.manifests.connector_checks import ConnectorContext, TrustedEndpoints, check_connector
+from mlgitops.manifests.dependent_checks import check_dependents
 from mlgitops.manifests.documents import SourcedDocument
 from mlgitops.manifests.issues import Issue
 from mlgitops.manifests.positions import JsonPath
@@ -60,6 +61,7 @@ def check_documents(
     inputs = required_inputs(documents)
     for doc in documents:
         issues.extend(_check_one(doc, names, settings, allow_plaintext_credentials, inputs))
+    issues.extend(check_dependents(documents, names))
     return issues
 
 
