@@ -16,7 +16,7 @@ from mlgitops.backends.opensearch.http import RetryPolicy
 from mlgitops.backends.opensearch.locking import TargetLock
 from mlgitops.backends.opensearch.records import Bookkeeping
 from mlgitops.backends.opensearch.recovery import Recovery
-from mlgitops.errors import ConfigError
+from mlgitops.errors import BackendNotFoundError, ConfigError
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Action
 from mlgitops.plan.state import ActualState, DesiredResource
@@ -125,8 +125,20 @@ class OpenSearchBackend:
         )
 
     def execute_agent(self, agent: str, parameters: Mapping[str, Any]) -> Mapping[str, Any]:
-        """Execute the owned agent named ``agent``."""
-        return dependents.execute(self.client, self.owned_id(ResourceKey(Kind.AGENT, agent)), parameters)
+        """Execute the owned agent named ``agent``.
+
+        A changed agent is registered anew (a new id) and the old one deleted; a call that raced that
+        deletion (404 on the id it looked up) looks the id up again and retries once.
+        """
+        key = ResourceKey(Kind.AGENT, agent)
+        agent_id = self.owned_id(key)
+        try:
+            return dependents.execute(self.client, agent_id, parameters)
+        except BackendNotFoundError:
+            current = self.owned_id(key)
+            if current == agent_id:
+                raise
+            return dependents.execute(self.client, current, parameters)
 
     def close(self) -> None:
         """Close the HTTP connections."""
