@@ -28,4 +28,7 @@ step mlgitops predict openai-chat --env demo \
   --parameters '{"messages": [{"role": "user", "content": "Say hello to GitOps"}]}'
 step mlgitops predict openai-embedding --env demo --text-docs "declarative ML connectors"
 step mlgitops predict bedrock-titan-embedding --env demo --text-docs "signed with SigV4"
+# The ingest pipeline embeds passage_text with the Titan model (ml_inference), the agent asks the chat model.
+step mlgitops simulate passage-embedding --env demo --doc '{"passage_text": "GitOps for ML pipelines"}'
+step mlgitops execute chat-assistant --env demo --parameters '{"question": "What does mlgitops manage?"}'
 printf '\nDemo complete: state is in .mlgitops/demo (credentials encrypted at rest).\n'
