@@ -17,10 +17,8 @@ serve``); ``opensearch`` uses a real OpenSearch 2.19 + ML Commons node named by
 # mypy: allow-untyped-defs, allow-untyped-calls
 
 import os
-import signal
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -29,9 +27,8 @@ import pytest
 from mlgitops.cli.main import main
 from mlgitops.cli.wiring import open_backend
 from mlgitops.standin.server import StandinServer
-from serverkit import start_engine, stop_signalled
+from targetkit import target_url_fixture  # noqa: F401 - the target_url fixture
 
-OPENSEARCH_URL_ENV = "MLGITOPS_TEST_OPENSEARCH_URL"
 KEY = "sk-bluegreen-test-7781"
 MANIFESTS = """\
 apiVersion: mlgitops/v1
@@ -114,23 +111,6 @@ spec:
         model_id: {model: RUN-chat}
         messages: '[{"role": "user", "content": "${parameters.question}"}]'
 """
-
-
-@pytest.fixture(params=["engine", "opensearch"])
-def target_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The base URL of an ML Commons target (engine over HTTP, or a real node when configured)."""
-    if request.param == "opensearch":
-        url = os.environ.get(OPENSEARCH_URL_ENV)
-        if not url:
-            pytest.skip(f"set {OPENSEARCH_URL_ENV} to run against a real OpenSearch node")
-        yield url
-        return
-    process, url = start_engine(tmp_path / "engine")
-    try:
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        stop_signalled(process, 30)
 
 
 class CallLoop:
