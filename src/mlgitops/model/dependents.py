@@ -77,7 +77,9 @@ class AgentSpec(_Strict):
     """The body of ``POST /_plugins/_ml/agents/_register``; any change registers a new agent."""
 
     name: str | None = Field(default=None, description="Defaults to metadata.name.")
-    type: Literal["flow", "conversational_flow", "conversational"]
+    type: Literal["flow", "conversational_flow", "conversational"] = Field(
+        description="flow (tools in order), conversational_flow or conversational (ML Commons 2.19)."
+    )
     description: str | None = None
     llm: AgentLLM | None = None
     memory: dict[str, Any] | None = None

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from mlgitops.model.resources import ResourceKey
 from mlgitops.plan.actions import Change, Verb
 from mlgitops.plan.compare import Comparison, compare
-from mlgitops.plan.dependents import dependents_of
 from mlgitops.plan.drafts import (
     CONNECTORS,
     DEPLOYS,
@@ -41,7 +40,7 @@ def plan_blue_green(
     It does not apply when no deployed user has pipelines or agents, or when the connector or a user
     is protected or leaves the manifests (then the in-place choreography is planned).
     """
-    moving = {user: dependents_of(user, planner.desired, planner.actual) for user in users}
+    moving = {user: planner.users.get(user, []) for user in users}
     if not any(moving.values()):
         return False
     if any(planner.is_protected(key) for key in (resource.key, *users)):

@@ -8,13 +8,7 @@ cannot be updated in ML Commons 2.19: any change to one is a replacement (regist
 from collections.abc import Mapping
 from typing import Any
 
-from mlgitops.model.dependents import (
-    MODEL_ID_FIELD,
-    REFERENCE_KEY,
-    is_reference,
-    map_model_ids,
-    model_id_fields,
-)
+from mlgitops.model.dependents import REFERENCE_KEY, map_model_ids, model_id_fields
 from mlgitops.model.resources import DEPENDENT_KINDS, Kind, ResourceKey
 from mlgitops.plan.compare import Comparison
 from mlgitops.plan.diffing import build_changes
@@ -73,9 +67,10 @@ def _tool(tool: Any) -> Any:
     return tool
 
 
-def compare_dependent(desired: DesiredResource, actual: ActualResource, state: ActualState) -> Comparison:
-    """Changes of a pipeline or an agent; any agent change forces a replacement."""
-    names = model_names(state)
+def compare_dependent(
+    desired: DesiredResource, actual: ActualResource, names: Mapping[str, str]
+) -> Comparison:
+    """Changes of a pipeline or an agent (``names``: owned model ids to names); agents are replaced."""
     before = normalize_dependent(desired.key.kind, actual.document, names)
     after = normalize_dependent(desired.key.kind, desired.body, names)
     changes = build_changes(before, after)
@@ -88,9 +83,11 @@ def models_used(resource: DesiredResource) -> tuple[ResourceKey, ...]:
     return tuple(key for key in resource.depends_on if key.kind == Kind.MODEL)
 
 
-def actual_references(actual: ActualState) -> dict[ResourceKey, set[ResourceKey]]:
+def actual_references(
+    actual: ActualState, names: Mapping[str, str] | None = None
+) -> dict[ResourceKey, set[ResourceKey]]:
     """Which owned models each owned pipeline or agent uses, from the target's documents."""
-    names = model_names(actual)
+    names = model_names(actual) if names is None else names
     refs: dict[ResourceKey, set[ResourceKey]] = {}
     for key, resource in actual.resources.items():
         if key.kind in DEPENDENT_KINDS:
@@ -102,30 +99,16 @@ def actual_references(actual: ActualState) -> dict[ResourceKey, set[ResourceKey]
     return refs
 
 
-def dependents_of(
-    model: ResourceKey, desired: Mapping[ResourceKey, DesiredResource], actual: ActualState
-) -> list[ResourceKey]:
-    """Pipelines and agents (desired or owned) that use ``model``, in apply order."""
-    found = {key for key, resource in desired.items() if model in models_used(resource)}
-    found |= {key for key, used in actual_references(actual).items() if model in used}
-    return sorted(found, key=lambda key: (list(Kind).index(key.kind), key.name))
-
-
-def has_reference(body: Mapping[str, Any]) -> bool:
-    """True when a body holds at least one ``{model: NAME}`` reference."""
-    return any(is_reference(value) for _, value in model_id_fields(body))
-
-
-__all__ = [
-    "AGENT_REPLACE_REASON",
-    "MODEL_ID_FIELD",
-    "actual_references",
-    "compare_dependent",
-    "dependents_of",
-    "has_reference",
-    "model_names",
-    "models_used",
-    "normalize_dependent",
-    "used_model_ids",
-    "with_model_names",
-]
+def users_by_model(
+    desired: Mapping[ResourceKey, DesiredResource], actual: ActualState, names: Mapping[str, str]
+) -> dict[ResourceKey, list[ResourceKey]]:
+    """The pipelines and agents (desired or owned) using each model, in apply order."""
+    found: dict[ResourceKey, set[ResourceKey]] = {}
+    for key, resource in desired.items():
+        for model in models_used(resource):
+            found.setdefault(model, set()).add(key)
+    for key, used in actual_references(actual, names).items():
+        for model in used:
+            found.setdefault(model, set()).add(key)
+    order = list(Kind)
+    return {model: sorted(keys, key=lambda k: (order.index(k.kind), k.name)) for model, keys in found.items()}

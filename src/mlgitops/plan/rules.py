@@ -8,7 +8,7 @@ from mlgitops.model.resources import DEPENDENT_KINDS, Kind, ResourceKey
 from mlgitops.plan.actions import Change, Verb
 from mlgitops.plan.bluegreen import plan_blue_green
 from mlgitops.plan.compare import Comparison, compare, is_deployed, model_state
-from mlgitops.plan.dependents import compare_dependent, models_used
+from mlgitops.plan.dependents import compare_dependent, model_names, models_used, users_by_model
 from mlgitops.plan.diffing import build_changes, build_secret_changes, masked_change
 from mlgitops.plan.drafts import (
     CREATE_PHASE,
@@ -46,6 +46,8 @@ class Planner:
         # blue/green connector change already planned.
         self.replaced_models: dict[ResourceKey, str] = {}
         self.handled: set[ResourceKey] = set()
+        self.model_names = model_names(actual)
+        self.users = users_by_model(self.desired, actual, self.model_names)
 
     def build(self) -> tuple[list[Draft], list[str]]:
         """Every draft, in insertion order (numbering sorts them by phase), and the warnings."""
@@ -210,7 +212,7 @@ class Planner:
     def _dependent(self, resource: DesiredResource, actual: ActualResource) -> None:
         """A pipeline (updated in place) or an agent (replaced); both follow replaced models."""
         key = resource.key
-        comparison = compare_dependent(resource, actual, self.actual)
+        comparison = compare_dependent(resource, actual, self.model_names)
         moved = [model for model in models_used(resource) if model in self.replaced_models]
         changes = comparison.changes + tuple(
             Change(f"model_id ({model})", f"id:{self.replaced_models[model]}", KNOWN_AFTER_APPLY)

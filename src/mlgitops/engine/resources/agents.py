@@ -17,10 +17,10 @@ from mlgitops.engine.resources.responses import write_response
 from mlgitops.engine.storage import ids, query
 from mlgitops.engine.storage.store import Transaction
 from mlgitops.errors import EngineError
+from mlgitops.model.dependents import AGENT_TYPES
 from mlgitops.model.templates import PARAMETERS, substitute
 
 AGENT_INDEX = ".plugins-ml-agent"
-AGENT_TYPES = ("flow", "conversational_flow", "conversational")
 
 
 def _not_found(agent_id: str) -> EngineError:
