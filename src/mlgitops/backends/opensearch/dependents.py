@@ -113,3 +113,23 @@ def execute(client: MLCommonsClient, agent_id: str, parameters: Mapping[str, Any
     return client.request(
         "POST", AGENTS + _segment(agent_id) + "/_execute", body={"parameters": dict(parameters)}
     )
+
+
+def read_all(client: MLCommonsClient, kind: Kind, size: int = 10000) -> dict[str, Json]:
+    """Every pipeline (one GET) or agent (one search of up to ``size``) of ``kind``, by id."""
+    if kind is not Kind.AGENT:
+        try:
+            response = client.request("GET", _PIPELINE_PATHS[kind].rstrip("/"))
+        except BackendNotFoundError:  # no pipeline at all: OpenSearch answers 404 with {}
+            return {}
+        return {name: dict(body) for name, body in response.items() if isinstance(body, Mapping)}
+    try:
+        found = client.request("POST", AGENTS + "_search", body={"query": {"match_all": {}}, "size": size})
+    except BackendNotFoundError:
+        return {}
+    hits = found.get("hits", {}).get("hits", [])
+    return {
+        str(hit["_id"]): dict(hit.get("_source") or {})
+        for hit in hits
+        if isinstance(hit, dict) and "_id" in hit
+    }

@@ -92,11 +92,11 @@ class Pipelines:
         return {"acknowledged": True}
 
     def get(self, pipeline_id: str | None = None) -> tuple[int, dict[str, Any]]:
-        """``{id: body}`` for one pipeline or all of them; 404 with ``{}`` when the id is unknown."""
+        """``{id: body}`` for one pipeline or all of them; 404 with ``{}`` when there is none."""
         with self._ctx.store.read() as tx:
             rows = tx.scan(self.index) if pipeline_id is None else [tx.get(self.index, pipeline_id)]
         found = {row.id: row.source for row in rows if row is not None}
-        return (200 if found or pipeline_id is None else 404), found
+        return (200 if found else 404), found
 
     def body(self, pipeline_id: str) -> dict[str, Any]:
         """One pipeline's body; 404 like a simulate on an unknown pipeline."""
