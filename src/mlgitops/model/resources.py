@@ -295,6 +295,16 @@ class ModelSpec(_Strict):
     guardrails: dict[str, Any] | None = None
     model_config_: dict[str, Any] | None = Field(default=None, alias="model_config")
     deployed: bool = Field(default=True, description="Desired state: deployed (true) or registered only.")
+    connector_change: Literal["auto", "blue_green", "in_place"] = Field(
+        default="auto",
+        description=(
+            "How a change of this model's Connector is applied while the model is deployed. in_place: "
+            "undeploy, update the connector, redeploy (the model keeps its id; calls fail meanwhile). "
+            "blue_green: a new connector and model beside the old ones, deployed, pipelines and agents "
+            "moved to them, then the old ones deleted (no gap; the model gets a new id). auto (default): "
+            "blue_green when a pipeline or agent in the manifests uses the model, else in_place."
+        ),
+    )
 
 
 class _Document(_Strict):

@@ -5,7 +5,7 @@ undeploy -> update -> redeploy: a gap in service for every pipeline and agent us
 When any of them has such users, the plan instead creates a new connector and a new model (per
 deployed user) beside the old ones, deploys the new models, repoints the pipelines (updated in place)
 and agents (registered anew), and only then undeploys and deletes the old models and connector.
-Models nobody uses keep the in-place choreography.
+Models nobody uses keep the in-place choreography unless their ``connector_change`` says otherwise.
 """
 
 from typing import TYPE_CHECKING
@@ -37,15 +37,25 @@ def plan_blue_green(
 ) -> bool:
     """Plan the blue/green replacement of connector ``resource``; False when it does not apply.
 
-    It does not apply when no deployed user has pipelines or agents, or when the connector or a user
-    is protected or leaves the manifests (then the in-place choreography is planned).
+    Each deployed user's ``connector_change`` decides: ``blue_green``, ``in_place``, or ``auto``
+    (blue/green when pipelines or agents use it). It does not apply when no user wants it, when one
+    asks for ``in_place`` (a warning names it), or when the connector or a user is protected or
+    leaves the manifests: the in-place choreography is planned then.
     """
+    if any(user not in planner.desired for user in users):
+        return False
     moving = {user: planner.users.get(user, []) for user in users}
-    if not any(moving.values()):
+    wanted = {user: _strategy(planner.desired[user].connector_change, moving[user]) for user in users}
+    if "blue_green" not in wanted.values():
+        return False
+    if "in_place" in wanted.values():
+        in_place = ", ".join(str(user) for user, choice in wanted.items() if choice == "in_place")
+        planner.warnings.append(
+            f"{resource.key} changes in place (undeploy, update, redeploy) because {in_place} asks for "
+            "connector_change: in_place; its other models' pipelines and agents see a gap"
+        )
         return False
     if any(planner.is_protected(key) for key in (resource.key, *users)):
-        return False
-    if any(user not in planner.desired for user in users):
         return False
     key = resource.key
     reason = "blue/green: a new connector beside the old one, so its deployed models keep serving"
@@ -63,6 +73,12 @@ def plan_blue_green(
     return True
 
 
+def _strategy(choice: str, users: list[ResourceKey]) -> str:
+    if choice == "auto":
+        return "blue_green" if users else "in_place_by_default"
+    return choice
+
+
 def _replace_model(
     planner: "Planner", key: ResourceKey, connector: ResourceKey, users: list[ResourceKey]
 ) -> None:
@@ -70,10 +86,10 @@ def _replace_model(
     old = planner.actual.resources[key]
     planner.handled.add(key)
     planner.replaced_models[key] = old.resource_id
-    moving = ", ".join(str(user) for user in users) or "nothing"
+    moving = f", then {', '.join(str(user) for user in users)} move to it" if users else ""
     old_connector = Change("connector", f"id:{old.document.get('connector_id')}", KNOWN_AFTER_APPLY)
     changes = (*compare(desired, old, planner.actual).changes, old_connector)
-    reason = f"blue/green: {connector} changes; a new model takes over, then {moving} move to it"
+    reason = f"blue/green: {connector} changes; a new model takes over{moving}"
     planner.add(
         MODELS, Verb.REPLACE, key, reason, changes=changes, body=desired.body, resource_id=old.resource_id
     )

@@ -30,7 +30,14 @@ from mlgitops.plan.state import DesiredResource
 Credentials = Mapping[ResourceKey, Mapping[str, SecretStr]]
 
 _CONNECTOR_EXCLUDE = {"credential"}
-_MODEL_EXCLUDE = {"model_group", "connector", "inline_connector", "deployed", "model_config_"}
+_MODEL_EXCLUDE = {
+    "model_group",
+    "connector",
+    "inline_connector",
+    "deployed",
+    "model_config_",
+    "connector_change",
+}
 
 
 def build_digest(key: bytes, value: SecretStr) -> str:
@@ -76,6 +83,9 @@ def build_desired(
                 protected=document.metadata.protected,
                 depends_on=depends,
                 source=where.get(key, ""),
+                connector_change=document.spec.connector_change
+                if isinstance(document, ModelDocument)
+                else "auto",
             )
         )
     return tuple(built)

@@ -107,3 +107,13 @@ def test_a_literal_model_id_is_accepted_and_an_unknown_agent_type_is_refused(loa
     assert messages(load_text(project(PIPELINE.format(model_id="abc123")))) == []
     result = load_text(project(AGENT.format(type="planner", parameters="{model_id: x}")))
     assert len(result.errors) == 1 and "spec.type" in result.errors[0].json_path
+
+
+def test_connector_change_is_a_planning_setting_never_sent(load_text: Loader) -> None:
+    text = project().replace("  deployed: true\n", "  deployed: true\n  connector_change: in_place\n")
+    result = load_text(text)
+    assert messages(result) == []
+    (model,) = [r for r in build_desired(d.document for d in result.documents) if r.key.kind == Kind.MODEL]
+    assert model.connector_change == "in_place" and "connector_change" not in model.body
+    bad = load_text(text.replace("connector_change: in_place", "connector_change: rolling"))
+    assert len(bad.errors) == 1 and bad.errors[0].json_path == "spec.connector_change"

@@ -2,6 +2,7 @@
 
 # mypy: allow-untyped-defs, allow-untyped-calls
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -190,3 +191,41 @@ def test_group_and_owned_ids_are_not_confused_with_models():
     actual = state(owned(GROUP, "m1", server_group()), owned(PIPE, "embed", pipeline_body("m1")))
     plan = build_plan([desired_group(), DesiredResource(PIPE, pipeline_body("m1"))], actual)
     assert plan.is_empty
+
+
+def changed_connector() -> list[DesiredResource]:
+    return [desired_group(), desired_connector(parameters={"endpoint": "x", "dims": 8, "opts": {"a": 1}})]
+
+
+def with_strategy(choice: str) -> DesiredResource:
+    return dataclasses.replace(full_desired()[2], connector_change=choice)
+
+
+def test_connector_change_in_place_keeps_the_model_id_even_with_users():
+    plan = build_plan([*changed_connector(), with_strategy("in_place"), *desired_users()], users_state())
+    assert [verb for verb, _ in steps(plan)] == ["undeploy", "update", "deploy"]
+
+
+def test_connector_change_blue_green_applies_without_users():
+    plan = build_plan([*changed_connector(), with_strategy("blue_green")], full_state())
+    assert steps(plan)[:3] == [
+        ("replace", "Connector/conn"),
+        ("replace", "Model/model"),
+        ("deploy", "Model/model"),
+    ]
+    assert plan.actions[1].reason == "blue/green: Connector/conn changes; a new model takes over"
+
+
+def test_one_in_place_model_keeps_the_whole_connector_in_place_with_a_warning():
+    other = ResourceKey(Kind.MODEL, "other")
+    body = {"name": "other", "function_name": "remote", "model_group": "group", "connector": "conn"}
+    desired = [
+        *changed_connector(),
+        *full_desired()[2:],
+        DesiredResource(other, body, deployed=True, depends_on=(GROUP, CONN), connector_change="in_place"),
+        *desired_users(),
+    ]
+    actual = state(*users_state().resources.values(), owned(other, "m2", server_model(name="other")))
+    plan = build_plan(desired, actual)
+    assert ("update", "Connector/conn") in steps(plan)
+    assert any("Model/other asks for connector_change: in_place" in warning for warning in plan.warnings)
