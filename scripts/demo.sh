@@ -44,6 +44,9 @@ step mlgitops predict openai-chat --env demo "${target_args[@]}" \
   --parameters '{"messages": [{"role": "user", "content": "Say hello to GitOps"}]}'
 step mlgitops predict openai-embedding --env demo "${target_args[@]}" --text-docs "declarative ML connectors"
 step mlgitops predict bedrock-titan-embedding --env demo "${target_args[@]}" --text-docs "signed with SigV4"
+# The ingest pipeline embeds passage_text with the Titan model (ml_inference), the agent asks the chat model.
+step mlgitops simulate passage-embedding --env demo "${target_args[@]}" --doc '{"passage_text": "GitOps for ML pipelines"}'
+step mlgitops execute chat-assistant --env demo "${target_args[@]}" --parameters '{"question": "What does mlgitops manage?"}'
 if [ ${#target_args[@]} -gt 0 ]; then
   printf '\nDemo complete against real OpenSearch at %s (stopped now; state in %s).\n' "$url" "$node_dir"
 else

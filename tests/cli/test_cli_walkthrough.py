@@ -49,11 +49,11 @@ def test_plan_of_a_missing_local_target_shows_everything_and_creates_nothing(cap
     missing = tmp_path / "nope"
     code, out, err = run(capsys, "plan", "--env", "demo", "--target", f"local:{missing}")
     assert code == 0, err
-    assert "Plan: 12 to add, 0 to change" in out
+    assert "Plan: 14 to add, 0 to change" in out
     assert "does not exist yet" in err
     assert not missing.exists()
     code, out, _ = run(capsys, "reconcile", "--dry-run", "--env", "demo", "--target", f"local:{missing}")
-    assert code == 0 and "12 to add" in out
+    assert code == 0 and "14 to add" in out
     assert not missing.exists()
 
 

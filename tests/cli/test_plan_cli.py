@@ -17,7 +17,7 @@ def test_plan_of_a_fresh_target_lists_everything_and_exits_2(capsys, env, fake_s
     assert code == EXIT_CHANGES
     assert "+ Connector/openai-chat (create)" in out
     assert "> Model/openai-chat (deploy)" in out
-    assert "Plan: 12 to add, 0 to change, 0 to replace, 0 to destroy, 5 to deploy, 0 to undeploy." in out
+    assert "Plan: 14 to add, 0 to change, 0 to replace, 0 to destroy, 5 to deploy, 0 to undeploy." in out
     assert "credential.openAI_key: (sensitive value)" in out
     for value in fake_secrets.values():
         assert value not in out + err
@@ -33,7 +33,7 @@ def test_machine_and_pr_outputs_never_hold_secrets(capsys, env, fake_secrets, ou
     assert code == 0
     if output == "json":
         data = json.loads(out)
-        assert data["format_version"] == "1" and len(data["actions"]) == 17
+        assert data["format_version"] == "1" and len(data["actions"]) == 19
         assert all("changed_paths" in action and "reason" in action for action in data["actions"])
     else:
         assert out.startswith("### mlgitops plan") and "<details>" in out

@@ -50,7 +50,7 @@ def no_secret_in(text, secrets):
 def test_first_reconcile_creates_and_deploys_then_plan_is_empty(
     capsys, env, applied, local_target, caplog, fake_secrets
 ):
-    assert "Apply: 17 done, 0 failed, 0 skipped." in applied
+    assert "Apply: 19 done, 0 failed, 0 skipped." in applied
     listing = engine_listing(local_target)
     assert len(listing["groups"]) == 1 and len(listing["connectors"]) == 5
     assert {hit["_source"]["model_state"] for hit in listing["models"]} == {"DEPLOYED"}
@@ -62,16 +62,16 @@ def test_first_reconcile_creates_and_deploys_then_plan_is_empty(
 
 def test_changed_connector_parameter_undeploys_updates_redeploys(capsys, env, applied, example_project):
     path = example_project / "manifests" / "openai.yaml"
-    path.write_text(path.read_text().replace("model: gpt-4o-mini", "model: gpt-4o"))
+    path.write_text(path.read_text().replace("model: text-embedding-ada-002", "model: text-embedding-3"))
     code, out, _ = run(capsys, "plan", *env, "--detailed-exitcode")
     assert code == 2
     titles = [line for line in out.splitlines() if line[:1] in {"<", ">", "~", "+", "-"}]
     assert titles == [
-        "< Model/openai-chat (undeploy) [disruptive]",
-        "~ Connector/openai-chat (update) [disruptive]",
-        "> Model/openai-chat (deploy) [disruptive]",
+        "< Model/openai-embedding (undeploy) [disruptive]",
+        "~ Connector/openai-embedding (update) [disruptive]",
+        "> Model/openai-embedding (deploy) [disruptive]",
     ]
-    assert '    ~ parameters.model: "gpt-4o-mini" -> "gpt-4o"' in out
+    assert '    ~ parameters.model: "text-embedding-ada-002" -> "text-embedding-3"' in out
     assert "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy, 1 to deploy, 1 to undeploy." in out
     code, out, _ = run(capsys, "reconcile", *env, "--output", "json")
     assert code == 0
@@ -93,15 +93,15 @@ def remove_model(example_project, name):
 
 
 def test_removed_model_is_deleted_only_with_prune(capsys, env, applied, example_project, local_target):
-    remove_model(example_project, "openai-chat")
+    remove_model(example_project, "openai-embedding")
     code, out, err = run(capsys, "reconcile", *env)
-    assert code == 0 and "Model/openai-chat is no longer in the manifests" in out + err
+    assert code == 0 and "Model/openai-embedding is no longer in the manifests" in out + err
     assert len(engine_listing(local_target)["models"]) == 5
     code, out, _ = run(capsys, "plan", *env, "--prune")
-    assert "< Model/openai-chat (undeploy)" in out and "- Model/openai-chat (delete)" in out
+    assert "< Model/openai-embedding (undeploy)" in out and "- Model/openai-embedding (delete)" in out
     assert run(capsys, "reconcile", *env, "--prune")[0] == 0
     names = sorted(hit["_source"]["name"] for hit in engine_listing(local_target)["models"])
-    assert "openai-chat" not in names and len(names) == 4
+    assert "openai-embedding" not in names and len(names) == 4
     assert run(capsys, "plan", *env, "--prune", "--detailed-exitcode")[0] == 0
 
 
@@ -149,7 +149,7 @@ def test_a_held_lock_blocks_reconcile_until_unlocked(capsys, env, local_target):
 
 def test_markdown_result_and_no_secret_anywhere(capsys, env, fake_secrets, caplog):
     code, out, err = run(capsys, "-vv", "reconcile", *env, "--output", "markdown")
-    assert code == 0 and "### mlgitops reconcile" in out and "Apply: 17 done" in out
+    assert code == 0 and "### mlgitops reconcile" in out and "Apply: 19 done" in out
     assert no_secret_in(out + err + caplog.text, fake_secrets)
 
 

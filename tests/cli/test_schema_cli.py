@@ -13,6 +13,9 @@ FILES = {
     "modelgroup.schema.json",
     "connector.schema.json",
     "model.schema.json",
+    "ingestpipeline.schema.json",
+    "searchpipeline.schema.json",
+    "agent.schema.json",
     "manifest.schema.json",
 }
 
@@ -45,7 +48,15 @@ def test_repository_schemas_are_current(capsys: pytest.CaptureFixture[str]) -> N
 def test_without_mode_prints_the_document_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
-    assert schema["properties"]["kind"]["enum"] == ["ClusterSettings", "ModelGroup", "Connector", "Model"]
+    assert schema["properties"]["kind"]["enum"] == [
+        "ClusterSettings",
+        "ModelGroup",
+        "Connector",
+        "Model",
+        "IngestPipeline",
+        "SearchPipeline",
+        "Agent",
+    ]
 
 
 def test_write_and_check_are_exclusive(capsys: pytest.CaptureFixture[str]) -> None:

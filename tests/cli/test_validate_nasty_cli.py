@@ -230,7 +230,7 @@ def test_kind_in_the_wrong_case_gets_a_suggestion(tmp_path: Path, capsys: pytest
         1,
         [
             f"{path}:2:1: error: unknown kind 'connector'; did you mean 'Connector'? "
-            "(kinds: ClusterSettings, ModelGroup, Connector, Model)"
+            "(kinds: ClusterSettings, ModelGroup, Connector, Model, IngestPipeline, SearchPipeline, Agent)"
         ],
     )
 
@@ -340,7 +340,7 @@ def test_line_breaks_in_values_keep_one_line_per_issue(
         1,
         [
             f"{path}:2:1: error: unknown kind 'Conn\\nector'; did you mean 'Connector'? "
-            "(kinds: ClusterSettings, ModelGroup, Connector, Model)"
+            "(kinds: ClusterSettings, ModelGroup, Connector, Model, IngestPipeline, SearchPipeline, Agent)"
         ],
     )
 
@@ -395,7 +395,7 @@ def test_kind_written_as_a_mapping(tmp_path: Path, capsys: pytest.CaptureFixture
         1,
         [
             f"{path}:2:1: error: kind: expected one of ClusterSettings, ModelGroup, Connector, Model, "
-            "got a mapping"
+            "IngestPipeline, SearchPipeline, Agent, got a mapping"
         ],
     )
 

@@ -233,16 +233,16 @@ def test_example_project_change_applies_and_ctrl_c_waits_for_the_apply(
         first = watch.expect("Apply:")
         assert first[-1].endswith(" done, 0 failed, 0 skipped.")
         chat = example_project / "manifests" / "openai.yaml"
-        edited = chat.read_text().replace("model: gpt-4o-mini", "model: gpt-4o", 1)
+        edited = chat.read_text().replace("model: text-embedding-ada-002", "model: text-embedding-3", 1)
         # reconcile_once has taken the target's lock: the apply (critical section) has begun.
         watch.save_until(chat, edited, "/.mlgitops/_create/lock")
         watch.proc.send_signal(signal.SIGINT)
         changed = watch.expect("Apply:")
         assert "interrupt received: finishing the apply in progress, then exiting" in changed
-        assert "~ Connector/openai-chat (update) [disruptive]" in changed
-        assert '    ~ parameters.model: "gpt-4o-mini" -> "gpt-4o"' in changed
-        assert "< Model/openai-chat (undeploy) [disruptive]" in changed
-        assert "> Model/openai-chat (deploy) [disruptive]" in changed
+        assert "~ Connector/openai-embedding (update) [disruptive]" in changed
+        assert '    ~ parameters.model: "text-embedding-ada-002" -> "text-embedding-3"' in changed
+        assert "< Model/openai-embedding (undeploy) [disruptive]" in changed
+        assert "> Model/openai-embedding (deploy) [disruptive]" in changed
         assert changed[-1] == "Apply: 3 done, 0 failed, 0 skipped."
         assert watch.proc.wait(CAP_SECONDS) == 130
     finally:

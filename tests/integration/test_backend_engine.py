@@ -6,6 +6,7 @@ import pytest
 from pydantic import SecretStr
 
 from mlgitops.backends.base import Backend
+from mlgitops.backends.opensearch import dependents
 from mlgitops.cli.wiring import open_backend
 from mlgitops.errors import BackendRejectedError, ConfigError, PlanError
 from mlgitops.model.resources import Kind, ResourceKey
@@ -290,3 +291,19 @@ def test_malformed_bookkeeping_documents_are_ignored_with_a_warning(backend, cap
     assert "malformed ownership record record:Bogus:x" in caplog.text
     assert "malformed intent intent:bad:1" in caplog.text
     assert "malformed intent intent:bad:2" in caplog.text
+
+
+def test_read_all_pipelines_and_agents_in_one_request_per_kind(backend):
+    client = backend.client
+    for kind in (Kind.INGEST_PIPELINE, Kind.SEARCH_PIPELINE, Kind.AGENT):
+        assert dependents.read_all(client, kind) == {}
+    client.request("PUT", "/_ingest/pipeline/p1", body={"processors": [{"set": {"field": "a", "value": 1}}]})
+    client.request("PUT", "/_search/pipeline/s1", body={"request_processors": []})
+    agent_id = client.request("POST", "/_plugins/_ml/agents/_register", body={"name": "a", "type": "flow"})[
+        "agent_id"
+    ]
+    assert dependents.read_all(client, Kind.INGEST_PIPELINE) == {
+        "p1": {"processors": [{"set": {"field": "a", "value": 1}}]}
+    }
+    assert list(dependents.read_all(client, Kind.SEARCH_PIPELINE)) == ["s1"]
+    assert dependents.read_all(client, Kind.AGENT)[agent_id]["name"] == "a"

@@ -69,7 +69,9 @@ def test_a_protected_resource_survives_prune_after_leaving_the_manifests(
     code, out, err = run(capsys, "reconcile", *env, "--prune")
     assert code == 0, out + err
     assert "ModelGroup/remote-models is no longer in the manifests but is protected: kept" in out + err
-    assert "Apply: 15 done, 0 failed, 0 skipped." in out  # 5 undeploys, 5 models, 5 connectors
+    assert (
+        "Apply: 17 done, 0 failed, 0 skipped." in out
+    )  # pipeline, agent, 5 undeploys, 5 models, 5 connectors
     assert set(records(local_target)) == {("ModelGroup", "remote-models"), ("ClusterSettings", "ml-commons")}
     with open_backend(local_target) as backend:
         assert len(backend.client.search_model_groups({"match_all": {}})) == 1

@@ -68,7 +68,7 @@ def test_plan_of_a_fresh_target_with_read_only_credentials_shows_everything(demo
     with read_only_backend(local_target) as (backend, transport):
         outcome = plan_once(backend=backend, **demo)
     assert transport.refused == []
-    assert len(outcome.plan.actions) == 17
+    assert len(outcome.plan.actions) == 19
     assert bookkeeping(local_target) == []
 
 
@@ -78,7 +78,7 @@ def test_plan_after_a_reconcile_writes_nothing_and_sees_changes(demo, local_targ
     before = bookkeeping(local_target)
     assert any(doc_id == "digest-key" for doc_id, _, _ in before)
     path = example_project / "manifests" / "openai.yaml"
-    path.write_text(path.read_text().replace("model: gpt-4o-mini", "model: gpt-4o"))
+    path.write_text(path.read_text().replace("model: text-embedding-ada-002", "model: text-embedding-3"))
     with read_only_backend(local_target) as (backend, transport):
         plan = plan_once(backend=backend, **demo).plan
     assert transport.refused == []

@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "reconcile",
     "watch",
     "predict",
+    "simulate",
+    "execute",
     "engine",
     "standin",
     "unlock",

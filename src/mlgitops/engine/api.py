@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgitops.engine.resources import integrity, tasks
+from mlgitops.engine.resources.agents import Agents
 from mlgitops.engine.resources.bulk import Bulk
 from mlgitops.engine.resources.connectors import Connectors
 from mlgitops.engine.resources.context import EngineContext
@@ -12,7 +13,9 @@ from mlgitops.engine.resources.documents import Documents
 from mlgitops.engine.resources.groups import ModelGroups
 from mlgitops.engine.resources.lifecycle import Lifecycle, Predictor
 from mlgitops.engine.resources.models import Models
+from mlgitops.engine.resources.pipelines import Pipelines
 from mlgitops.engine.resources.settings import ClusterSettings
+from mlgitops.engine.resources.simulate import Simulator
 from mlgitops.engine.storage import private, sealing
 from mlgitops.engine.storage.searching import MAX_RESULT_WINDOW
 from mlgitops.engine.storage.store import CONNECTOR_INDEX, GROUP_INDEX, MODEL_INDEX, TASK_INDEX, Store
@@ -64,6 +67,11 @@ class LocalEngine:
         self.models = Models(self.ctx)
         self.lifecycle = Lifecycle(self.ctx, self.runner, predictor)
         self.tasks = tasks.Tasks(self.store)
+        self.ingest_pipelines = Pipelines(self.ctx, "ingest")
+        self.search_pipelines = Pipelines(self.ctx, "search")
+        self.agents = Agents(self.ctx, self.lifecycle)
+        self.simulator = Simulator(self.ingest_pipelines, self.lifecycle.predict)
+        self.models.users = (self.agents, self.ingest_pipelines, self.search_pipelines)
         self.documents = Documents(self.store, max_result_window=max_result_window)
         self.bulk = Bulk(self.store, self.documents)
         tasks.recover(self.store)

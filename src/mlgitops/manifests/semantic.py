@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from mlgitops.manifests.connector_checks import ConnectorContext, check_connector
+from mlgitops.manifests.dependent_checks import check_dependents
 from mlgitops.manifests.documents import SourcedDocument
 from mlgitops.manifests.issues import Issue
 from mlgitops.manifests.positions import JsonPath
@@ -57,6 +58,7 @@ def check_documents(
         issues.extend(_check_one(doc, names, settings, allow_plaintext_credentials, inputs))
         if isinstance(doc.document, ModelDocument):
             issues.extend(check_preset(doc, doc.document, connectors))
+    issues.extend(check_dependents(documents, names))
     return issues
 
 

@@ -1,4 +1,4 @@
-"""Manifest documents: the four kinds, their specs, and the envelope around them.
+"""Manifest documents: the kinds, their specs, and the envelope around them.
 
 These pydantic models are the single source of the JSON Schemas in ``schemas/``. A Connector's spec
 takes a blueprint body exactly as ML Commons' ``_create`` takes it, so an official blueprint can be
@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchema
 from pydantic.json_schema import JsonSchemaValue
 
 from mlgitops.model import settingsform
+from mlgitops.model.dependents import AgentSpec, IngestPipelineSpec, SearchPipelineSpec
 from mlgitops.model.mlsettings import SCOPES
 
 API_VERSION = "mlgitops/v1"
@@ -34,6 +35,9 @@ class Kind(StrEnum):
     MODEL_GROUP = "ModelGroup"
     CONNECTOR = "Connector"
     MODEL = "Model"
+    INGEST_PIPELINE = "IngestPipeline"
+    SEARCH_PIPELINE = "SearchPipeline"
+    AGENT = "Agent"
 
 
 KIND_ORDER: tuple[Kind, ...] = tuple(Kind)
@@ -281,6 +285,16 @@ class ModelSpec(_Strict):
     guardrails: dict[str, Any] | None = None
     model_config_: dict[str, Any] | None = Field(default=None, alias="model_config")
     deployed: bool = Field(default=True, description="Desired state: deployed (true) or registered only.")
+    connector_change: Literal["auto", "blue_green", "in_place"] = Field(
+        default="auto",
+        description=(
+            "How a change of this model's Connector is applied while the model is deployed. in_place: "
+            "undeploy, update the connector, redeploy (the model keeps its id; calls fail meanwhile). "
+            "blue_green: a new connector and model beside the old ones, deployed, pipelines and agents "
+            "moved to them, then the old ones deleted (no gap; the model gets a new id). auto (default): "
+            "blue_green when a pipeline or agent in the manifests uses the model, else in_place."
+        ),
+    )
 
 
 class _Document(_Strict):
@@ -337,8 +351,44 @@ class ModelDocument(_Document):
         return self.kind
 
 
+class IngestPipelineDocument(_Document):
+    """An IngestPipeline manifest; the pipeline id is metadata.name."""
+
+    kind: Literal["IngestPipeline"]
+    spec: IngestPipelineSpec = Field(description="The body of PUT _ingest/pipeline/{metadata.name}.")
+
+    def kind_name(self) -> str:
+        return self.kind
+
+
+class SearchPipelineDocument(_Document):
+    """A SearchPipeline manifest; the pipeline id is metadata.name."""
+
+    kind: Literal["SearchPipeline"]
+    spec: SearchPipelineSpec = Field(description="The body of PUT _search/pipeline/{metadata.name}.")
+
+    def kind_name(self) -> str:
+        return self.kind
+
+
+class AgentDocument(_Document):
+    """An Agent manifest (agents cannot be updated: a change registers a new one)."""
+
+    kind: Literal["Agent"]
+    spec: AgentSpec = Field(description="The body of POST /_plugins/_ml/agents/_register.")
+
+    def kind_name(self) -> str:
+        return self.kind
+
+
 Document = Annotated[
-    ClusterSettingsDocument | ModelGroupDocument | ConnectorDocument | ModelDocument,
+    ClusterSettingsDocument
+    | ModelGroupDocument
+    | ConnectorDocument
+    | ModelDocument
+    | IngestPipelineDocument
+    | SearchPipelineDocument
+    | AgentDocument,
     Field(discriminator="kind"),
 ]
 
@@ -347,4 +397,9 @@ DOCUMENT_TYPES: dict[Kind, type[_Document]] = {
     Kind.MODEL_GROUP: ModelGroupDocument,
     Kind.CONNECTOR: ConnectorDocument,
     Kind.MODEL: ModelDocument,
+    Kind.INGEST_PIPELINE: IngestPipelineDocument,
+    Kind.SEARCH_PIPELINE: SearchPipelineDocument,
+    Kind.AGENT: AgentDocument,
 }
+# Kinds whose bodies use models by id (``{model: NAME}`` references).
+DEPENDENT_KINDS = frozenset({Kind.INGEST_PIPELINE, Kind.SEARCH_PIPELINE, Kind.AGENT})

@@ -1,8 +1,9 @@
 """Validated documents to DesiredResources: ML Commons request bodies, credential digests, dependencies.
 
 A Model body keeps references by logical name: ``model_group`` (a ModelGroup's name) and
-``connector`` (a Connector's name, or the inline connector mapping). Credential values never enter a
-body; each one is represented by an HMAC-SHA256 of the value under a key the caller passes in.
+``connector`` (a Connector's name, or the inline connector mapping); pipelines and agents keep their
+``model_id: {model: NAME}`` references. Credential values never enter a body; each one is
+represented by an HMAC-SHA256 of the value under a key the caller passes in.
 """
 
 import hashlib
@@ -12,7 +13,9 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from mlgitops.model.dependents import referenced_models
 from mlgitops.model.resources import (
+    AgentDocument,
     ClusterSettingsDocument,
     ConnectorDocument,
     ConnectorSpec,
@@ -27,7 +30,14 @@ from mlgitops.plan.state import DesiredResource
 Credentials = Mapping[ResourceKey, Mapping[str, SecretStr]]
 
 _CONNECTOR_EXCLUDE = {"credential"}
-_MODEL_EXCLUDE = {"model_group", "connector", "inline_connector", "deployed", "model_config_"}
+_MODEL_EXCLUDE = {
+    "model_group",
+    "connector",
+    "inline_connector",
+    "deployed",
+    "model_config_",
+    "connector_change",
+}
 
 
 def build_digest(key: bytes, value: SecretStr) -> str:
@@ -73,6 +83,9 @@ def build_desired(
                 protected=document.metadata.protected,
                 depends_on=depends,
                 source=where.get(key, ""),
+                connector_change=document.spec.connector_change
+                if isinstance(document, ModelDocument)
+                else "auto",
             )
         )
     return tuple(built)
@@ -87,7 +100,13 @@ def _body_of(document: Document) -> tuple[dict[str, Any], bool | None, tuple[Res
         return body, None, ()
     if isinstance(document, ConnectorDocument):
         return build_connector_body(document.spec, default_name=document.metadata.name), None, ()
-    return _model_body(document)
+    if isinstance(document, ModelDocument):
+        return _model_body(document)
+    body = document.spec.model_dump(exclude_none=True, by_alias=True)
+    if isinstance(document, AgentDocument):
+        body.setdefault("name", document.metadata.name)
+    depends = tuple(ResourceKey(Kind.MODEL, name) for name in referenced_models(body))
+    return body, None, depends
 
 
 def build_connector_body(spec: ConnectorSpec, *, default_name: str | None) -> dict[str, Any]:

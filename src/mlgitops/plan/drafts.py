@@ -5,16 +5,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG, NEUTRAL_RATE_LIMITER
-from mlgitops.model.resources import Kind, ResourceKey
+from mlgitops.model.resources import DEPENDENT_KINDS, Kind, ResourceKey
 from mlgitops.plan.actions import Action, Change, Verb
 from mlgitops.plan.compare import Comparison
+from mlgitops.plan.dependents import actual_references
 from mlgitops.plan.normalize import MODEL_FIELDS
 from mlgitops.plan.state import ActualResource, ActualState, DesiredResource
 
 SETTINGS, GROUPS, PREPARE, CONNECTORS, MODELS, DEPLOYS = 0, 1, 2, 3, 4, 5
-PRUNE_UNDEPLOY, PRUNE_MODELS, PRUNE_CONNECTORS, PRUNE_GROUPS = 6, 7, 8, 9
-PRUNE_PHASE = {Kind.MODEL: PRUNE_MODELS, Kind.CONNECTOR: PRUNE_CONNECTORS, Kind.MODEL_GROUP: PRUNE_GROUPS}
-CREATE_PHASE = {Kind.MODEL_GROUP: GROUPS, Kind.CONNECTOR: CONNECTORS, Kind.MODEL: MODELS}
+# Pipelines and agents change once the models they use are deployed, and go before any model goes.
+USERS, PRUNE_USERS = 6, 7
+PRUNE_UNDEPLOY, PRUNE_MODELS, PRUNE_CONNECTORS, PRUNE_GROUPS = 8, 9, 10, 11
+PRUNE_PHASE = {
+    Kind.MODEL: PRUNE_MODELS,
+    Kind.CONNECTOR: PRUNE_CONNECTORS,
+    Kind.MODEL_GROUP: PRUNE_GROUPS,
+    **dict.fromkeys(DEPENDENT_KINDS, PRUNE_USERS),
+}
+CREATE_PHASE = {
+    Kind.MODEL_GROUP: GROUPS,
+    Kind.CONNECTOR: CONNECTORS,
+    Kind.MODEL: MODELS,
+    **dict.fromkeys(DEPENDENT_KINDS, USERS),
+}
 # Every comparable model field can be updated in place (PUT /models/{id}, by name here; ids at apply time).
 MODEL_UPDATE_FIELDS = MODEL_FIELDS
 KNOWN_AFTER_APPLY = "(known after apply)"
@@ -91,4 +104,6 @@ def build_references(
             ref = actual.key_for_id(str(ref_id)) if ref_id is not None else None
             if ref is not None and ref.kind == kind:
                 refs.setdefault(key, set()).add(ref)
+    for key, used in actual_references(actual).items():
+        refs.setdefault(key, set()).update(used)
     return refs

@@ -1,7 +1,8 @@
 """build_plan: desired against actual state to an ordered, dependency-annotated list of actions.
 
 Order (phases): cluster settings -> model groups -> undeploys a connector change needs -> connectors
--> models -> deploys -> prune (undeploy, delete models, connectors, groups). Within a phase, kinds in
+-> models -> deploys -> pipelines and agents -> prune (pipelines and agents, undeploy, delete models,
+connectors, groups). Within a phase, kinds in
 apply order and names sorted, so the same inputs always give the same plan. Each action depends on
 the earlier actions touching the same resource or a resource it references (either way), and every
 action depends on the cluster-settings steps: that graph is what the service runs in parallel.

@@ -4,9 +4,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from mlgitops.errors import PlanError
-from mlgitops.model.resources import Kind, ResourceKey
+from mlgitops.model.resources import DEPENDENT_KINDS, Kind, ResourceKey
 from mlgitops.plan.actions import Change, Verb
+from mlgitops.plan.bluegreen import plan_blue_green
 from mlgitops.plan.compare import Comparison, compare, is_deployed, model_state
+from mlgitops.plan.dependents import compare_dependent, model_names, models_used, users_by_model
 from mlgitops.plan.diffing import build_changes, build_secret_changes, masked_change
 from mlgitops.plan.drafts import (
     CREATE_PHASE,
@@ -17,6 +19,7 @@ from mlgitops.plan.drafts import (
     PRUNE_PHASE,
     PRUNE_UNDEPLOY,
     SETTINGS,
+    USERS,
     Draft,
     build_protection_change,
     build_references,
@@ -40,6 +43,12 @@ class Planner:
         self.references = build_references(desired, actual)
         self.undeployed: set[ResourceKey] = set()
         self._users_by_connector: dict[str, list[ResourceKey]] | None = None
+        # Models that get a new id in this plan (their users are repointed), and models whose steps a
+        # blue/green connector change already planned.
+        self.replaced_models: dict[ResourceKey, str] = {}
+        self.handled: set[ResourceKey] = set()
+        self.model_names = model_names(actual)
+        self.users = users_by_model(self.desired, actual, self.model_names)
 
     def build(self) -> tuple[list[Draft], list[str]]:
         """Every draft, in insertion order (numbering sorts them by phase), and the warnings."""
@@ -105,8 +114,12 @@ class Planner:
                 resource_id=actual.resource_id,
                 secret_digests={},
             )
+        if key in self.handled:
+            return
         if actual is None:
             self._create(resource)
+        elif key.kind in DEPENDENT_KINDS:
+            self._dependent(resource, actual)
         elif key.kind == Kind.MODEL:
             self._model(resource, actual)
         else:
@@ -114,7 +127,7 @@ class Planner:
 
     def _create(self, resource: DesiredResource) -> None:
         key = resource.key
-        verb = Verb.REGISTER if key.kind == Kind.MODEL else Verb.CREATE
+        verb = Verb.REGISTER if key.kind in (Kind.MODEL, Kind.AGENT) else Verb.CREATE
         changes = tuple(
             masked_change([name], None, value)
             for name, value in sorted(resource.body.items())
@@ -135,6 +148,8 @@ class Planner:
             return False
         server_change = bool(comparison.changes) or comparison.replace
         users = self._deployed_users(actual) if key.kind == Kind.CONNECTOR and server_change else []
+        if users and plan_blue_green(self, resource, actual, comparison, users):
+            return True
         for user in users:
             self._undeploy_for_connector(user, key)
         phase = CREATE_PHASE[key.kind]
@@ -169,9 +184,12 @@ class Planner:
             phase, Verb.REPLACE, key, reason, changes=comparison.changes, body=resource.body,
             resource_id=actual.resource_id, disruptive=True,
         )  # fmt: skip
+        if key.kind == Kind.MODEL:
+            self.replaced_models[key] = actual.resource_id
         if key.kind == Kind.CONNECTOR:
-            for model_key in self._models_using(actual):
-                self._repoint(model_key, key, actual.resource_id)
+            for model_key in self.models_using(actual):
+                if model_key not in self.handled:
+                    self.repoint(model_key, key, actual.resource_id)
         elif is_deployed(actual) and key not in self.undeployed:
             why = "the replaced model is undeployed before its deletion"
             self.add(PRUNE_UNDEPLOY, Verb.UNDEPLOY, key, why, resource_id=actual.resource_id)
@@ -180,7 +198,7 @@ class Planner:
         if key.kind == Kind.MODEL and resource.deployed:
             self.add(DEPLOYS, Verb.DEPLOY, key, "the replacement model is deployed")
 
-    def _repoint(self, model_key: ResourceKey, connector: ResourceKey, old_id: str) -> None:
+    def repoint(self, model_key: ResourceKey, connector: ResourceKey, old_id: str) -> None:
         if model_key in self.desired and self.desired[model_key].body.get("connector") != connector.name:
             return  # its own update moves it to another connector
         if self._going_away(model_key):
@@ -195,6 +213,39 @@ class Planner:
             body={"connector": connector.name},
             resource_id=self.actual.resources[model_key].resource_id,
         )
+
+    def _dependent(self, resource: DesiredResource, actual: ActualResource) -> None:
+        """A pipeline (updated in place) or an agent (replaced); both follow replaced models."""
+        key = resource.key
+        comparison = compare_dependent(resource, actual, self.model_names)
+        moved = [model for model in models_used(resource) if model in self.replaced_models]
+        changes = comparison.changes + tuple(
+            Change(f"model_id ({model})", f"id:{self.replaced_models[model]}", KNOWN_AFTER_APPLY)
+            for model in moved
+        )
+        server_change = bool(changes)
+        changes += build_protection_change(resource, actual)
+        if not changes:
+            return
+        reasons = list(comparison.replace_reasons)
+        if moved:
+            reasons.append("moves to the replacement of " + ", ".join(str(model) for model in moved))
+        if key.kind == Kind.AGENT and server_change:
+            if moved and not comparison.replace_reasons:
+                reasons.insert(0, "ML Commons has no agent update")
+            self._replace(resource, actual, Comparison(changes, tuple(reasons)), USERS)
+            return
+        reason = "; ".join(reasons) if reasons else "changed: " + ", ".join(c.path for c in changes)
+        self.add(
+            USERS, Verb.UPDATE, key, reason, changes=changes,
+            body=resource.body if server_change else None, resource_id=actual.resource_id,
+        )  # fmt: skip
+
+    def is_protected(self, key: ResourceKey) -> bool:
+        desired = self.desired.get(key)
+        actual = self.actual.resources.get(key)
+        record = actual.record if actual is not None else None
+        return bool(desired and desired.protected) or bool(record and record.protected)
 
     def _model(self, resource: DesiredResource, actual: ActualResource) -> None:
         if not self._update(resource, actual):
@@ -248,7 +299,7 @@ class Planner:
             disruptive=True,
         )
 
-    def _models_using(self, connector: ActualResource) -> list[ResourceKey]:
+    def models_using(self, connector: ActualResource) -> list[ResourceKey]:
         if self._users_by_connector is None:
             users: dict[str, list[ResourceKey]] = {}
             for key in sorted(self.actual.resources, key=sort_key):
@@ -262,7 +313,7 @@ class Planner:
     def _deployed_users(self, connector: ActualResource) -> list[ResourceKey]:
         return [
             key
-            for key in self._models_using(connector)
+            for key in self.models_using(connector)
             if is_deployed(self.actual.resources[key]) and not self._going_away(key)
         ]
 

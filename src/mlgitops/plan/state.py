@@ -24,6 +24,7 @@ class DesiredResource:
     protected: bool = False
     depends_on: tuple[ResourceKey, ...] = ()
     source: str = ""
+    connector_change: str = "auto"  # Models: auto, blue_green or in_place (see ModelSpec)
 
 
 @dataclass(frozen=True)

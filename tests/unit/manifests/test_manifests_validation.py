@@ -48,7 +48,7 @@ def test_unknown_kind_lists_the_kinds(load_text: Loader) -> None:
     result = load_text(CONNECTOR.replace("kind: Connector", "kind: Conector"))
     assert messages(result) == [
         "unknown kind 'Conector'; did you mean 'Connector'? "
-        "(kinds: ClusterSettings, ModelGroup, Connector, Model)"
+        "(kinds: ClusterSettings, ModelGroup, Connector, Model, IngestPipeline, SearchPipeline, Agent)"
     ]
     assert (result.errors[0].line, result.errors[0].column) == (2, 1)
 

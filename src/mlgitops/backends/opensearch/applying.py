@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from mlgitops.backends.base import Resolver, Secrets
-from mlgitops.backends.opensearch import bodies, resources
+from mlgitops.backends.opensearch import bodies, dependents, resources
 from mlgitops.backends.opensearch.client import TASK_DONE, MLCommonsClient
 from mlgitops.backends.opensearch.records import Bookkeeping, Intent
 from mlgitops.errors import (
@@ -22,7 +22,7 @@ from mlgitops.errors import (
     BackendUnavailableError,
     PlanError,
 )
-from mlgitops.model.resources import Kind, ResourceKey
+from mlgitops.model.resources import DEPENDENT_KINDS, Kind, ResourceKey
 from mlgitops.plan.actions import Action, Verb
 from mlgitops.plan.state import OwnershipRecord
 
@@ -145,6 +145,8 @@ class Applier:
                 new_id = self._client.register_model_group(body)
             elif kind is Kind.CONNECTOR:
                 new_id = self._client.create_connector(bodies.with_credential(body, credential))
+            elif kind in DEPENDENT_KINDS:
+                new_id = dependents.put(self._client, action.key, body, lookup)
             else:
                 new_id = self._register_model(bodies.build_model_body(body, credential, lookup))
         except BackendError as exc:
@@ -191,6 +193,8 @@ class Applier:
             self._client.update_model_group(target_id, body)
         elif kind is Kind.CONNECTOR:
             self._client.update_connector(target_id, bodies.with_credential(body, credential))
+        elif kind in DEPENDENT_KINDS:
+            dependents.update(self._client, action.key, target_id, body, lookup)
         else:
             self._client.update_model(
                 target_id, bodies.build_model_body(body, credential, lookup, update=True)

@@ -9,14 +9,14 @@ from typing import Any
 import httpx
 
 from mlgitops.backends.base import LockInfo, RecoveryReport, Resolver, Secrets
-from mlgitops.backends.opensearch import auth, http, reading
+from mlgitops.backends.opensearch import auth, dependents, http, reading
 from mlgitops.backends.opensearch.applying import Applier
 from mlgitops.backends.opensearch.client import MLCommonsClient
 from mlgitops.backends.opensearch.http import RetryPolicy
 from mlgitops.backends.opensearch.locking import TargetLock
 from mlgitops.backends.opensearch.records import Bookkeeping
 from mlgitops.backends.opensearch.recovery import Recovery
-from mlgitops.errors import ConfigError
+from mlgitops.errors import BackendNotFoundError, ConfigError
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Action
 from mlgitops.plan.state import ActualState, DesiredResource
@@ -31,6 +31,17 @@ class UnknownModelError(ConfigError):
 
     def __init__(self, model: str, managed: Sequence[str]) -> None:
         super().__init__(f"no model named {model!r} is managed on this target; reconcile its manifest first")
+        self.managed = tuple(managed)
+
+
+class UnknownResourceError(ConfigError):
+    """A command named a pipeline or agent this target does not manage; ``managed`` lists those it does."""
+
+    def __init__(self, key: ResourceKey, managed: Sequence[str]) -> None:
+        super().__init__(
+            f"no {key.kind.value} named {key.name!r} is managed on this target; reconcile it first"
+        )
+        self.key = key
         self.managed = tuple(managed)
 
 
@@ -98,6 +109,36 @@ class OpenSearchBackend:
             managed = sorted(key.name for key in self._book.read_records() if key.kind is Kind.MODEL)
             raise UnknownModelError(model, managed)
         return self.client.predict(record.resource_id, body, algorithm=algorithm)
+
+    def owned_id(self, key: ResourceKey) -> str:
+        """The id of the owned resource ``key``; UnknownResourceError when it is not managed here."""
+        record = self._book.read_record(key)
+        if record is None:
+            managed = sorted(other.name for other in self._book.read_records() if other.kind is key.kind)
+            raise UnknownResourceError(key, managed)
+        return record.resource_id
+
+    def simulate(self, pipeline: str, sources: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+        """Run the owned ingest pipeline named ``pipeline`` on documents (``_simulate``)."""
+        return dependents.simulate(
+            self.client, self.owned_id(ResourceKey(Kind.INGEST_PIPELINE, pipeline)), sources
+        )
+
+    def execute_agent(self, agent: str, parameters: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Execute the owned agent named ``agent``.
+
+        A changed agent is registered anew (a new id) and the old one deleted; a call that raced that
+        deletion (404 on the id it looked up) looks the id up again and retries once.
+        """
+        key = ResourceKey(Kind.AGENT, agent)
+        agent_id = self.owned_id(key)
+        try:
+            return dependents.execute(self.client, agent_id, parameters)
+        except BackendNotFoundError:
+            current = self.owned_id(key)
+            if current == agent_id:
+                raise
+            return dependents.execute(self.client, current, parameters)
 
     def close(self) -> None:
         """Close the HTTP connections."""

@@ -65,8 +65,10 @@ class Recovery:
         found = []
         for resource_id, document in resources.find_by_name(self._client, intent.key.kind, intent.ml_name):
             created = int(document.get("created_time") or 0)
+            # A pipeline has no timestamp; its id is the intent's name, free when the plan was made.
+            fresh = created >= intent.time_ms - SKEW_MS or "created_time" not in document
             same_group = intent.group_id is None or document.get("model_group_id") in (None, intent.group_id)
-            if resource_id not in owned and created >= intent.time_ms - SKEW_MS and same_group:
+            if resource_id not in owned and fresh and same_group:
                 found.append(resource_id)
         return found
 

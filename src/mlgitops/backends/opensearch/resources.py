@@ -4,8 +4,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from mlgitops.backends.opensearch import dependents
 from mlgitops.backends.opensearch.client import Json, MLCommonsClient
-from mlgitops.model.resources import Kind
+from mlgitops.model.resources import DEPENDENT_KINDS, Kind
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +44,15 @@ def get_resource(client: MLCommonsClient, kind: Kind, resource_id: str) -> Json 
         return client.get_connector(resource_id)
     if kind is Kind.MODEL:
         return client.get_model(resource_id)
+    if kind in DEPENDENT_KINDS:
+        return dependents.get(client, kind, resource_id)
     return read_ml_settings(client)
 
 
 def find_by_name(client: MLCommonsClient, kind: Kind, name: str) -> list[tuple[str, Json]]:
     """``(id, document)`` of every resource of ``kind`` whose ML name is exactly ``name``, oldest first."""
+    if kind in DEPENDENT_KINDS:
+        return dependents.find_by_name(client, kind, name)
     query = {"term": {"name.keyword": name}}
     if kind is Kind.MODEL_GROUP:
         hits = client.search_model_groups(query)
@@ -102,4 +107,6 @@ def delete_resource(client: MLCommonsClient, kind: Kind, resource_id: str) -> bo
             logger.info("undeploying model %s before deleting it", resource_id)
             client.undeploy_model(resource_id)
         return client.delete_model(resource_id)
+    if kind in DEPENDENT_KINDS:
+        return dependents.delete(client, kind, resource_id)
     return False

@@ -103,8 +103,48 @@ def _head_index(call: Call) -> Result:
     return (200 if call.engine.documents.exists(call.path["index"]) else 404), None
 
 
+def _pipelines(call: Call, kind: str) -> Any:
+    return call.engine.ingest_pipelines if kind == "ingest" else call.engine.search_pipelines
+
+
+def _pipeline_routes(kind: str) -> list[tuple[frozenset[str], str, Handler]]:
+    base = rf"/_{kind}/pipeline"
+    return [
+        (frozenset({"GET"}), base + "/?", lambda c: _pipelines(c, kind).get()),
+        (frozenset({"GET"}), base + "/" + _ID, lambda c: _pipelines(c, kind).get(c.path["id"])),
+        (frozenset({"PUT"}), base + "/" + _ID, lambda c: _pipelines(c, kind).put(c.path["id"], c.json)),
+        (frozenset({"DELETE"}), base + "/" + _ID, lambda c: _pipelines(c, kind).delete(c.path["id"])),
+    ]
+
+
+_AGENTS = _ML + r"/agents/"
+DEPENDENT_ROUTES: list[tuple[frozenset[str], str, Handler]] = [
+    (
+        frozenset({"GET", "POST"}),
+        r"/_ingest/pipeline/_simulate",
+        lambda c: c.engine.simulator.simulate(None, c.json),
+    ),
+    (
+        frozenset({"GET", "POST"}),
+        r"/_ingest/pipeline/" + _ID + r"/_simulate",
+        lambda c: c.engine.simulator.simulate(c.path["id"], c.json),
+    ),
+    *_pipeline_routes("ingest"),
+    *_pipeline_routes("search"),
+    (frozenset({"POST"}), _AGENTS + "_register", lambda c: c.engine.agents.register(c.json)),
+    (frozenset({"GET", "POST"}), _AGENTS + "_search", lambda c: c.engine.agents.search(c.json, c.query)),
+    (
+        frozenset({"POST"}),
+        _AGENTS + _ID + "/_execute",
+        lambda c: c.engine.agents.execute(c.path["id"], c.json),
+    ),
+    (frozenset({"GET"}), _AGENTS + _ID, lambda c: c.engine.agents.get(c.path["id"])),
+    (frozenset({"DELETE"}), _AGENTS + _ID, lambda c: c.engine.agents.delete(c.path["id"])),
+]
+
 _e = LocalEngine
 ROUTES: list[tuple[frozenset[str], str, Handler]] = [
+    *DEPENDENT_ROUTES,
     (frozenset({"GET"}), r"/", lambda c: c.engine.cluster_info()),
     (frozenset({"HEAD"}), r"/", lambda _c: (200, None)),
     (frozenset({"GET"}), r"/_cluster/settings", _settings),

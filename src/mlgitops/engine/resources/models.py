@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from mlgitops.engine.resources import connector_rules as rules
-from mlgitops.engine.resources import groups, interfaces
+from mlgitops.engine.resources import groups, interfaces, usage
 from mlgitops.engine.resources.connectors import ACTIVE_STATES
 from mlgitops.engine.resources.context import EngineContext, access_fields
 from mlgitops.engine.resources.responses import parsing_error, write_response
@@ -93,6 +93,8 @@ class Models:
 
     def __init__(self, ctx: EngineContext) -> None:
         self._ctx = ctx
+        # Agents, ingest and search pipelines, checked before a delete under safe_delete_model.
+        self.users: tuple[usage.ModelUsers, usage.ModelUsers, usage.ModelUsers] | None = None
 
     def _inline(self, body: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, SecretStr]] | None:
         if body.get("connector_id") is not None:
@@ -285,6 +287,8 @@ class Models:
                     400,
                     "status_exception",
                 )
+            if self.users is not None and self._ctx.setting("safe_delete_model"):
+                usage.check_unused(tx, model_id, *self.users)
             deleted = tx.delete(MODEL_INDEX, model_id)
             self._ctx.vault.forget(tx, model_id)
         assert deleted is not None
