@@ -56,7 +56,7 @@ def test_reconcile_waits_for_a_lock_released_meanwhile(capsys, env, local_target
         thread.join()
     assert code == 0, err
     assert released.is_set()
-    assert "Apply: 17 done" in out
+    assert "Apply: 19 done" in out
 
 
 def test_reconcile_fails_with_the_lock_message_when_the_wait_runs_out(capsys, env, local_target):

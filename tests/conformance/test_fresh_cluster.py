@@ -14,6 +14,6 @@ def test_the_example_project_converges_on_a_fresh_cluster_in_one_run(project, ca
     with started_node(secure=False) as node:
         cli = Cli(capsys, Target("fresh", node.url), fake_secrets)
         out = cli.ok("reconcile")
-        assert "Apply: 17 done, 0 failed, 0 skipped." in out
+        assert "Apply: 19 done, 0 failed, 0 skipped." in out
         cli.converged()
         assert "inference_results" in cli.ok("predict", "openai-embedding", "--text-docs", "fresh")

@@ -8,7 +8,7 @@ from conformance.conftest import EXAMPLE_MODELS, edit, step_lines
 from mlgitops.cli.wiring import open_backend
 from mlgitops.model.resources import Kind, ResourceKey
 
-ALL_STEPS = 17  # 1 settings + 1 group + 5 connectors + 5 registers + 5 deploys
+ALL_STEPS = 19  # 1 settings + 1 group + 5 connectors + 5 registers + 5 deploys + 1 pipeline + 1 agent
 
 
 def model_document(cli, name):
@@ -28,15 +28,20 @@ def test_a_fresh_target_converges_in_one_run_with_default_parallelism(cli):
 
 def test_a_connector_parameter_change_undeploys_updates_and_redeploys(cli, project):
     cli.ok("reconcile")
-    edit(project / "manifests" / "openai.yaml", "model: gpt-4o-mini", "model: gpt-4o")
+    # openai-embedding has no pipeline or agent using it, so its connector changes in place.
+    edit(
+        project / "manifests" / "openai.yaml",
+        "model: text-embedding-ada-002",
+        "model: text-embedding-3-small",
+    )
     _, plan, _ = cli("plan", "--detailed-exitcode")
-    assert "undeploy" in plan and "gpt-4o" in plan
+    assert "undeploy" in plan and "text-embedding-3-small" in plan
     steps = step_lines(cli.ok("reconcile"))
     verbs = [line.split()[1] for line in steps]
     assert verbs == ["<", "~", ">"], steps
-    assert all("openai-chat" in line for line in steps)
+    assert all("openai-embedding" in line for line in steps)
     cli.converged()
-    assert model_document(cli, "openai-chat")["model_state"] == "DEPLOYED"
+    assert model_document(cli, "openai-embedding")["model_state"] == "DEPLOYED"
 
 
 def test_a_credential_change_is_applied_without_showing_it(cli, monkeypatch, standin):

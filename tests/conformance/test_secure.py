@@ -97,7 +97,7 @@ def one_line_error(err):
 
 def test_the_admin_reconciles_the_example_project_over_tls(as_user, project):
     admin = as_user("admin")
-    assert "Apply: 17 done, 0 failed" in admin.ok("reconcile")
+    assert "Apply: 19 done, 0 failed" in admin.ok("reconcile")
     admin.converged()
 
 

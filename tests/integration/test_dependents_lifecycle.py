@@ -1,7 +1,7 @@
 """Pipelines and agents through reconcile: create, update in place, replace, keep, prune, adopt.
 
-Runs on the embedded engine over HTTP and, when ``MLGITOPS_TEST_OPENSEARCH_URL`` names one, on a real
-OpenSearch 2.19 + ML Commons node (see ``targetkit``).
+Runs on the embedded engine over HTTP and on the session's real OpenSearch 2.19 + ML Commons node
+(see ``targetkit``).
 """
 
 # mypy: allow-untyped-defs, allow-untyped-calls
@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from mlgitops.cli.main import main
-from targetkit import target_url_fixture  # noqa: F401 - the target_url fixture
+from targetkit import target_client, target_url_fixture  # noqa: F401 - the target_url fixture
 
 BASE = """\
 apiVersion: mlgitops/v1
@@ -99,7 +99,7 @@ def test_pipelines_and_agents_reconcile_like_the_other_kinds(target_url, tmp_pat
     try:
         write("one")
         assert cli(capsys, "reconcile", str(manifest), *target)[0] == 0
-        with httpx.Client(base_url=target_url, timeout=30) as client:
+        with target_client(target_url) as client:
             model_id = client.post(
                 "/_plugins/_ml/models/_search", json={"query": {"term": {"name.keyword": run}}}
             ).json()["hits"]["hits"][0]["_id"]

@@ -18,7 +18,7 @@ import pytest
 
 from mlgitops.cli.main import main
 from mlgitops.standin.server import StandinServer
-from targetkit import target_url_fixture  # noqa: F401 - the target_url fixture
+from targetkit import target_client, target_url_fixture  # noqa: F401 - the target_url fixture
 
 KEY = "sk-conformance-test-3141"
 MANIFESTS = """\
@@ -65,7 +65,7 @@ def chat(target_url: str, tmp_path, monkeypatch, capsys) -> Iterator[tuple[httpx
     manifest = tmp_path / "m.yaml"
     with (
         StandinServer(api_keys={"openai": KEY}) as standin,
-        httpx.Client(base_url=target_url, timeout=60) as client,
+        target_client(target_url) as client,
     ):
         manifest.write_text(MANIFESTS.replace("RUN", run).replace("STANDIN", standin.url))
         assert main(["reconcile", str(manifest), "--target", target_url]) == 0, capsys.readouterr().err

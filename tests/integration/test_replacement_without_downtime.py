@@ -10,8 +10,7 @@ Each model has its own group: ML Commons 2.19 can fail concurrent registrations 
 version conflict on the group document), which is not what this test is about.
 
 The backend is a parameter: ``engine`` serves the embedded engine over HTTP (``mlgitops engine
-serve``); ``opensearch`` uses a real OpenSearch 2.19 + ML Commons node named by
-``MLGITOPS_TEST_OPENSEARCH_URL`` (skipped when unset), e.g. one started by ``scripts/opensearch.sh``.
+serve``); ``opensearch`` uses the session's real OpenSearch 2.19 + ML Commons node (``targetkit``).
 """
 
 # mypy: allow-untyped-defs, allow-untyped-calls
@@ -27,7 +26,7 @@ import pytest
 from mlgitops.cli.main import main
 from mlgitops.cli.wiring import open_backend
 from mlgitops.standin.server import StandinServer
-from targetkit import target_url_fixture  # noqa: F401 - the target_url fixture
+from targetkit import target_client, target_url_fixture  # noqa: F401 - the target_url fixture
 
 KEY = "sk-bluegreen-test-7781"
 MANIFESTS = """\
@@ -187,7 +186,7 @@ def test_connector_change_keeps_pipeline_and_agent_serving(target_url, tmp_path,
             text.replace("EMBEDDING_MODEL", "text-embedding-3-large").replace("gpt-4o-mini", "gpt-4o")
         )
         with (
-            httpx.Client(base_url=target_url, timeout=60) as client,
+            target_client(target_url) as client,
             CallLoop("simulate", simulate_call(client, f"{run}-embed")) as ingest,
             open_backend(target_url) as backend,
             CallLoop("agent", agent_call(backend, f"{run}-chat")) as agent,

@@ -115,8 +115,8 @@ def execute(client: MLCommonsClient, agent_id: str, parameters: Mapping[str, Any
     )
 
 
-def read_all(client: MLCommonsClient, kind: Kind, size: int = 10000) -> dict[str, Json]:
-    """Every pipeline (one GET) or agent (one search of up to ``size``) of ``kind``, by id."""
+def read_all(client: MLCommonsClient, kind: Kind) -> dict[str, Json]:
+    """Every pipeline (one GET) or agent (paged searches, however many there are) of ``kind``, by id."""
     if kind is not Kind.AGENT:
         try:
             response = client.request("GET", _PIPELINE_PATHS[kind].rstrip("/"))
@@ -124,12 +124,7 @@ def read_all(client: MLCommonsClient, kind: Kind, size: int = 10000) -> dict[str
             return {}
         return {name: dict(body) for name, body in response.items() if isinstance(body, Mapping)}
     try:
-        found = client.request("POST", AGENTS + "_search", body={"query": {"match_all": {}}, "size": size})
-    except BackendNotFoundError:
+        hits = client.scan(AGENTS + "_search", {"match_all": {}})
+    except BackendNotFoundError:  # no agent was ever registered: the index does not exist yet
         return {}
-    hits = found.get("hits", {}).get("hits", [])
-    return {
-        str(hit["_id"]): dict(hit.get("_source") or {})
-        for hit in hits
-        if isinstance(hit, dict) and "_id" in hit
-    }
+    return {str(hit["_id"]): dict(hit.get("_source") or {}) for hit in hits}

@@ -7,17 +7,17 @@ from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from mlgitops.backends.opensearch import resources
+from mlgitops.backends.opensearch import dependents, resources
 from mlgitops.backends.opensearch.client import Json, MLCommonsClient
 from mlgitops.backends.opensearch.records import Bookkeeping
 from mlgitops.errors import BackendError
-from mlgitops.model.resources import Kind, ResourceKey
+from mlgitops.model.resources import DEPENDENT_KINDS, Kind, ResourceKey
 from mlgitops.plan.state import ActualResource, ActualState, DesiredResource, OwnershipRecord
 
 logger = logging.getLogger(__name__)
 
 _KINDS = (Kind.MODEL_GROUP, Kind.CONNECTOR, Kind.MODEL)
-ML_INDICES = (".plugins-ml-model-group", ".plugins-ml-connector", ".plugins-ml-model")
+ML_INDICES = (".plugins-ml-model-group", ".plugins-ml-connector", ".plugins-ml-model", ".plugins-ml-agent")
 # Fields whose change means the resource changed (a server that lacks them simply contributes nothing).
 _VOLATILE = (
     "last_updated_time",
@@ -48,10 +48,12 @@ def read_state(
     (``touched``) are made visible first, see ``settle``.
     """
     fresh = settle(client, touched)
-    with ThreadPoolExecutor(max_workers=len(_KINDS) + 2, thread_name_prefix="mlgitops-read") as pool:
+    workers = len(_KINDS) + len(DEPENDENT_KINDS) + 2
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlgitops-read") as pool:
         bookkeeping = pool.submit(book.read_all)
         settings_read = pool.submit(resources.read_ml_settings, client)
         by_kind = {kind: pool.submit(resources.read_all, client, kind) for kind in _KINDS}
+        by_kind |= {kind: pool.submit(dependents.read_all, client, kind) for kind in DEPENDENT_KINDS}
         records, intents = bookkeeping.result()
         settings = settings_read.result()
         documents = {kind: future.result() for kind, future in by_kind.items()}
@@ -98,7 +100,7 @@ def settle(
     if not touched:
         return {}
     try:
-        client.request("POST", f"/{','.join(ML_INDICES)}/_refresh")
+        client.request("POST", f"/{','.join(ML_INDICES)}/_refresh", params={"ignore_unavailable": "true"})
         return {}
     except BackendError as exc:  # e.g. no permission to refresh system indices
         logger.info(
@@ -109,8 +111,10 @@ def settle(
         return dict(zip(touched, found, strict=True))
 
 
-def _by_name(documents: Mapping[str, Json]) -> dict[str, list[tuple[str, Json]]]:
-    """Resources by ML name, oldest first (as ML Commons orders look-alikes)."""
+def _by_name(kind: Kind, documents: Mapping[str, Json]) -> dict[str, list[tuple[str, Json]]]:
+    """Resources by ML name, oldest first (as ML Commons orders look-alikes); a pipeline's name is its id."""
+    if kind in (Kind.INGEST_PIPELINE, Kind.SEARCH_PIPELINE):
+        return {pipeline_id: [(pipeline_id, document)] for pipeline_id, document in documents.items()}
     named: dict[str, list[tuple[str, Json]]] = {}
     for resource_id, document in documents.items():
         name = document.get("name")
@@ -128,7 +132,7 @@ def _unowned(
     records: Mapping[ResourceKey, OwnershipRecord],
 ) -> dict[ResourceKey, ActualResource]:
     owned_ids = {record.resource_id for record in records.values()}
-    named = {kind: _by_name(found) for kind, found in documents.items()}
+    named = {kind: _by_name(kind, found) for kind, found in documents.items()}
     unowned: dict[ResourceKey, ActualResource] = {}
     for item in desired:
         if item.key in owned or item.key.kind is Kind.CLUSTER_SETTINGS:
