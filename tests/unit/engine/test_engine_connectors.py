@@ -7,6 +7,7 @@ import pytest
 from enginekit import OPENAI_URL, SECRET, connector_body, create_connector, error, ok, register_model
 
 from mlgitops.engine import LocalEngine
+from mlgitops.engine.storage.store import MODEL_INDEX
 from mlgitops.errors import EngineError
 from mlgitops.model.mlcommons import CONNECTOR_ACCESS_DISABLED_MESSAGE, DEFAULT_CLIENT_CONFIG
 
@@ -251,3 +252,27 @@ def test_non_ascii_parameters_are_stored_as_gson_writes_them(client: httpx.Clien
     connector_id = create_connector(client, parameters={"opts": {"city": "Z\u00fcrich"}, "n": 1.5})
     stored = ok(client.get(f"{CONNECTORS}/{connector_id}"))["parameters"]
     assert stored == {"opts": '{"city":"Z\u00fcrich"}', "n": "1.5"}
+
+
+def test_update_refused_by_a_deployed_model_whose_connector_id_shares_a_term(
+    client: httpx.Client, engine: LocalEngine
+) -> None:
+    """2.19 matches ``connector_id`` as analysed text: ids sharing a term (split at ``-``) block too."""
+    first = create_connector(client)
+    model_id = register_model(client, first)
+    ok(client.post(f"/_plugins/_ml/models/{model_id}/_deploy"))
+    second = create_connector(client)
+    term = second.lower().split("-")[0]
+    with engine.store.write() as tx:
+        row = tx.get(MODEL_INDEX, model_id)
+        assert row is not None
+        tx.put(MODEL_INDEX, model_id, {**row.source, "connector_id": f"other-{term.upper()}"})
+    reason = error(client.put(f"{CONNECTORS}/{second}", json={"description": "x"}), 400)
+    assert (
+        reason == f"1 models are still using this connector, please undeploy the models first: [{model_id}]"
+    )
+    with engine.store.write() as tx:
+        row = tx.get(MODEL_INDEX, model_id)
+        assert row is not None
+        tx.put(MODEL_INDEX, model_id, {**row.source, "connector_id": "no-term-in-common"})
+    ok(client.put(f"{CONNECTORS}/{second}", json={"description": "x"}))

@@ -3,6 +3,7 @@
 import dataclasses
 import itertools
 import logging
+import re
 import threading
 import time
 import uuid
@@ -192,13 +193,59 @@ class Applier:
         elif kind is Kind.MODEL_GROUP:
             self._client.update_model_group(target_id, body)
         elif kind is Kind.CONNECTOR:
-            self._client.update_connector(target_id, bodies.with_credential(body, credential))
+            self._update_connector(target_id, bodies.with_credential(body, credential))
         elif kind in DEPENDENT_KINDS:
             dependents.update(self._client, action.key, target_id, body, lookup)
         else:
             self._client.update_model(
                 target_id, bodies.build_model_body(body, credential, lookup, update=True)
             )
+
+    def _update_connector(self, connector_id: str, body: Mapping[str, Any]) -> None:
+        """Update a connector whose models the plan undeployed.
+
+        2.19 finds the models "using" a connector with a full-text match on ``connector_id``, so it can
+        also name deployed models of other connectors whose ids share a term with this one. Those
+        bystanders, when mlgitops owns them, are undeployed for the update and deployed again at once;
+        an unowned one is never touched: the refusal then says why and what to do.
+        """
+        try:
+            self._client.update_connector(connector_id, body)
+            return
+        except BackendRejectedError as exc:
+            named = blocking_models(str(exc))
+            if not named:
+                raise
+            refusal = exc
+        bystanders = [
+            model_id
+            for model_id in named
+            if (self._client.get_model(model_id) or {}).get("connector_id") != connector_id
+        ]
+        owned = {record.resource_id for record in self._book.read_records().values()}
+        foreign = [model_id for model_id in bystanders if model_id not in owned]
+        if foreign or not bystanders:
+            raise BackendRejectedError(
+                f"{refusal}; models mlgitops does not own are named: {', '.join(foreign)}. ML Commons 2.19 "
+                "matches connector ids as text, so deployed models of other connectors can block this "
+                "update: undeploy them for the update, or set connector_change: blue_green on its models"
+                if foreign
+                else str(refusal),
+                refusal.status,
+            ) from None
+        logger.warning(
+            "ML Commons refused to update connector %s because of deployed models of other connectors "
+            "(%s: it matches connector ids as text); undeploying them for the update, then deploying them",
+            connector_id,
+            ", ".join(bystanders),
+        )
+        for model_id in named:
+            self._client.undeploy_model(model_id)
+        try:
+            self._client.update_connector(connector_id, body)
+        finally:
+            for model_id in bystanders:
+                self.deploy(model_id)
 
     def deploy(self, model_id: str) -> None:
         """Deploy a model and wait until DEPLOYED (PARTIALLY_DEPLOYED is accepted with a warning)."""
@@ -234,6 +281,17 @@ class Applier:
             replaced = self._replaced.pop((action.key, target_id), None)
         finished = [intent] if replaced is None else [replaced, intent]
         self._book.settle(deleted=deleted, finished=finished)
+
+
+_BLOCKING = re.compile(
+    r"models are still using this connector, please undeploy the models first: \[([^\]]*)\]"
+)
+
+
+def blocking_models(reason: str) -> list[str]:
+    """The model ids a 2.19 "still using this connector" refusal of a connector update names."""
+    found = _BLOCKING.search(reason)
+    return [] if found is None else [part.strip() for part in found.group(1).split(",") if part.strip()]
 
 
 def _refused(exc: BackendError) -> bool:

@@ -1,5 +1,6 @@
 """Standalone connectors: create/get/search/update/delete with ML Commons' checks; credentials encrypted."""
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +23,26 @@ def not_found(connector_id: str) -> EngineError:
     return EngineError(
         f"Failed to find connector with the provided connector id: {connector_id}", 404, "status_exception"
     )
+
+
+def _words(text: str) -> set[str]:
+    """The terms OpenSearch's standard analyzer makes of an id: lower-cased, split at ``-``."""
+    return set(re.findall(r"[0-9a-z_]+", text.lower()))
+
+
+def _deployed_matching(tx: Transaction, connector_id: str) -> list[str]:
+    """Deployed models that 2.19 finds "using" a connector before an update.
+
+    It matches ``connector_id`` with a full-text query, so a deployed model whose connector id shares a
+    single term with this one is named too (ids made close in time share many characters).
+    """
+    words = _words(connector_id)
+    return [
+        row.id
+        for row in tx.scan(MODEL_INDEX)
+        if row.source.get("model_state") in ACTIVE_STATES
+        and words & _words(str(row.source.get("connector_id") or ""))
+    ]
 
 
 def _java_list(values: list[str]) -> str:
@@ -101,7 +122,7 @@ class Connectors:
             row = tx.get(CONNECTOR_INDEX, connector_id)
             if row is None:
                 raise not_found(connector_id)
-            busy = _users(tx, connector_id, ACTIVE_STATES)
+            busy = _deployed_matching(tx, connector_id)
             if busy:
                 raise EngineError(
                     f"{len(busy)} models are still using this connector, please undeploy the models first: "
