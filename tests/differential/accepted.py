@@ -2,7 +2,7 @@
 
 A path is a prefix of the difference path (``.body.error.reason``); ``*`` accepts every difference of
 the step. Every entry must still be needed: the test fails on an entry that no longer differs.
-docs/engine-differences.md shows the same table to users.
+README.md shows the same table to users.
 """
 
 _REASON = (".body.error.reason", ".body.error.root_cause[0].reason")
