@@ -67,9 +67,11 @@ class RealNode:
 
     def reset(self) -> None:
         """Remove every pipeline, agent, ML Commons model, connector and model group, mlgitops' index and ML
-        settings."""
+        settings (persistent and transient)."""
         with self.client() as client:
-            client.put_cluster_settings({"persistent": {"plugins.ml_commons.*": None}})
+            client.put_cluster_settings(
+                {"persistent": {"plugins.ml_commons.*": None}, "transient": {"plugins.ml_commons.*": None}}
+            )
             # Searches see writes after a refresh: make the last test's resources visible first.
             client.request("POST", "/.plugins-ml-*/_refresh", params={"ignore_unavailable": "true"})
             for kind in (Kind.INGEST_PIPELINE, Kind.SEARCH_PIPELINE, Kind.AGENT):

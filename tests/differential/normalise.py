@@ -4,8 +4,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-# OpenSearch lists a path's allowed methods from a hash set: their order varies from run to run.
-_ALLOWED = re.compile(r"allowed: \[([A-Z, ]*)\]")
+# Lists whose order varies from run to run on a real node: a path's allowed methods (a hash set) and
+# the models named by "still using this connector" (search hits).
+_UNORDERED = re.compile(r"(allowed: |the models first: )\[([^\]]*)\]")
 
 _TIME_KEYS = frozenset({"create_time", "last_update_time", "took"})
 _COUNTER_KEYS = frozenset({"_seq_no", "_primary_term", "_score", "max_score"})
@@ -19,7 +20,7 @@ def _text(value: str, names: Mapping[str, str]) -> str:
     for original, name in names.items():
         if original in value:
             value = value.replace(original, name)
-    return _ALLOWED.sub(lambda m: f"allowed: [{', '.join(sorted(m.group(1).split(', ')))}]", value)
+    return _UNORDERED.sub(lambda m: f"{m.group(1)}[{', '.join(sorted(m.group(2).split(', ')))}]", value)
 
 
 def _walk(value: Any, names: Mapping[str, str]) -> Any:

@@ -54,7 +54,9 @@ spec:
 @pytest.fixture(params=["engine", pytest.param("real", marks=pytest.mark.opensearch)])
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "real":
-        return str(request.getfixturevalue("opensearch_node").url)
+        node = request.getfixturevalue("opensearch_node")
+        node.reset()
+        return str(node.url)
     return f"local:{tmp_path / 'engine'}"
 
 

@@ -48,15 +48,21 @@ def read_state(
     (``touched``) are made visible first, see ``settle``.
     """
     fresh = settle(client, touched)
-    workers = len(_KINDS) + len(DEPENDENT_KINDS) + 2
+    # Pipelines and agents are read only where manifests or records name them: a user without rights
+    # on them (an ML-only role) can still reconcile the ML kinds.
+    wanted = {item.key.kind for item in desired} & DEPENDENT_KINDS
+    workers = len(_KINDS) + len(wanted) + 2
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlgitops-read") as pool:
         bookkeeping = pool.submit(book.read_all)
         settings_read = pool.submit(resources.read_ml_settings, client)
         by_kind = {kind: pool.submit(resources.read_all, client, kind) for kind in _KINDS}
-        by_kind |= {kind: pool.submit(dependents.read_all, client, kind) for kind in DEPENDENT_KINDS}
+        by_kind |= {kind: pool.submit(dependents.read_all, client, kind) for kind in wanted}
         records, intents = bookkeeping.result()
+        owned_too = {key.kind for key in records} & DEPENDENT_KINDS - wanted
+        by_kind |= {kind: pool.submit(dependents.read_all, client, kind) for kind in owned_too}
         settings = settings_read.result()
         documents = {kind: future.result() for kind, future in by_kind.items()}
+    documents |= {kind: {} for kind in DEPENDENT_KINDS - wanted - owned_too}
     for (kind, resource_id), document in fresh.items():
         if document is None:
             documents[kind].pop(resource_id, None)
