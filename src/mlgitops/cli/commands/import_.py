@@ -22,11 +22,11 @@ DESCRIPTION = (
     "connectors included, deployed as they are), ingest and search pipelines, agents. Ids become logical "
     "names; model ids in pipelines and agents become {model: NAME}. Credentials cannot be read back: "
     "each is an {env: NAME} reference, and the file's comment and this command's output say which value "
-    "to set. Then `mlgitops reconcile --adopt DIR` takes ownership. Adoption sends every credential "
-    "again (the target keeps no readable copy to compare with) and records its keyed digest, so the "
-    "next plan is empty; re-sending a standalone connector's credential while models using it are "
-    "deployed is planned like any connector change (undeploy, update, redeploy; blue/green when a "
-    "pipeline or agent uses them): review the adopt plan first."
+    "to set. Then `mlgitops reconcile --adopt` takes ownership. Adoption does not re-send credentials: "
+    "the target keeps its stored values and mlgitops records the keyed digest of the values you provide "
+    "(it cannot check they match), so the next plan is empty and no deployed model is undeployed; a "
+    "later change of a provided value is sent like any credential change. Existing files are kept "
+    "unless --force; nothing is written when anything fails."
 )
 
 
