@@ -48,9 +48,10 @@ def register(client: httpx.Client, body: dict, *, deploy: bool) -> str:
 
 def clear_dependents(client: httpx.Client) -> None:
     """The session's node keeps other tests' pipelines and agents; this test starts without any."""
-    pipelines = client.get("/_ingest/pipeline")
-    for pipeline_id in pipelines.json() if pipelines.status_code == 200 else {}:
-        client.delete(f"/_ingest/pipeline/{pipeline_id}")
+    for kind in ("_ingest", "_search"):
+        pipelines = client.get(f"/{kind}/pipeline")
+        for pipeline_id in pipelines.json() if pipelines.status_code == 200 else {}:
+            client.delete(f"/{kind}/pipeline/{pipeline_id}")
     agents = client.post(f"{ML}/agents/_search", json={"query": {"match_all": {}}, "size": 1000})
     for hit in agents.json().get("hits", {}).get("hits", []) if agents.status_code == 200 else []:
         client.delete(f"{ML}/agents/{hit['_id']}")
@@ -124,6 +125,9 @@ def build_hand_made_cluster(client: httpx.Client) -> dict[str, str]:
         ],
     }
     assert client.put("/_ingest/pipeline/hand-embed", json=pipeline).status_code == 200
+    search = {"request_processors": [{"ml_inference": {"model_id": embed, "input_map": [{"texts": "query"}],
+              "output_map": [{"vector": "data"}]}}]}  # fmt: skip
+    assert client.put("/_search/pipeline/hand-search", json=search).status_code == 200
     agent = client.post(
         f"{ML}/agents/_register",
         json={
@@ -166,8 +170,15 @@ def _import_and_adopt(target_url, tmp_path, monkeypatch, capsys, ids):
     texts = "".join(path.read_text() for path in out.glob("*.yaml"))
     for secret in (CHAT_KEY, EMBED_KEY):
         assert secret not in texts + stdout + stderr
-    assert set(written) == {"cluster-settings.yaml", "model-groups.yaml", "connectors.yaml", "models.yaml",
-                            "ingest-pipelines.yaml", "agents.yaml"}, stderr  # fmt: skip
+    kinds = (
+        "cluster-settings",
+        "model-groups",
+        "connectors",
+        "models",
+        "ingest-pipelines",
+        "search-pipelines",
+    )
+    assert set(written) == {f"{kind}.yaml" for kind in (*kinds, "agents")}, stderr
     assert texts.count("# yaml-language-server: $schema=") == len(written)
     models = {doc["metadata"]["name"]: doc["spec"] for doc in written["models.yaml"]}
     assert {name: spec["deployed"] for name, spec in models.items()} == {
@@ -178,6 +189,8 @@ def _import_and_adopt(target_url, tmp_path, monkeypatch, capsys, ids):
     }
     assert written["ingest-pipelines.yaml"][0]["spec"]["processors"][0]["ml_inference"]["model_id"] == {
         "model": "hand-embed"}  # fmt: skip
+    search = written["search-pipelines.yaml"][0]["spec"]["request_processors"][0]["ml_inference"]
+    assert search["model_id"] == {"model": "hand-embed"}
     assert written["agents.yaml"][0]["spec"]["tools"][0]["parameters"]["model_id"] == {"model": "hand-chat"}
     assert "OPENAI_CHAT_HAND_MADE_OPENAI_KEY" in stderr and "HAND_EMBED_COHERE_KEY" in stderr
 
@@ -188,6 +201,8 @@ def _import_and_adopt(target_url, tmp_path, monkeypatch, capsys, ids):
     code, adopted, stderr = cli(capsys, "reconcile", str(out), "--adopt", "--target", target_url)
     assert code == 0, adopted + stderr
     assert CHAT_KEY not in adopted + stderr and EMBED_KEY not in adopted + stderr
+    # Taking ownership changes nothing on the target: no update, no replacement, no undeploy.
+    assert "(update)" not in adopted and "(replace)" not in adopted and "(undeploy)" not in adopted
     code, plan, stderr = cli(capsys, "plan", str(out), "--target", target_url, "--detailed-exitcode")
     assert code == 0, plan + stderr
     assert "No changes" in plan
@@ -195,7 +210,10 @@ def _import_and_adopt(target_url, tmp_path, monkeypatch, capsys, ids):
         state = backend.read_state([])
     owned = {key: resource.resource_id for key, resource in state.resources.items()}
     assert owned[ResourceKey(Kind.MODEL_GROUP, "hand-made-models")] == ids["group"]
-    assert owned[ResourceKey(Kind.MODEL, "hand-chat-spare")] == ids["spare"]
+    for kind, name, made in ((Kind.MODEL, "hand-chat", "chat"), (Kind.MODEL, "hand-chat-spare", "spare"),
+                             (Kind.MODEL, "hand-embed", "embed"),
+                             (Kind.CONNECTOR, "openai-chat-hand-made", "connector")):  # fmt: skip
+        assert owned[ResourceKey(kind, name)] == ids[made]
     # Nothing owned is exported again.
     code, _, stderr = cli(capsys, "import", "--target", target_url, "--out", str(tmp_path / "again"))
     assert code == 0, stderr
