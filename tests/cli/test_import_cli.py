@@ -108,3 +108,17 @@ def test_schema_line_points_at_the_project_schemas(capsys, tmp_path, local_targe
     assert run(capsys, "import", "--target", local_target)[0] == 0
     first = (Path("manifests/imported") / "connectors.yaml").read_text().splitlines()[0]
     assert first == "# yaml-language-server: $schema=../../schemas/manifest.schema.json"
+
+
+def test_env_takes_the_target_from_the_project_file(capsys, tmp_path, local_target):
+    make_by_hand(local_target)
+    config = tmp_path / "mlgitops.yaml"
+    config.write_text("environments:\n  team: {target: 'local:target'}\n")
+    out = tmp_path / "manifests" / "imported"
+    code, _, err = run(capsys, "import", "--env", "team", "--config", str(config), "--out", str(out))
+    assert code == 0, err
+    assert "--env team --config" in err  # the next command selects the same target
+    first = (out / "models.yaml").read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../../schemas/manifest.schema.json"
+    code, _, err = run(capsys, "import", "--env", "nope", "--config", str(config), "--out", str(out))
+    assert code == 1 and "unknown environment 'nope'" in err
