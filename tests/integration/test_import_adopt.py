@@ -152,14 +152,32 @@ def documents(out: Path) -> dict[str, list[dict]]:
     return {path.name: list(yaml.safe_load_all(path.read_text())) for path in sorted(out.glob("*.yaml"))}
 
 
+def remove(client: httpx.Client, ids: dict[str, str]) -> None:
+    """Leave the shared node as it was: no settings, models, connector or group of this test."""
+    ml = "plugins.ml_commons."
+    reset = {f"{ml}only_run_on_ml_node": None, f"{ml}max_ml_task_per_node": None}
+    client.put("/_cluster/settings", json={"persistent": reset})
+    models = [ids[name] for name in ("chat", "spare", "embed") if name in ids]
+    client.post(f"{ML}/models/_undeploy", json={"model_ids": models})
+    for model_id in models:
+        for _ in range(50):  # the undeploy takes a moment to reach the model's document
+            if client.delete(f"{ML}/models/{model_id}").status_code in (200, 404):
+                break
+            time.sleep(0.1)
+    for path in (f"connectors/{ids.get('connector')}", f"model_groups/{ids.get('group')}"):
+        client.delete(f"{ML}/{path}")
+
+
 def test_import_then_adopt_leaves_an_empty_plan(target_url, tmp_path, monkeypatch, capsys):
+    ids: dict[str, str] = {}
     with target_client(target_url) as client:
         clear_dependents(client)
         try:
-            ids = build_hand_made_cluster(client)
+            ids |= build_hand_made_cluster(client)
             _import_and_adopt(target_url, tmp_path, monkeypatch, capsys, ids)
         finally:
             clear_dependents(client)
+            remove(client, ids)
 
 
 def _import_and_adopt(target_url, tmp_path, monkeypatch, capsys, ids):
