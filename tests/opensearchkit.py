@@ -21,9 +21,11 @@ from typing import Any
 
 import pytest
 
+from mlgitops.backends.opensearch import dependents
 from mlgitops.backends.opensearch.backend import connect
 from mlgitops.backends.opensearch.client import MLCommonsClient
 from mlgitops.errors import BackendNotFoundError, BackendRejectedError
+from mlgitops.model.resources import Kind
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "opensearch.sh"
@@ -64,9 +66,10 @@ class RealNode:
             backend.close()
 
     def reset(self) -> None:
-        """Remove every ML Commons model, connector and model group, mlgitops' index and ML settings."""
+        """Remove every pipeline, agent, model, connector and model group, mlgitops' index, ML settings."""
         with self.client() as client:
             client.put_cluster_settings({"persistent": {"plugins.ml_commons.*": None}})
+            _delete_dependents(client)
             models = [hit["_id"] for hit in client.search_models({"match_all": {}})]
             if models:
                 client.request("POST", "/_plugins/_ml/models/_undeploy", body={"model_ids": models})
@@ -78,6 +81,13 @@ class RealNode:
                 client.delete_model_group(hit["_id"])
             with suppress(BackendNotFoundError):
                 client.request("DELETE", "/.mlgitops")
+
+
+def _delete_dependents(client: MLCommonsClient) -> None:
+    """Ingest and search pipelines and agents: they outlive mlgitops' records, so a next test would clash."""
+    for kind in (Kind.INGEST_PIPELINE, Kind.SEARCH_PIPELINE, Kind.AGENT):
+        for resource_id in dependents.read_all(client, kind):
+            dependents.delete(client, kind, resource_id)
 
 
 def _delete_undeployed(client: MLCommonsClient, model_id: str) -> None:
