@@ -74,9 +74,7 @@ class RealNode:
             )
             # Searches see writes after a refresh: make the last test's resources visible first.
             client.request("POST", "/.plugins-ml-*/_refresh", params={"ignore_unavailable": "true"})
-            for kind in (Kind.INGEST_PIPELINE, Kind.SEARCH_PIPELINE, Kind.AGENT):
-                for resource_id in dependents.read_all(client, kind):
-                    dependents.delete(client, kind, resource_id)
+            _delete_dependents(client)
             models = [hit["_id"] for hit in client.search_models({"match_all": {}})]
             if models:
                 client.request("POST", "/_plugins/_ml/models/_undeploy", body={"model_ids": models})
@@ -88,6 +86,13 @@ class RealNode:
                 client.delete_model_group(hit["_id"])
             with suppress(BackendNotFoundError):
                 client.request("DELETE", "/.mlgitops")
+
+
+def _delete_dependents(client: MLCommonsClient) -> None:
+    """Ingest and search pipelines and agents: they outlive mlgitops' records, so a next test would clash."""
+    for kind in (Kind.INGEST_PIPELINE, Kind.SEARCH_PIPELINE, Kind.AGENT):
+        for resource_id in dependents.read_all(client, kind):
+            dependents.delete(client, kind, resource_id)
 
 
 def _delete_undeployed(client: MLCommonsClient, model_id: str) -> None:

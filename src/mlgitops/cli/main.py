@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "engine",
     "standin",
     "unlock",
+    "import_",
 )
 
 

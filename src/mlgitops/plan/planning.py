@@ -49,7 +49,7 @@ def build_plan(
             "the manifests define no resources: refusing to prune everything mlgitops owns on the "
             "target (check the paths, or pass --allow-empty to really delete them all)"
         )
-    planner = Planner(desired, actual, prune=prune)
+    planner = Planner(desired, actual, prune=prune, adopt=adopt)
     drafts, warnings = planner.build()
     warnings = [*_pending_warnings(actual), *warnings]
     actions = _number(drafts, planner.references)

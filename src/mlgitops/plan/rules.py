@@ -1,6 +1,7 @@
 """The planning rules: per-resource steps and the ML Commons choreography (undeploy, replace, prune)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from mlgitops.errors import PlanError
@@ -27,14 +28,38 @@ from mlgitops.plan.drafts import (
     sort_key,
 )
 from mlgitops.plan.normalize import normalize_setting, normalize_settings
-from mlgitops.plan.state import ActualResource, ActualState, DesiredResource
+from mlgitops.plan.state import ActualResource, ActualState, DesiredResource, OwnershipRecord
+
+# The id backends record for the cluster settings (there is one per cluster).
+SETTINGS_RESOURCE_ID = "_cluster"
+
+
+def with_adopted(actual: ActualState, desired: Mapping[ResourceKey, DesiredResource]) -> ActualState:
+    """``actual`` where the unowned look-alikes of desired resources count as owned already.
+
+    Adopting them is planned like managing them: a model being adopted uses its connector, a pipeline
+    being adopted names its model. Their credentials are taken as the manifests' (the digests of the
+    values given are recorded; nothing is re-sent): ML Commons never returns a stored credential, so
+    re-sending one would be a connector change (undeploying its models) just to take ownership.
+    """
+    adopted = {
+        key: replace(item, record=OwnershipRecord(key, item.resource_id, desired[key].secret_digests))
+        for key, item in actual.unowned.items()
+        if key not in actual.resources and key in desired
+    }
+    return replace(actual, resources={**actual.resources, **adopted}) if adopted else actual
 
 
 class Planner:
     """Collects the drafts for one plan; ``build()`` runs every rule once."""
 
-    def __init__(self, desired: Sequence[DesiredResource], actual: ActualState, *, prune: bool) -> None:
+    def __init__(
+        self, desired: Sequence[DesiredResource], actual: ActualState, *, prune: bool, adopt: bool = False
+    ) -> None:
         self.desired = {resource.key: resource for resource in desired}
+        self.adopting = {key for key in actual.unowned if key not in actual.resources}
+        self.adopt = adopt
+        actual = with_adopted(actual, self.desired)
         self.actual = actual
         self.prune = prune
         self.drafts: list[Draft] = []
@@ -87,9 +112,12 @@ class Planner:
                 body[scope] = {key: settings[key] for key in changed}
                 before.update((key, current.get(key)) for key in changed)
                 after.update((key, wanted[key]) for key in changed)
-        if not body:
-            return
         owned = self.actual.resources.get(resource.key)
+        if not body:
+            if self.adopt and owned is None:
+                why = "adopted (--adopt): the target's settings already match"
+                self.add(SETTINGS, Verb.ADOPT, resource.key, why, resource_id=SETTINGS_RESOURCE_ID)
+            return
         verb = Verb.CREATE if owned is None else Verb.UPDATE  # a first change also takes ownership
         self.add(
             SETTINGS,
@@ -104,15 +132,13 @@ class Planner:
     def _resource(self, resource: DesiredResource) -> None:
         key = resource.key
         actual = self.actual.resources.get(key)
-        if actual is None and key in self.actual.unowned:
-            actual = self.actual.unowned[key]
+        if actual is not None and key in self.adopting:
             self.add(
                 CREATE_PHASE[key.kind],
                 Verb.ADOPT,
                 key,
                 "adopted (--adopt): exists, not yet managed",
                 resource_id=actual.resource_id,
-                secret_digests={},
             )
         if key in self.handled:
             return

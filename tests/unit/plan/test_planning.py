@@ -26,6 +26,7 @@ from plan_states import (
 
 from mlgitops.errors import PlanError
 from mlgitops.model.mlcommons import NEUTRAL_RATE_LIMITER
+from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Verb
 from mlgitops.plan.planning import build_plan
 from mlgitops.plan.state import ActualResource, DesiredResource
@@ -211,12 +212,43 @@ def test_a_look_alike_left_by_an_interrupted_run_is_no_clash():
     )
 
 
-def test_adopted_connector_sends_its_credentials():
+def test_adopting_a_connector_records_the_given_credentials_without_sending_them():
     unowned = ActualResource(CONN, "c9", server_connector())
     plan = build_plan([desired_connector()], state(unowned=(unowned,)), adopt=True)
-    assert steps(plan) == [("adopt", "Connector/conn"), ("update", "Connector/conn")]
-    assert plan.actions[0].secret_digests == {}
-    assert [change.path for change in plan.actions[1].changes] == ["credential.key"]
+    assert steps(plan) == [("adopt", "Connector/conn")]
+    assert plan.actions[0].secret_digests == DIGESTS
+
+
+def test_adopting_a_deployed_model_and_its_connector_touches_neither():
+    unowned = (
+        ActualResource(GROUP, "g1", server_group()),
+        ActualResource(CONN, "c1", server_connector()),
+        ActualResource(MODEL, "m1", server_model()),
+    )
+    plan = build_plan(full_desired(), state(unowned=unowned), adopt=True)
+    assert steps(plan) == [
+        ("adopt", "ModelGroup/group"),
+        ("adopt", "Connector/conn"),
+        ("adopt", "Model/model"),
+    ]
+
+
+def test_adopting_an_agent_that_uses_an_adopted_model_keeps_the_agent():
+    agent_key = ResourceKey(Kind.AGENT, "agent")
+    tools = [{"type": "MLModelTool", "parameters": {"model_id": "m1"}}]
+    wanted = [{"type": "MLModelTool", "parameters": {"model_id": {"model": "model"}}}]
+    desired = [
+        *full_desired(),
+        DesiredResource(agent_key, {"name": "agent", "type": "flow", "tools": wanted}, depends_on=(MODEL,)),
+    ]
+    unowned = (
+        ActualResource(GROUP, "g1", server_group()),
+        ActualResource(CONN, "c1", server_connector()),
+        ActualResource(MODEL, "m1", server_model()),
+        ActualResource(agent_key, "a1", {"name": "agent", "type": "flow", "tools": tools}),
+    )
+    plan = build_plan(desired, state(unowned=unowned), adopt=True)
+    assert [verb for verb, _ in steps(plan)] == ["adopt"] * 4
 
 
 def test_settings_change_first_and_everything_depends_on_it():
@@ -357,3 +389,12 @@ def test_an_output_only_interface_ignores_the_preset_input_left_on_the_server():
     assert build_plan(full_desired(interface={"output": schema}), actual).is_empty
     changed = build_plan(full_desired(interface={"output": '{"type": "array"}'}), actual)
     assert [c.path for c in changed.actions[0].changes] == ["interface.output.type"]
+
+
+def test_adopting_settings_that_already_match_records_them():
+    desired = [DesiredResource(SETTINGS, {"persistent": {"plugins.ml_commons.a": True}})]
+    matching = state(settings={"plugins.ml_commons.a": "true"})
+    assert build_plan(desired, matching).is_empty
+    plan = build_plan(desired, matching, adopt=True)
+    assert steps(plan) == [("adopt", "ClusterSettings/ml")]
+    assert plan.actions[0].resource_id == "_cluster"

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from mlgitops.backends.base import LockInfo, RecoveryReport, Resolver, Secrets
-from mlgitops.backends.opensearch import auth, dependents, http, reading
+from mlgitops.backends.opensearch import auth, dependents, http, reading, snapshot
 from mlgitops.backends.opensearch.applying import Applier
 from mlgitops.backends.opensearch.client import MLCommonsClient
 from mlgitops.backends.opensearch.http import RetryPolicy
@@ -19,6 +19,7 @@ from mlgitops.backends.opensearch.recovery import Recovery
 from mlgitops.errors import BackendNotFoundError, ConfigError
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Action
+from mlgitops.plan.exporting import TargetSnapshot
 from mlgitops.plan.state import ActualState, DesiredResource
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,10 @@ class OpenSearchBackend:
     def read_state(self, desired: Sequence[DesiredResource]) -> ActualState:
         """Owned resources, unowned look-alikes of desired ones, ML settings, and a fingerprint."""
         return reading.read_state(self.client, self._book, desired, sorted(self._applier.touched))
+
+    def read_snapshot(self) -> TargetSnapshot:
+        """Everything the target holds (settings, every resource, mlgitops' ownership), for an import."""
+        return snapshot.read_snapshot(self.client, self._book)
 
     def apply(self, action: Action, *, secrets: Secrets, resolve: Resolver) -> str | None:
         """Execute one action (journalled; ownership record kept); returns the resource id."""

@@ -40,7 +40,9 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         "--allow-empty", action="store_true", help="allow --prune with no resource in the manifests"
     )
     parser.add_argument(
-        "--adopt", action="store_true", help="manage existing unowned resources with the same name"
+        "--adopt",
+        action="store_true",
+        help="manage existing unowned resources with the same name (credentials recorded, not re-sent)",
     )
     parser.add_argument("--no-color", action="store_true", help="no colour, even on a terminal")
 
