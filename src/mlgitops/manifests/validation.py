@@ -43,6 +43,23 @@ def _kind_of(raw: RawDocument, data: dict[str, Any]) -> tuple[Kind | None, list[
     return None, [issue_at(raw, ("kind",), message)]
 
 
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _only_json(value: Any) -> bool:
+    """True when every value is a mapping, list or JSON scalar (the usual case, checked without paths)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif not isinstance(item, _JSON_SCALARS):
+            return False
+    return True
+
+
 def _non_json_values(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
     """Values YAML builds that JSON (and so ML Commons) cannot carry: dates, bytes, sets."""
     if isinstance(value, dict):
@@ -68,9 +85,8 @@ def validate_document(raw: RawDocument, data: Any) -> tuple[Document | None, lis
     kind, issues = _kind_of(raw, data)
     if kind is None:
         return None, issues
-    issues = [issue_at(raw, path, message) for path, message in _non_json_values(data, ())]
-    if issues:
-        return None, issues
+    if not _only_json(data):
+        return None, [issue_at(raw, path, message) for path, message in _non_json_values(data, ())]
     document = strict_model(kind, data)
     if document is not None:
         return document, []
