@@ -13,6 +13,7 @@ import yaml
 
 from mlgitops.manifests.issues import Issue
 from mlgitops.manifests.positions import MAX_DEPTH, DocumentTooComplexError, Positions, collect_positions
+from mlgitops.manifests.yamldata import UnusualError, build_data
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +188,7 @@ def _parse_with_libyaml(text: str, path: Path) -> list[RawDocument] | None:
             node = loader.get_node()
             if node is not None:
                 positions = collect_positions(node)
-                data = loader.construct_document(node)
+                data = _construct(loader, node)
                 if data is not None:
                     documents.append(RawDocument(path, index, data, positions))
             index += 1
@@ -196,6 +197,14 @@ def _parse_with_libyaml(text: str, path: Path) -> list[RawDocument] | None:
     finally:
         loader.dispose()
     return documents
+
+
+def _construct(loader: yaml.CSafeLoader, node: yaml.Node) -> Any:
+    """The document's data: built directly when it is plain, else by the safe constructor."""
+    try:
+        return build_data(loader, node)
+    except UnusualError:
+        return loader.construct_document(node)
 
 
 def _parse_with_python(text: str, path: Path) -> tuple[list[RawDocument], list[Issue]]:
