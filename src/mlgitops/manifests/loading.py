@@ -178,9 +178,27 @@ def _safe_for_libyaml(text: str) -> bool:
     return brackets + 2 * (widest + 1) <= LIBYAML_MAX_NESTING
 
 
+_PLAIN_TAGS: dict[str, str] = {}  # a plain scalar's implicit tag depends on its text alone
+_PLAIN_TAGS_KEPT = 10_000
+
+
+class _LibyamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's safe loader, remembering the tag each short plain scalar resolves to (keys, words)."""
+
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is not yaml.ScalarNode or not implicit[0] or len(value) > 64:
+            return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+        tag = _PLAIN_TAGS.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_PLAIN_TAGS) < _PLAIN_TAGS_KEPT:
+                _PLAIN_TAGS[value] = tag
+        return tag
+
+
 def _parse_with_libyaml(text: str, path: Path) -> list[RawDocument] | None:
     """The documents as libyaml reads them, or None when it finds any problem."""
-    loader = yaml.CSafeLoader(text)
+    loader = _LibyamlLoader(text)
     documents: list[RawDocument] = []
     try:
         index = 0

@@ -109,3 +109,21 @@ def test_unusual_documents_still_load_as_before(tmp_path, text):
         assert issues and not documents
     else:
         assert not issues and documents[0].data == expected
+
+
+REMEMBERED = (
+    "a: yes\nb: 'yes'\nc: \"1\"\nd: 1\ne: 1.0\nf: null\ng: ~\nh: '~'\ni: 2001-12-14\nj: '2001-12-14'\n"
+)
+
+
+@pytest.mark.parametrize("text", [*_texts(), REMEMBERED, REMEMBERED.replace(": ", ": !!str ")])
+def test_parsed_documents_hold_what_the_safe_loader_reads(tmp_path, text):
+    try:
+        expected = [data for data in yaml.safe_load_all(text) if data is not None]
+    except (yaml.YAMLError, ValueError, TypeError):
+        return
+    for _ in range(2):  # the second time with every plain scalar's tag remembered
+        documents, issues = parse_documents(text, tmp_path / "m.yaml")
+        if issues:  # refused by the document checks (too deep, non-printable...), not by YAML
+            continue
+        assert _same([raw.data for raw in documents], expected)
