@@ -96,7 +96,8 @@ def _inputs(
     )
     # Only reconcile (strict) may create the target's digest key: a plan must never write.
     key = read_digest_key(backend, environ, create=strict)
-    return build_inputs(manifests, secrets, unresolved, key), warnings
+    with collector_paused():
+        return build_inputs(manifests, secrets, unresolved, key), warnings
 
 
 def _plan(
