@@ -13,6 +13,7 @@ import yaml
 
 from mlgitops.manifests.issues import Issue
 from mlgitops.manifests.positions import MAX_DEPTH, DocumentTooComplexError, Positions, collect_positions
+from mlgitops.manifests.yamldata import UnusualError, build_data
 
 logger = logging.getLogger(__name__)
 
@@ -177,9 +178,27 @@ def _safe_for_libyaml(text: str) -> bool:
     return brackets + 2 * (widest + 1) <= LIBYAML_MAX_NESTING
 
 
+_PLAIN_TAGS: dict[str, str] = {}  # a plain scalar's implicit tag depends on its text alone
+_PLAIN_TAGS_KEPT = 10_000
+
+
+class _LibyamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's safe loader, remembering the tag each short plain scalar resolves to (keys, words)."""
+
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is not yaml.ScalarNode or not implicit[0] or len(value) > 64:
+            return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+        tag = _PLAIN_TAGS.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_PLAIN_TAGS) < _PLAIN_TAGS_KEPT:
+                _PLAIN_TAGS[value] = tag
+        return tag
+
+
 def _parse_with_libyaml(text: str, path: Path) -> list[RawDocument] | None:
     """The documents as libyaml reads them, or None when it finds any problem."""
-    loader = yaml.CSafeLoader(text)
+    loader = _LibyamlLoader(text)
     documents: list[RawDocument] = []
     try:
         index = 0
@@ -187,7 +206,7 @@ def _parse_with_libyaml(text: str, path: Path) -> list[RawDocument] | None:
             node = loader.get_node()
             if node is not None:
                 positions = collect_positions(node)
-                data = loader.construct_document(node)
+                data = _construct(loader, node)
                 if data is not None:
                     documents.append(RawDocument(path, index, data, positions))
             index += 1
@@ -196,6 +215,14 @@ def _parse_with_libyaml(text: str, path: Path) -> list[RawDocument] | None:
     finally:
         loader.dispose()
     return documents
+
+
+def _construct(loader: yaml.CSafeLoader, node: yaml.Node) -> Any:
+    """The document's data: built directly when it is plain, else by the safe constructor."""
+    try:
+        return build_data(loader, node)
+    except UnusualError:
+        return loader.construct_document(node)
 
 
 def _parse_with_python(text: str, path: Path) -> tuple[list[RawDocument], list[Issue]]:

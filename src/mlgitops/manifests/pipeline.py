@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from mlgitops.manifests.collector import collector_paused
 from mlgitops.manifests.documents import ManifestSet, SourcedDocument
 from mlgitops.manifests.issues import Issue, sort_issues
 from mlgitops.manifests.loading import RawDocument, find_manifest_files, read_manifest_file
@@ -28,6 +29,13 @@ def load_manifests(
     allow_plaintext_credentials: bool = False,
 ) -> ManifestSet:
     """Load, validate and check every manifest under ``paths``; user mistakes become issues, never raise."""
+    with collector_paused():
+        return _load(paths, variables or {}, allow_plaintext_credentials)
+
+
+def _load(
+    paths: Sequence[Path], variables: Mapping[str, Any], allow_plaintext_credentials: bool
+) -> ManifestSet:
     files, issues = find_manifest_files(paths)
     documents: list[SourcedDocument] = []
     written: set[ResourceKey] = set()
@@ -38,7 +46,7 @@ def load_manifests(
         read += len(raws) + sum(1 for issue in file_issues if issue.line > 0)  # a document YAML refused
         for raw in raws:
             written.update(_declared_key(raw.data))
-            sourced, doc_issues = _build(raw, variables or {}, allow_plaintext_credentials)
+            sourced, doc_issues = _build(raw, variables, allow_plaintext_credentials)
             issues.extend(doc_issues)
             if sourced is not None:
                 documents.append(sourced)

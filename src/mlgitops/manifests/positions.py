@@ -11,6 +11,7 @@ JsonPath = tuple[PathItem, ...]
 
 MAX_NODES = 100_000
 MAX_DEPTH = 64
+_STR_TAG = "tag:yaml.org,2002:str"
 _TRUE_WORDS = frozenset({"yes", "true", "on"})
 _PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -120,7 +121,7 @@ class _Found:
 
 def _read_as_another_value(node: yaml.ScalarNode) -> bool:
     """A plain scalar YAML 1.1 turns into a boolean or number that does not print back as written."""
-    if node.style:  # quoted or block; plain is None (pure-Python parser) or "" (libyaml)
+    if node.style or node.tag == _STR_TAG:  # quoted or block (plain is None or ""), or text anyway
         return False
     text, tag = str(node.value), node.tag.rpartition(":")[2]
     if tag == "bool":

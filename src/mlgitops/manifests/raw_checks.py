@@ -52,8 +52,10 @@ def check_raw_strings(raw: RawDocument) -> list[Issue]:
     """Unknown ``${namespace.`` placeholders and unfilled blueprint placeholders, anywhere in the document."""
     issues: list[Issue] = []
     for path, text in strings(raw.data):
-        issues.extend(_namespaces(raw, path, text))
-        issues.extend(_blueprint(raw, path, text))
+        if "${" in text:
+            issues.extend(_namespaces(raw, path, text))
+        if "<" in text or "{{" in text:  # every blueprint placeholder form holds one of these
+            issues.extend(_blueprint(raw, path, text))
     return issues
 
 

@@ -15,6 +15,8 @@ from mlgitops.model.resources import DOCUMENT_TYPES, Document, Kind
 from mlgitops.model.schemas import build_kind_schema
 
 KIND_NAMES = tuple(kind.value for kind in Kind)
+# Kinds whose JSON Schema is pydantic's own for the model (ClusterSettings' is hand-built).
+FAST_KINDS = frozenset(Kind) - {Kind.CLUSTER_SETTINGS}
 
 
 def issue_at(raw: RawDocument, path: JsonPath, message: str, severity: Severity = "error") -> Issue:
@@ -39,6 +41,23 @@ def _kind_of(raw: RawDocument, data: dict[str, Any]) -> tuple[Kind | None, list[
         return None, [issue_at(raw, ("kind",), f"kind: expected one of {listed}, got a {type_of(kind)}")]
     message = f"unknown kind '{shown(kind)}'{suggest(str(kind), list(KIND_NAMES))} (kinds: {listed})"
     return None, [issue_at(raw, ("kind",), message)]
+
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _only_json(value: Any) -> bool:
+    """True when every value is a mapping, list or JSON scalar (the usual case, checked without paths)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif not isinstance(item, _JSON_SCALARS):
+            return False
+    return True
 
 
 def _non_json_values(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
@@ -66,9 +85,19 @@ def validate_document(raw: RawDocument, data: Any) -> tuple[Document | None, lis
     kind, issues = _kind_of(raw, data)
     if kind is None:
         return None, issues
-    issues = [issue_at(raw, path, message) for path, message in _non_json_values(data, ())]
-    if issues:
-        return None, issues
+    if not _only_json(data):
+        return None, [issue_at(raw, path, message) for path, message in _non_json_values(data, ())]
+    document = strict_model(kind, data)
+    if document is not None:
+        return document, []
+    return schema_validate(raw, kind, data)
+
+
+def schema_validate(
+    raw: RawDocument, kind: Kind, data: dict[str, Any]
+) -> tuple[Document | None, list[Issue]]:
+    """The full check: every JSON Schema error, located; then the (lax) model when there is none."""
+    issues: list[Issue] = []
     for error in _validator(kind).iter_errors(data):
         issues.extend(issue_at(raw, path, message) for path, message in describe(error))
     if issues:
@@ -77,6 +106,23 @@ def validate_document(raw: RawDocument, data: Any) -> tuple[Document | None, lis
         return cast(Document, DOCUMENT_TYPES[kind].model_validate(data)), []
     except PydanticValidationError as exc:
         return None, [_pydantic_issue(raw, error) for error in exc.errors(include_input=False)]
+
+
+def strict_model(kind: Kind, data: dict[str, Any]) -> Document | None:
+    """The model when pydantic accepts ``data`` strictly, by alias only; None to take the full path.
+
+    Strict and by alias, pydantic accepts only what the kind's JSON Schema accepts (the schema is
+    generated from the same model: no coercion, no field names for aliases, ``extra="forbid"`` for
+    ``additionalProperties: false``; its patterns are stricter, never looser), and builds the model the
+    lax validation would. A document it refuses goes through the schema, which locates every problem.
+    """
+    if kind not in FAST_KINDS:
+        return None
+    try:
+        model = DOCUMENT_TYPES[kind].model_validate(data, strict=True, by_alias=True, by_name=False)
+    except PydanticValidationError:
+        return None
+    return cast(Document, model)
 
 
 def _pydantic_issue(raw: RawDocument, error: Any) -> Issue:

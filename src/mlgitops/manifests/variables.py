@@ -36,11 +36,27 @@ def substitute_variables(data: Any, variables: Mapping[str, Any]) -> tuple[Any, 
 
     A string that is exactly ``${vars.NAME}`` takes the variable's value with its type (a boolean
     stays a boolean); inside a longer string the value is inserted as text. ``$${vars.NAME}`` is an
-    escape for a literal ``${vars.NAME}``.
+    escape for a literal ``${vars.NAME}``. When no string names a variable, ``data`` itself comes back.
     """
     undefined: list[tuple[JsonPath, str]] = []
+    if not _mentions_variables(data):
+        return data, undefined
     result = _substitute(data, (), variables, undefined)
     return result, undefined
+
+
+def _mentions_variables(value: Any) -> bool:
+    """True when some string value holds ``${vars.`` (most documents have none: nothing to copy)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and "${vars." in item:
+            return True
+    return False
 
 
 def _substitute(

@@ -78,10 +78,15 @@ def masked_change(parts: list[Any], before: Any, after: Any) -> Change:
     return Change(format_path(parts), shown_before, shown_after, sensitive=masked)
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _identical(left: Any, right: Any) -> bool:
     """Equal values of equal types all the way down (``1``, ``1.0`` and ``True`` differ, as for deepdiff)."""
     if type(left) is not type(right):
         return isinstance(left, Mapping) and isinstance(right, Mapping) and _same_mappings(left, right)
+    if isinstance(left, _SCALARS):  # before the (slower) Mapping check
+        return bool(left == right)
     if isinstance(left, Mapping):
         return _same_mappings(left, right)
     if isinstance(left, list | tuple):

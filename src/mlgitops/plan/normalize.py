@@ -59,8 +59,13 @@ def parse_json_string(value: Any) -> Any:
     return value
 
 
+JSON_SCALARS = (str, int, float, bool, type(None))
+
+
 def drop_empty(value: Any) -> Any:
     """Recursively remove None, empty strings, empty mappings and empty lists from mappings."""
+    if isinstance(value, JSON_SCALARS):  # most values: answered before the (slower) Mapping check
+        return value
     if isinstance(value, Mapping):
         cleaned = {key: drop_empty(item) for key, item in value.items()}
         return {key: item for key, item in cleaned.items() if item not in (None, "", {}, [])}

@@ -12,6 +12,7 @@ from typing import Any
 
 from mlgitops.backends.base import Backend
 from mlgitops.errors import PlanError
+from mlgitops.manifests.collector import collector_paused
 from mlgitops.model.resources import ResourceKey
 from mlgitops.plan.actions import Action, Plan, Verb
 from mlgitops.plan.desired import build_digests
@@ -95,22 +96,24 @@ def _inputs(
     )
     # Only reconcile (strict) may create the target's digest key: a plan must never write.
     key = read_digest_key(backend, environ, create=strict)
-    return build_inputs(manifests, secrets, unresolved, key), warnings
+    with collector_paused():
+        return build_inputs(manifests, secrets, unresolved, key), warnings
 
 
 def _plan(
     inputs: Inputs, backend: Backend, options: Options, warnings: list[str], *, adopt: bool
 ) -> PlanOutcome:
-    actual = backend.read_state(inputs.desired)
-    desired = assume_recorded_digests(inputs, actual)
-    plan = build_plan(
-        desired,
-        actual,
-        prune=options.prune,
-        allow_empty=options.allow_empty,
-        adopt=adopt,
-        target=options.target,
-    )
+    with collector_paused():
+        actual = backend.read_state(inputs.desired)
+        desired = assume_recorded_digests(inputs, actual)
+        plan = build_plan(
+            desired,
+            actual,
+            prune=options.prune,
+            allow_empty=options.allow_empty,
+            adopt=adopt,
+            target=options.target,
+        )
     if warnings:
         plan = Plan(plan.actions, plan.fingerprint, plan.target, (*warnings, *plan.warnings))
     return PlanOutcome(plan, desired, actual)

@@ -135,3 +135,41 @@ def test_registers_hold_at_most_task_slots_and_one_request_per_group(groups):
         thread.join(10)
     assert 1 < tasks[1] <= TASK_SLOTS
     assert all(most == 1 for _, most in requests.values())
+
+
+def test_registers_waiting_for_their_tasks_do_not_hold_up_a_deploy():
+    """ML Commons counts running register and deploy tasks apart: each kind has its own slots."""
+    release = threading.Event()
+    waiting = threading.Semaphore(0)
+
+    def handler(request):
+        path = request.url.path
+        if path == "/_plugins/_ml/tasks/registering":
+            waiting.release()
+            release.wait(10)
+            return httpx.Response(200, json={"state": "COMPLETED", "model_id": "m"})
+        if path.endswith("/_register"):
+            return httpx.Response(200, json={"task_id": "registering"})
+        if path.endswith("/_deploy"):
+            return httpx.Response(200, json={"task_id": "d", "status": "COMPLETED"})
+        return httpx.Response(200, json={"model_state": "DEPLOYED"})
+
+    client = MLCommonsClient(httpx.Client(transport=httpx.MockTransport(handler), base_url="http://t"))
+    applier = Applier(client, Bookkeeping(client))
+    registers = [
+        threading.Thread(target=applier._register_model, args=({"model_group_id": f"g{n}"},))
+        for n in range(TASK_SLOTS)
+    ]
+    for thread in registers:
+        thread.start()
+    try:
+        for _ in registers:
+            assert waiting.acquire(timeout=10)  # every register slot is held by a task wait
+        deploy = threading.Thread(target=applier.deploy, args=("m1",))
+        deploy.start()
+        deploy.join(5)
+        assert not deploy.is_alive()
+    finally:
+        release.set()
+        for thread in registers:
+            thread.join(10)

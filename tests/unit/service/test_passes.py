@@ -2,6 +2,7 @@
 
 # mypy: allow-untyped-defs, allow-untyped-calls
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,18 @@ def test_an_environment_digest_key_wins_and_no_target_key_is_made(manifests, tar
         assert plan_once([manifests], backend=backend, environ=keyed).plan.is_empty
         without = plan_once([manifests], backend=backend, environ=ENV).plan
     assert ("update", "Connector/conn") in verbs(without)  # another key: shown as changed, never hidden
+
+
+def test_reading_the_target_and_planning_run_with_the_collector_paused(manifests, target):
+    with open_backend(target) as backend:
+        seen: list[bool] = []
+        read_state = backend.read_state
+
+        def reading(desired, *args, **kwargs):
+            seen.append(gc.isenabled())
+            return read_state(desired, *args, **kwargs)
+
+        backend.read_state = reading  # type: ignore[method-assign]
+        plan_once([manifests], backend=backend, environ=ENV)
+    assert seen == [False]
+    assert gc.isenabled()

@@ -32,7 +32,8 @@ logger = logging.getLogger(__name__)
 _CREATES = (Verb.CREATE, Verb.REGISTER, Verb.REPLACE)
 # ML Commons refuses more than 10 running register (or deploy) tasks per node by default
 # (max_register_model_tasks_per_node, max_deploy_model_tasks_per_node: "exceed max running task limit"),
-# so task-creating steps run at most this many at once whatever the parallelism. Register requests into
+# counted per task type, so registers and deploys each run at most this many at once whatever the
+# parallelism (a register waiting for its task never holds up a deploy). Register requests into
 # one model group go one at a time: each bumps the group's latest_version (a conditional update), and
 # ML Commons fails concurrent ones ("Failed to update data object in index .plugins-ml-model-group").
 TASK_SLOTS = 8
@@ -58,7 +59,8 @@ class Applier:
         self._seq = itertools.count(1)
         self._guard = threading.Lock()
         self._replaced: dict[tuple[ResourceKey, str], Intent] = {}
-        self._task_slots = threading.BoundedSemaphore(TASK_SLOTS)
+        self._register_slots = threading.BoundedSemaphore(TASK_SLOTS)
+        self._deploy_slots = threading.BoundedSemaphore(TASK_SLOTS)
         self.touched: set[tuple[Kind, str]] = set()  # resources this process changed (see reading.settle)
 
     def now_ms(self) -> int:
@@ -168,7 +170,7 @@ class Applier:
         return new_id
 
     def _register_model(self, body: Mapping[str, Any]) -> str:
-        with self._task_slots:
+        with self._register_slots:
             model_id, task_id = self._client.register_model(body)  # one at a time per model group
             if task_id is not None:
                 task = self._client.wait_for_task(task_id, self._task_timeout)
@@ -249,7 +251,7 @@ class Applier:
 
     def deploy(self, model_id: str) -> None:
         """Deploy a model and wait until DEPLOYED (PARTIALLY_DEPLOYED is accepted with a warning)."""
-        with self._task_slots:
+        with self._deploy_slots:
             task_id, status = self._client.deploy_model(model_id)
             if task_id is not None and status != TASK_DONE:  # a task that finished at once needs no polling
                 self._client.wait_for_task(task_id, self._task_timeout)

@@ -1,0 +1,41 @@
+"""Loading runs with the cyclic garbage collector paused, and leaves it as it found it."""
+
+import gc
+from pathlib import Path
+
+import pytest
+
+from mlgitops.manifests import pipeline
+from mlgitops.manifests.collector import collector_paused
+
+DOCUMENT = "apiVersion: mlgitops/v1\nkind: ModelGroup\nmetadata:\n  name: g\nspec: {}\n"
+
+
+def test_loading_pauses_the_collector_and_turns_it_back_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / "m.yaml").write_text(DOCUMENT, encoding="utf-8")
+    during: list[bool] = []
+    real = pipeline.read_manifest_file
+
+    def reading(path: Path):  # type: ignore[no-untyped-def]
+        during.append(gc.isenabled())
+        return real(path)
+
+    monkeypatch.setattr(pipeline, "read_manifest_file", reading)
+    assert gc.isenabled()
+    assert pipeline.load_manifests([tmp_path]).ok
+    assert during == [False]
+    assert gc.isenabled()
+
+
+def test_the_collector_comes_back_after_an_error_and_stays_off_when_it_was_off():
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
