@@ -63,6 +63,7 @@ def read_state(
         settings = settings_read.result()
         documents = {kind: future.result() for kind, future in by_kind.items()}
     documents |= {kind: {} for kind in DEPENDENT_KINDS - wanted - owned_too}
+    fresh |= _confirm_missing(client, records, documents, fresh)
     for (kind, resource_id), document in fresh.items():
         if document is None:
             documents[kind].pop(resource_id, None)
@@ -115,6 +116,31 @@ def settle(
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="mlgitops-read") as pool:
         found = pool.map(lambda item: resources.get_resource(client, item[0], item[1]), touched)
         return dict(zip(touched, found, strict=True))
+
+
+def _confirm_missing(
+    client: MLCommonsClient,
+    records: Mapping[ResourceKey, OwnershipRecord],
+    documents: Mapping[Kind, Mapping[str, Json]],
+    fresh: Mapping[tuple[Kind, str], Json | None],
+) -> dict[tuple[Kind, str], Json | None]:
+    """GET each owned resource the searches did not return: gone (404), or hidden from this user.
+
+    Searches leave out what access control hides, so a missing owned resource is asked for by id: a
+    refusal (403) then stops the read with the server's reason instead of planning a re-creation.
+    """
+    missing = [
+        (key.kind, record.resource_id)
+        for key, record in records.items()
+        if key.kind in documents
+        and record.resource_id not in documents[key.kind]
+        and (key.kind, record.resource_id) not in fresh
+    ]
+    if not missing:
+        return {}
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="mlgitops-read") as pool:
+        found = pool.map(lambda item: resources.get_resource(client, item[0], item[1]), missing)
+        return dict(zip(missing, found, strict=True))
 
 
 def _by_name(kind: Kind, documents: Mapping[str, Json]) -> dict[str, list[tuple[str, Json]]]:
