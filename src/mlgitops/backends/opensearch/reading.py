@@ -17,6 +17,7 @@ from mlgitops.plan.state import ActualResource, ActualState, DesiredResource, Ow
 logger = logging.getLogger(__name__)
 
 _KINDS = (Kind.MODEL_GROUP, Kind.CONNECTOR, Kind.MODEL)
+CONFIRM_AT_MOST = 100  # owned resources missing from the searches that are asked for one by one
 ML_INDICES = (".plugins-ml-model-group", ".plugins-ml-connector", ".plugins-ml-model", ".plugins-ml-agent")
 # Fields whose change means the resource changed (a server that lacks them simply contributes nothing).
 _VOLATILE = (
@@ -128,6 +129,7 @@ def _confirm_missing(
 
     Searches leave out what access control hides, so a missing owned resource is asked for by id: a
     refusal (403) then stops the read with the server's reason instead of planning a re-creation.
+    Past ``CONFIRM_AT_MOST`` (a large drift) they are planned as missing, with a warning.
     """
     missing = [
         (key.kind, record.resource_id)
@@ -137,6 +139,13 @@ def _confirm_missing(
         and (key.kind, record.resource_id) not in fresh
     ]
     if not missing:
+        return {}
+    if len(missing) > CONFIRM_AT_MOST:
+        logger.warning(
+            "%d owned resources are missing from the searches (deleted outside mlgitops, or hidden from "
+            "this user by access control); they are planned as missing",
+            len(missing),
+        )
         return {}
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="mlgitops-read") as pool:
         found = pool.map(lambda item: resources.get_resource(client, item[0], item[1]), missing)
