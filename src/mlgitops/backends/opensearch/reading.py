@@ -3,6 +3,7 @@
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -17,6 +18,7 @@ from mlgitops.plan.state import ActualResource, ActualState, DesiredResource, Ow
 logger = logging.getLogger(__name__)
 
 _KINDS = (Kind.MODEL_GROUP, Kind.CONNECTOR, Kind.MODEL)
+PERIODIC_REFRESH_SECONDS = 1.5  # OpenSearch's default refresh_interval is 1 s
 CONFIRM_AT_MOST = 100  # owned resources missing from the searches that are asked for one by one
 ML_INDICES = (".plugins-ml-model-group", ".plugins-ml-connector", ".plugins-ml-model", ".plugins-ml-agent")
 # Fields whose change means the resource changed (a server that lacks them simply contributes nothing).
@@ -115,8 +117,13 @@ def settle(
             "cannot refresh the ML indices (%s); reading %d changed resources one by one", exc, len(touched)
         )
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="mlgitops-read") as pool:
-        found = pool.map(lambda item: resources.get_resource(client, item[0], item[1]), touched)
-        return dict(zip(touched, found, strict=True))
+        found = dict(
+            zip(touched, pool.map(lambda item: resources.get_resource(client, *item), touched), strict=True)
+        )
+    # The next run (a `plan` right after this reconcile) reads by search: let the indices' periodic
+    # refresh (every second by default) make these writes visible to it first.
+    time.sleep(PERIODIC_REFRESH_SECONDS)
+    return found
 
 
 def _confirm_missing(
