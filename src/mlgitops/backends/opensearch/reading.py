@@ -116,10 +116,7 @@ def settle(
         logger.info(
             "cannot refresh the ML indices (%s); reading %d changed resources one by one", exc, len(touched)
         )
-    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="mlgitops-read") as pool:
-        found = dict(
-            zip(touched, pool.map(lambda item: resources.get_resource(client, *item), touched), strict=True)
-        )
+    found = _get_each(client, list(touched))
     # The next run (a `plan` right after this reconcile) reads by search: let the indices' periodic
     # refresh (every second by default) make these writes visible to it first.
     time.sleep(PERIODIC_REFRESH_SECONDS)
@@ -154,9 +151,16 @@ def _confirm_missing(
             len(missing),
         )
         return {}
+    return _get_each(client, missing)
+
+
+def _get_each(
+    client: MLCommonsClient, items: Sequence[tuple[Kind, str]]
+) -> dict[tuple[Kind, str], Json | None]:
+    """One GET per ``(kind, id)``, a few at a time; None where the resource is gone."""
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="mlgitops-read") as pool:
-        found = pool.map(lambda item: resources.get_resource(client, item[0], item[1]), missing)
-        return dict(zip(missing, found, strict=True))
+        found = pool.map(lambda item: resources.get_resource(client, *item), items)
+        return dict(zip(items, found, strict=True))
 
 
 def _by_name(kind: Kind, documents: Mapping[str, Json]) -> dict[str, list[tuple[str, Json]]]:
