@@ -39,6 +39,7 @@ def test_simulate_and_execute_by_name(capsys, applied):
     ("argv", "message"),
     [
         (["simulate", "passage-embeding", "--doc", "{}"], "no IngestPipeline named 'passage-embeding'"),
+        (["simulate", "nope", "--doc", "{}"], "(managed ingest pipelines: passage-embedding)"),
         (["simulate", "passage-embedding", "--doc", "[1]"], "--doc must be a JSON object"),
         (["simulate", "passage-embedding", "--doc", "{"], "--doc is not valid JSON"),
         (["execute", "chat", "--parameters", "{}"], "(managed agents: chat-assistant)"),

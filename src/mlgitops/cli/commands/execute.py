@@ -1,15 +1,9 @@
 """``mlgitops execute``: run a managed agent (``_execute``) and print its answer."""
 
 import argparse
-import json
-import sys
 from typing import Any
 
-from mlgitops.backends.opensearch.backend import UnknownResourceError
-from mlgitops.cli import options, wiring
-from mlgitops.cli.commands.simulate import parse_object
-from mlgitops.cli.errors import EXIT_OK
-from mlgitops.errors import ConfigError
+from mlgitops.cli import invoking, options
 
 
 def register(subparsers: Any) -> None:
@@ -30,14 +24,11 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute and print the result as JSON."""
-    parameters = parse_object(args.parameters, "--parameters")
-    target = wiring.resolve_target(args.target, config=args.config, env=args.env)
-    with wiring.open_backend(target, missing=wiring.Missing.ERROR) as backend:
-        try:
-            result = backend.execute_agent(args.agent, parameters)
-        except UnknownResourceError as exc:
-            managed = ", ".join(exc.managed) or "none yet"
-            raise ConfigError(f"{exc} (managed agents: {managed})") from exc
-    json.dump(result, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    return EXIT_OK
+    parameters = invoking.parse_object(args.parameters, "--parameters")
+    return invoking.call_managed(
+        args.target,
+        config=args.config,
+        env=args.env,
+        managed_label="managed agents",
+        call=lambda backend: backend.execute_agent(args.agent, parameters),
+    )
