@@ -55,7 +55,7 @@ def test_plan_file_for_another_target_is_refused_before_touching_it(capsys, env,
     assert code == EXIT_ERROR
     assert f"made for target {env[-1]}, not {other}" in one_error_line(err)
     with open_backend(other) as backend:
-        assert backend.client.search_docs(".mlgitops", {"match_all": {}}) == []
+        assert backend.client.scan_docs(".mlgitops", {"match_all": {}}) == []
 
 
 @pytest.mark.parametrize(

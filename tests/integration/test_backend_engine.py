@@ -71,7 +71,7 @@ def backend(tmp_path):
 
 
 def all_docs(backend, index=".mlgitops"):
-    return backend.client.search_docs(index, {"match_all": {}})
+    return backend.client.scan_docs(index, {"match_all": {}})
 
 
 def test_backend_satisfies_the_protocol(backend):

@@ -110,7 +110,7 @@ def inventory(directory):
             Kind.MODEL: client.search_models(everything),
         }
         state = backend.read_state([])
-        docs = client.search_docs(".mlgitops", everything)
+        docs = client.scan_docs(".mlgitops", everything)
         return listing, state, docs
     finally:
         backend.close()

@@ -66,7 +66,7 @@ def assert_converged(target):
             "Connector": client.search_connectors(everything),
             "Model": client.search_models(everything),
         }
-        bookkeeping = client.search_docs(".mlgitops", everything)
+        bookkeeping = client.scan_docs(".mlgitops", everything)
     for kind, hits in listings.items():
         owned = sorted(r.resource_id for key, r in state.resources.items() if key.kind.value == kind)
         assert sorted(hit["_id"] for hit in hits) == owned, f"{kind}: duplicates or orphans"

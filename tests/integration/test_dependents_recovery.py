@@ -76,7 +76,7 @@ def assert_converged(directory) -> None:
         for key in DESIRED:
             present = read_all(backend.client, key.kind)
             assert list(present) == [state.resources[key].resource_id], f"{key}: duplicates or orphans"
-        docs = backend.client.search_docs(".mlgitops", {"match_all": {}})
+        docs = backend.client.scan_docs(".mlgitops", {"match_all": {}})
         assert [doc["_id"] for doc in docs if doc["_source"]["type"] in ("intent", "lock")] == []
     finally:
         backend.close()

@@ -34,7 +34,7 @@ def protect(example_project, file_name, key, value):
 
 def records(target):
     with open_backend(target) as backend:
-        hits = backend.client.search_docs(".mlgitops", {"term": {"type": "record"}})
+        hits = backend.client.scan_docs(".mlgitops", {"term": {"type": "record"}})
     return {(hit["_source"]["kind"], hit["_source"]["name"]): hit["_source"] for hit in hits}
 
 

@@ -52,7 +52,7 @@ def bookkeeping(target: str) -> list[tuple[str, Any, Any]]:
     with open_backend(target) as backend:
         client = backend.client
         docs = []
-        for hit in client.search_docs(".mlgitops", EVERYTHING):
+        for hit in client.scan_docs(".mlgitops", EVERYTHING):
             document = client.get_doc(".mlgitops", hit["_id"])
             docs.append((hit["_id"], document.source, (document.seq_no, document.primary_term)))
     return sorted(docs, key=lambda item: item[0])

@@ -33,7 +33,7 @@ def target_documents(target):
     """``.mlgitops`` (records, intents, digest key) and every connector and model as the target has them."""
     with open_backend(target) as backend:
         client = backend.client
-        hits = client.search_docs(".mlgitops", EVERYTHING)
+        hits = client.scan_docs(".mlgitops", EVERYTHING)
         hits += client.search_connectors(EVERYTHING) + client.search_models(EVERYTHING)
         hits += [client.get_connector(hit["_id"]) for hit in client.search_connectors(EVERYTHING)]
     return json.dumps(hits)

@@ -208,7 +208,7 @@ def test_document_api_paths_and_optimistic_concurrency():
 
 def test_search_of_a_missing_index_is_empty():
     client, _ = make(lambda request: envelope(404, "no such index [.mlgitops]", "index_not_found_exception"))
-    assert client.search_docs(".mlgitops", {"match_all": {}}) == []
+    assert client.scan_docs(".mlgitops", {"match_all": {}}) == []
 
 
 def test_non_json_success_is_an_error():

@@ -41,6 +41,18 @@ def test_scan_reads_every_document_when_a_page_ends_inside_a_tie() -> None:
     )
 
 
+@pytest.mark.parametrize("search", ["search_model_groups", "search_connectors", "search_models"])
+def test_searches_by_kind_return_every_hit_past_one_page(search: str) -> None:
+    """Recovery finds orphans by name with these: a page-sized cap would leave some behind."""
+    shards = TwoShards(2 * 1000 + 7)
+    client = MLCommonsClient(httpx.Client(transport=httpx.MockTransport(shards), base_url="http://t"))
+    hits = getattr(client, search)({"term": {"name.keyword": "same"}})
+    assert len({hit["_id"] for hit in hits}) == len(shards.docs)
+    assert len(shards.bodies) > 1 and all(
+        body["query"] == {"term": {"name.keyword": "same"}} for body in shards.bodies
+    )
+
+
 class BulkTarget:
     """A fake ``_bulk``: records each request; ``conflict`` ids fail with 409; the first request is held."""
 

@@ -184,9 +184,9 @@ class MLCommonsClient(DocumentApi):
         """Delete a model group; False when it was already gone."""
         return self._delete(f"{ML}/model_groups/{group_id}")
 
-    def search_model_groups(self, query: Mapping[str, Any], size: int = 1000) -> list[Json]:
-        """Search hits (``_id``, ``_source``) of model groups."""
-        return self._search(f"{ML}/model_groups/_search", query, size)
+    def search_model_groups(self, query: Mapping[str, Any]) -> list[Json]:
+        """Every hit (``_id``, ``_source``) of the model groups matching ``query``, paged."""
+        return self.scan(f"{ML}/model_groups/_search", query)
 
     # -- connectors -------------------------------------------------------------------------------
 
@@ -207,9 +207,9 @@ class MLCommonsClient(DocumentApi):
         """Delete a connector; False when it was already gone."""
         return self._delete(f"{ML}/connectors/{connector_id}")
 
-    def search_connectors(self, query: Mapping[str, Any], size: int = 1000) -> list[Json]:
-        """Search hits of connectors."""
-        return self._search(f"{ML}/connectors/_search", query, size)
+    def search_connectors(self, query: Mapping[str, Any]) -> list[Json]:
+        """Every hit of the connectors matching ``query``, paged."""
+        return self.scan(f"{ML}/connectors/_search", query)
 
     # -- models -----------------------------------------------------------------------------------
 
@@ -240,9 +240,9 @@ class MLCommonsClient(DocumentApi):
         """Delete an undeployed model; False when it was already gone."""
         return self._delete(f"{ML}/models/{model_id}")
 
-    def search_models(self, query: Mapping[str, Any], size: int = 1000) -> list[Json]:
-        """Search hits of models."""
-        return self._search(f"{ML}/models/_search", query, size)
+    def search_models(self, query: Mapping[str, Any]) -> list[Json]:
+        """Every hit of the models matching ``query``, paged."""
+        return self.scan(f"{ML}/models/_search", query)
 
     def predict(self, model_id: str, body: Mapping[str, Any], *, algorithm: str | None = None) -> Json:
         """``_predict`` on a model; with ``algorithm`` the ``/_predict/{algorithm}/{id}`` form (text_docs)."""

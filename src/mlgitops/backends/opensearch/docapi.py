@@ -106,13 +106,6 @@ class DocumentApi:
             )
         return [dict(next(iter(item.values()))) if isinstance(item, dict) and item else {} for item in items]
 
-    def search_docs(self, index: str, query: Mapping[str, Any], size: int = 10000) -> list[Json]:
-        """Search hits of an index; an empty list when the index does not exist yet."""
-        try:
-            return self._search(f"/{index}/_search", query, size)
-        except BackendNotFoundError:
-            return []
-
     def scan_docs(self, index: str, query: Mapping[str, Any]) -> list[Json]:
         """Every hit of an index, page by page; an empty list when the index does not exist yet."""
         try:
@@ -164,11 +157,6 @@ class DocumentApi:
         except BackendNotFoundError:
             return False
         return response.get("result") != "not_found"
-
-    def _search(self, path: str, query: Mapping[str, Any], size: int) -> list[Json]:
-        response = self.request("POST", path, body={"query": dict(query), "size": size})
-        hits = response.get("hits", {}).get("hits", [])
-        return [hit for hit in hits if isinstance(hit, dict)]
 
 
 def _sort_value(hit: Any) -> int:
