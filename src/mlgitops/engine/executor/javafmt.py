@@ -3,7 +3,8 @@
 import json
 import math
 import struct
-from collections.abc import Mapping
+from array import array
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -66,6 +67,32 @@ def to_float32(value: float) -> float:
         else:
             high = middle
     return _round_trip(single, low) or single
+
+
+def to_float32_all(values: Sequence[float]) -> list[float]:
+    """``[to_float32(v) for v in values]``, with the float32 conversions done for the whole list at once.
+
+    The same binary search as ``to_float32``, inlined; powers of two, zeros, infinities, NaN and
+    out-of-range values take ``to_float32`` itself (same answers, same errors).
+    """
+    singles = array("f", values)
+    bits = array("I", singles.tobytes())
+    pack, unpack, formats = _FLOAT32.pack, _FLOAT32.unpack, _FORMATS
+    out: list[float] = []
+    for value, single, pattern in zip(values, singles, bits, strict=True):
+        if pattern & 0x7FFFFF == 0 or pattern & 0x7F800000 == 0x7F800000:
+            out.append(to_float32(value))
+            continue
+        low, high = 1, 9
+        while low < high:
+            middle = (low + high) >> 1
+            if unpack(pack(float(formats[middle] % single)))[0] == single:
+                high = middle
+            else:
+                low = middle + 1
+        candidate = float(formats[low] % single)
+        out.append(candidate if unpack(pack(candidate))[0] == single else single)
+    return out
 
 
 def java_string(value: Any) -> str:
