@@ -3,6 +3,7 @@
 import json
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from mlgitops.engine import executor
@@ -11,6 +12,7 @@ from mlgitops.engine.resources import admission, interfaces, tasks
 from mlgitops.engine.resources.connectors import ACTIVE_STATES
 from mlgitops.engine.resources.context import EngineContext
 from mlgitops.engine.storage import ids
+from mlgitops.engine.storage.readcache import ReadCache
 from mlgitops.engine.storage.store import CONNECTOR_INDEX, MODEL_INDEX, Transaction
 from mlgitops.errors import EngineError, MlGitOpsError
 
@@ -25,20 +27,50 @@ def not_found(_model_id: str) -> EngineError:
     return EngineError("Failed to find model", 404, "status_exception")
 
 
+def connector_owner(model_id: str, model: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    """Whose credentials a model's connector uses, and the connector itself when it is inline."""
+    if isinstance(model.get("connector"), Mapping):
+        return model_id, dict(model["connector"])
+    return str(model.get("connector_id")), None
+
+
 def resolve_connector(
     ctx: EngineContext, tx: Transaction, model_id: str, model: Mapping[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The connector a model uses and its decrypted credentials."""
-    if isinstance(model.get("connector"), Mapping):
-        owner, connector = model_id, dict(model["connector"])
-    else:
-        owner = str(model.get("connector_id"))
-        row = tx.get(CONNECTOR_INDEX, owner)
-        if row is None:
-            raise EngineError(f"Failed to find connector:{owner}", 404, "status_exception")
-        connector = row.source
-    secrets = ctx.vault.load(tx, owner)
-    return connector, {key: value.get_secret_value() for key, value in secrets.items()}
+    owner, connector = connector_owner(model_id, model)
+    if connector is None:
+        connector = stored_connector(tx, owner)
+    return connector, decrypted_credentials(ctx, tx, owner)
+
+
+def stored_connector(tx: Transaction, connector_id: str) -> dict[str, Any]:
+    """A stored connector's document (404 when missing)."""
+    row = tx.get(CONNECTOR_INDEX, connector_id)
+    if row is None:
+        raise EngineError(f"Failed to find connector:{connector_id}", 404, "status_exception")
+    return row.source
+
+
+def decrypted_credentials(ctx: EngineContext, tx: Transaction, owner: str) -> dict[str, str]:
+    """The plaintext credentials of a connector or an inline-connector model."""
+    return {key: value.get_secret_value() for key, value in ctx.vault.load(tx, owner).items()}
+
+
+@dataclass(frozen=True)
+class _ModelRead:
+    """A model document (None when missing) and the settings in force, read in one snapshot."""
+
+    source: dict[str, Any] | None
+    settings: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _ConnectorRead:
+    """A stored connector (None for an inline one, which the model holds) and its owner's credentials."""
+
+    connector: dict[str, Any] | None
+    credentials: dict[str, str] = field(repr=False)
 
 
 class Lifecycle:
@@ -52,6 +84,7 @@ class Lifecycle:
         self._predictor = predictor
         self._limiter = admission.RateLimiter()
         self._remote = RemotePools()
+        self._reads = ReadCache(ctx.store)
 
     def remote_pools(self) -> RemotePools:
         """The connection pools every predict shares, so keep-alive connections are reused."""
@@ -174,25 +207,42 @@ class Lifecycle:
         if error is not None:
             raise EngineError(error, 400, "status_exception")
 
-    def predict(self, model_id: str, body: Mapping[str, Any] | None) -> dict[str, Any]:
-        """Call the model's connector through the executor (auto-deploying when allowed)."""
+    def _read_model(self, model_id: str) -> _ModelRead:
         with self._ctx.store.read() as tx:  # one snapshot for the model and the settings
             row = tx.get(MODEL_INDEX, model_id)
             settings = self._ctx.settings.effective()
-        if row is None:
+        return _ModelRead(None if row is None else row.source, settings)
+
+    def _read_connector(self, owner: str, stored: bool) -> _ConnectorRead:
+        with self._ctx.store.read() as tx:
+            connector = stored_connector(tx, owner) if stored else None
+            return _ConnectorRead(connector, decrypted_credentials(self._ctx, tx, owner))
+
+    def predict(self, model_id: str, body: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Call the model's connector through the executor (auto-deploying when allowed).
+
+        What it reads from the store (model, settings, connector, credentials) is kept while the
+        database is unchanged; any write, by this or another process, makes the next predict re-read.
+        """
+        read = self._reads.get(("model", model_id), lambda: self._read_model(model_id))
+        model, settings = read.source, read.settings
+        if model is None:
             raise not_found(model_id)
         self._ctx.require_remote_inference(settings)
         if not isinstance((body or {}).get("parameters") or {}, Mapping):
             raise EngineError("[parameters] must be an object", 400, "parse_exception")
-        if row.source.get("model_state") in DEPLOYED_STATES:
+        if model.get("model_state") in DEPLOYED_STATES:
             # 2.19 reads these from the node's model cache, which a not yet deployed model lacks.
-            if row.source.get("is_enabled") is False:
+            if model.get("is_enabled") is False:
                 raise EngineError("Model is disabled.", 403, "status_exception")
-            interfaces.check_input(row.source, body or {})
-        self._limiter.admit(model_id, row.source.get("rate_limiter"))
-        self._ensure_deployed(model_id, row.source)
-        with self._ctx.store.read() as tx:
-            connector, credentials = resolve_connector(self._ctx, tx, model_id, row.source)
+            interfaces.check_input(model, body or {})
+        self._limiter.admit(model_id, model.get("rate_limiter"))
+        self._ensure_deployed(model_id, model)
+        owner, inline = connector_owner(model_id, model)
+        stored = inline is None
+        found = self._reads.get(("connector", owner, stored), lambda: self._read_connector(owner, stored))
+        connector = inline if inline is not None else found.connector or {}
+        credentials = found.credentials
         if self._predictor is not None:
             output = self._predictor(
                 connector, credentials, dict(body or {}), settings=settings, action_type="PREDICT"
@@ -201,5 +251,5 @@ class Lifecycle:
             output = executor.run_predict(
                 connector, credentials, dict(body or {}), settings=settings, pools=self._remote
             )
-        interfaces.check_output(row.source, output)
+        interfaces.check_output(model, output)
         return output
