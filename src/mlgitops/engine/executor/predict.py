@@ -152,13 +152,13 @@ def run_predict(
     config = remote.ClientConfig.from_connector(connector.get("client_config"))
     redact = remote.build_redactor(str(value) for value in credentials.values())
     post_function = _function_name(action, "post_process_function", base)
-    transport = pools.transport(allow_private=safety.allows_private(settings))
+    pool = pools.transport(allow_private=safety.allows_private(settings))
     results: list[dict[str, Any]] = []
     for processed in _processed_batches(action, request, base):
         params = merge_parameters(connector.get("parameters") or {}, request_params, processed)
         outgoing = _build_request(connector, action, params, credentials, settings)
         logger.debug("predict: %s %s", outgoing.method, outgoing.url)
-        response = remote.send(outgoing, config, redact, transport)
+        response = remote.send(outgoing, config, redact, pool)
         results.append(
             {"output": postprocess(post_function, response.text, params), "status_code": response.status}
         )
