@@ -3,7 +3,6 @@
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from mlgitops.engine import executor
@@ -11,9 +10,10 @@ from mlgitops.engine.executor.pinning import RemotePools
 from mlgitops.engine.resources import admission, interfaces, tasks
 from mlgitops.engine.resources.connectors import ACTIVE_STATES
 from mlgitops.engine.resources.context import EngineContext
+from mlgitops.engine.resources.predict_inputs import inputs_of, resolve_connector
 from mlgitops.engine.storage import ids
 from mlgitops.engine.storage.readcache import ReadCache
-from mlgitops.engine.storage.store import CONNECTOR_INDEX, MODEL_INDEX, Transaction
+from mlgitops.engine.storage.store import MODEL_INDEX
 from mlgitops.errors import EngineError, MlGitOpsError
 
 logger = logging.getLogger(__name__)
@@ -25,52 +25,6 @@ DEPLOYED_STATES = frozenset({"DEPLOYED", "PARTIALLY_DEPLOYED", "LOADED", "PARTIA
 def not_found(_model_id: str) -> EngineError:
     """404 for deploy or predict on a missing model (2.19 does not name the id here)."""
     return EngineError("Failed to find model", 404, "status_exception")
-
-
-def connector_owner(model_id: str, model: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
-    """Whose credentials a model's connector uses, and the connector itself when it is inline."""
-    if isinstance(model.get("connector"), Mapping):
-        return model_id, dict(model["connector"])
-    return str(model.get("connector_id")), None
-
-
-def resolve_connector(
-    ctx: EngineContext, tx: Transaction, model_id: str, model: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """The connector a model uses and its decrypted credentials."""
-    owner, connector = connector_owner(model_id, model)
-    if connector is None:
-        connector = stored_connector(tx, owner)
-    return connector, decrypted_credentials(ctx, tx, owner)
-
-
-def stored_connector(tx: Transaction, connector_id: str) -> dict[str, Any]:
-    """A stored connector's document (404 when missing)."""
-    row = tx.get(CONNECTOR_INDEX, connector_id)
-    if row is None:
-        raise EngineError(f"Failed to find connector:{connector_id}", 404, "status_exception")
-    return row.source
-
-
-def decrypted_credentials(ctx: EngineContext, tx: Transaction, owner: str) -> dict[str, str]:
-    """The plaintext credentials of a connector or an inline-connector model."""
-    return {key: value.get_secret_value() for key, value in ctx.vault.load(tx, owner).items()}
-
-
-@dataclass(frozen=True)
-class _ModelRead:
-    """A model document (None when missing) and the settings in force, read in one snapshot."""
-
-    source: dict[str, Any] | None
-    settings: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class _ConnectorRead:
-    """A stored connector (None for an inline one, which the model holds) and its owner's credentials."""
-
-    connector: dict[str, Any] | None
-    credentials: dict[str, str] = field(repr=False)
 
 
 class Lifecycle:
@@ -207,42 +161,31 @@ class Lifecycle:
         if error is not None:
             raise EngineError(error, 400, "status_exception")
 
-    def _read_model(self, model_id: str) -> _ModelRead:
-        with self._ctx.store.read() as tx:  # one snapshot for the model and the settings
-            row = tx.get(MODEL_INDEX, model_id)
-            settings = self._ctx.settings.effective()
-        return _ModelRead(None if row is None else row.source, settings)
-
-    def _read_connector(self, owner: str, stored: bool) -> _ConnectorRead:
-        with self._ctx.store.read() as tx:
-            connector = stored_connector(tx, owner) if stored else None
-            return _ConnectorRead(connector, decrypted_credentials(self._ctx, tx, owner))
-
     def predict(self, model_id: str, body: Mapping[str, Any] | None) -> dict[str, Any]:
         """Call the model's connector through the executor (auto-deploying when allowed).
 
         What it reads from the store (model, settings, connector, credentials) is kept while the
         database is unchanged; any write, by this or another process, makes the next predict re-read.
         """
-        read = self._reads.get(("model", model_id), lambda: self._read_model(model_id))
-        model, settings = read.source, read.settings
+        inputs = self._reads.get(("predict", model_id), lambda: inputs_of(self._ctx, model_id))
+        model, settings = inputs.model, inputs.settings
         if model is None:
             raise not_found(model_id)
         self._ctx.require_remote_inference(settings)
         if not isinstance((body or {}).get("parameters") or {}, Mapping):
             raise EngineError("[parameters] must be an object", 400, "parse_exception")
-        if model.get("model_state") in DEPLOYED_STATES:
+        deployed = model.get("model_state") in DEPLOYED_STATES
+        if deployed:
             # 2.19 reads these from the node's model cache, which a not yet deployed model lacks.
             if model.get("is_enabled") is False:
                 raise EngineError("Model is disabled.", 403, "status_exception")
             interfaces.check_input(model, body or {})
         self._limiter.admit(model_id, model.get("rate_limiter"))
         self._ensure_deployed(model_id, model)
-        owner, inline = connector_owner(model_id, model)
-        stored = inline is None
-        found = self._reads.get(("connector", owner, stored), lambda: self._read_connector(owner, stored))
-        connector = inline if inline is not None else found.connector or {}
-        credentials = found.credentials
+        connector, credentials = inputs.connector, inputs.credentials
+        if connector is None or not deployed:
+            with self._ctx.store.read() as tx:  # raises what made the cached read fail, or reads anew
+                connector, credentials = resolve_connector(self._ctx, tx, model_id, model)
         if self._predictor is not None:
             output = self._predictor(
                 connector, credentials, dict(body or {}), settings=settings, action_type="PREDICT"
