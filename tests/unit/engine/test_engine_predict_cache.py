@@ -1,5 +1,6 @@
 """Predict keeps what it read from the store only while nobody changed the engine, in any process."""
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -129,4 +130,21 @@ def test_a_model_undeployed_by_another_process_is_seen_by_the_next_predict(stack
     )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
     assert error(predict(server, model_id), 400) == "Model not ready yet. Please deploy the model first."
+    assert len(standin.requests) == 2
+
+
+def test_an_interface_changed_by_another_engine_is_checked_by_the_next_predict(stack, tmp_path) -> None:
+    standin = stack.enter_context(StandinServer())
+    server, cli = client(stack, tmp_path / "e"), client(stack, tmp_path / "e")
+    _, model_id = deploy(server, standin.url)
+    request = {"parameters": {"input": ["cached?"]}}
+    for _ in range(2):
+        ok(server.post(f"{ML}/models/{model_id}/_predict", json=request))
+    schema = {"type": "object", "properties": {"parameters": {"type": "object", "required": ["prompt"]}}}
+    ok(cli.post(f"{ML}/models/{model_id}/_undeploy"))
+    ok(cli.put(f"{ML}/models/{model_id}", json={"interface": {"input": json.dumps(schema)}}))
+    ok(cli.post(f"{ML}/models/{model_id}/_deploy"))
+    ok(cli.get(f"{ML}/models/{model_id}"))
+    reason = error(server.post(f"{ML}/models/{model_id}/_predict", json=request), 400)
+    assert "required property 'prompt' not found" in reason
     assert len(standin.requests) == 2
