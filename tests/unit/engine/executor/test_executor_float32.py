@@ -71,3 +71,5 @@ def test_the_list_form_matches_the_full_scan_value_by_value() -> None:
             assert (have, math.copysign(1, have)) == (want, math.copysign(1, want)), value
     finite = [v for v in values if math.isfinite(single(v))]
     assert to_float32_all(finite) == [shortest_by_scan(v) for v in finite]
+    short = [to_float32_all(finite[start : start + 7]) for start in range(0, len(finite), 7)]
+    assert [value for chunk in short for value in chunk] == [shortest_by_scan(v) for v in finite]
