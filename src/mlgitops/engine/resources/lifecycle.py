@@ -182,17 +182,21 @@ class Lifecycle:
             interfaces.check_input(model, body or {})
         self._limiter.admit(model_id, model.get("rate_limiter"))
         self._ensure_deployed(model_id, model)
-        connector, credentials = inputs.connector, inputs.credentials
+        connector, credentials, prepared = inputs.connector, inputs.credentials, inputs.prepared
         if connector is None or not deployed:
             with self._ctx.store.read() as tx:  # raises what made the cached read fail, or reads anew
                 connector, credentials = resolve_connector(self._ctx, tx, model_id, model)
+            prepared = None
+        request = dict(body or {})
         if self._predictor is not None:
             output = self._predictor(
-                connector, credentials, dict(body or {}), settings=settings, action_type="PREDICT"
+                connector, credentials, request, settings=settings, action_type="PREDICT"
             )
+        elif prepared is not None:
+            output = prepared.run(request, settings=settings, pools=self._remote)
         else:
             output = executor.run_predict(
-                connector, credentials, dict(body or {}), settings=settings, pools=self._remote
+                connector, credentials, request, settings=settings, pools=self._remote
             )
         interfaces.check_output(model, output)
         return output

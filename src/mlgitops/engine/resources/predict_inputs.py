@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlgitops.engine.executor.predict import PreparedConnector
 from mlgitops.engine.resources.context import EngineContext
 from mlgitops.engine.storage.store import CONNECTOR_INDEX, MODEL_INDEX, Transaction
 from mlgitops.errors import EngineError, MlGitOpsError
@@ -49,6 +50,7 @@ class PredictInputs:
     settings: dict[str, Any]
     connector: dict[str, Any] | None
     credentials: dict[str, str] = field(repr=False)
+    prepared: PreparedConnector | None = None  # None: the executor refuses the connector (it says why)
 
 
 def inputs_of(ctx: EngineContext, model_id: str) -> PredictInputs:
@@ -62,4 +64,8 @@ def inputs_of(ctx: EngineContext, model_id: str) -> PredictInputs:
             connector, credentials = resolve_connector(ctx, tx, model_id, row.source)
         except MlGitOpsError:
             return PredictInputs(row.source, settings, None, {})
-    return PredictInputs(row.source, settings, connector, credentials)
+    try:
+        prepared: PreparedConnector | None = PreparedConnector(connector, credentials)
+    except EngineError:
+        prepared = None
+    return PredictInputs(row.source, settings, connector, credentials, prepared)

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from mlgitops.engine.executor import remote, run_predict
+from mlgitops.engine.executor.predict import PreparedConnector
 from mlgitops.errors import EngineError, RemoteModelError
 from mlgitops.standin import StandinServer
 
@@ -432,3 +433,9 @@ def test_an_outgoing_request_never_shows_its_headers_body_or_signer() -> None:
     assert "SECRETPART" not in repr(request)
     assert "SECRETBODY" not in repr(request)
     assert "https://x/y" in repr(request)
+
+
+def test_a_prepared_connector_never_shows_its_credentials_or_headers() -> None:
+    prepared = PreparedConnector(cohere_chat("http://127.0.0.1:9"), {"cohere_key": "SECRETPART"})
+    assert prepared.headers()["Authorization"] == "Bearer SECRETPART"
+    assert "SECRETPART" not in repr(prepared)
