@@ -14,6 +14,7 @@ from enginekit import connector_body, create_connector, error, ok, register_mode
 
 from mlgitops.engine import LocalEngine
 from mlgitops.engine.http.transport import EngineTransport
+from mlgitops.engine.resources import lifecycle, predict_inputs
 from mlgitops.standin import DEMO_OPENAI_KEY, StandinServer
 
 ML = "/_plugins/_ml"
@@ -148,3 +149,23 @@ def test_an_interface_changed_by_another_engine_is_checked_by_the_next_predict(s
     reason = error(server.post(f"{ML}/models/{model_id}/_predict", json=request), 400)
     assert "required property 'prompt' not found" in reason
     assert len(standin.requests) == 2
+
+
+def test_reads_are_kept_between_predicts_until_forgotten(stack, tmp_path, monkeypatch) -> None:
+    standin = stack.enter_context(StandinServer())
+    engine = stack.enter_context(LocalEngine(tmp_path / "e"))
+    http = stack.enter_context(httpx.Client(transport=EngineTransport(engine), base_url="http://engine"))
+    _, model_id = deploy(http, standin.url)
+    ok(predict(http, model_id))
+    reads: list[str] = []
+
+    def counted(ctx: object, wanted: str) -> object:
+        reads.append(wanted)
+        return predict_inputs.inputs_of(ctx, wanted)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lifecycle, "inputs_of", counted)
+    for _ in range(3):
+        ok(predict(http, model_id))
+    engine.lifecycle.forget_reads()
+    ok(predict(http, model_id))
+    assert reads == [model_id]

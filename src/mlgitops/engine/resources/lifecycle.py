@@ -44,6 +44,10 @@ class Lifecycle:
         """The connection pools every predict shares, so keep-alive connections are reused."""
         return self._remote
 
+    def forget_reads(self) -> None:
+        """Drop what predicts read from the store (the next one reads it again)."""
+        self._reads.clear()
+
     def close(self) -> None:
         """Close the connection pools (a later predict opens new ones)."""
         self._remote.close()
