@@ -3,7 +3,8 @@
 import json
 import math
 import struct
-from collections.abc import Mapping
+from array import array
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +31,7 @@ def java_double(value: float) -> str:
 _FLOAT32 = struct.Struct("f")
 _FLOAT32_BITS = struct.Struct("I")
 _FORMATS = {digits: f"%.{digits}g" for digits in range(1, 10)}
+_GROUPED_FROM = 48  # shorter vectors are searched value by value (less set-up per value)
 
 
 def _as_float32(value: float) -> float:
@@ -66,6 +68,67 @@ def to_float32(value: float) -> float:
         else:
             high = middle
     return _round_trip(single, low) or single
+
+
+def to_float32_all(values: Sequence[float]) -> list[float]:
+    """``[to_float32(v) for v in values]``, computed a whole vector at a time.
+
+    The same binary search over digit counts as ``to_float32``; on long vectors it runs on groups of
+    values that share their search bounds, each step formatting, parsing and rounding to float32 a
+    whole group in C. Powers of two, zeros, infinities and NaN take ``to_float32`` itself.
+    """
+    singles = array("f", values).tolist()
+    bits = array("I", array("f", singles).tobytes())
+    out = list(singles)
+    regular: list[int] = []
+    for index, pattern in enumerate(bits):
+        if pattern & 0x7FFFFF == 0 or pattern & 0x7F800000 == 0x7F800000:
+            out[index] = to_float32(values[index])
+        else:
+            regular.append(index)
+    if len(regular) < _GROUPED_FROM:
+        for index in regular:
+            out[index] = _shortest(singles[index])
+        return out
+    groups = [(1, 9, regular)]
+    while groups:
+        low, high, members = groups.pop()
+        targets = [singles[index] for index in members]
+        digits = low if low == high else (low + high) >> 1
+        candidates = _rounded_all(digits, targets)
+        back = array("f", candidates)
+        if low == high:
+            for index, candidate, single, target in zip(members, candidates, back, targets, strict=True):
+                out[index] = candidate if single == target else target
+            continue
+        kept = [
+            index for index, single, target in zip(members, back, targets, strict=True) if single == target
+        ]
+        lost = [
+            index for index, single, target in zip(members, back, targets, strict=True) if single != target
+        ]
+        groups += [group for group in ((low, digits, kept), (digits + 1, high, lost)) if group[2]]
+    return out
+
+
+def _shortest(single: float) -> float:
+    """``to_float32`` of a float32 value away from powers of two, inlined (short vectors)."""
+    pack, unpack, formats = _FLOAT32.pack, _FLOAT32.unpack, _FORMATS
+    low, high = 1, 9
+    while low < high:
+        middle = (low + high) >> 1
+        if unpack(pack(float(formats[middle] % single)))[0] == single:
+            high = middle
+        else:
+            low = middle + 1
+    candidate = float(formats[low] % single)
+    return candidate if unpack(pack(candidate))[0] == single else single
+
+
+def _rounded_all(digits: int, values: list[float]) -> list[float]:
+    """Each value rounded to ``digits`` significant digits (one formatting call for all)."""
+    text = ",".join([_FORMATS[digits]] * len(values)) % tuple(values)
+    return list(map(float, text.split(",")))
 
 
 def java_string(value: Any) -> str:

@@ -5,6 +5,7 @@ return the list of matches, skipping items where the rest of the path is missing
 """
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from mlgitops.errors import EngineError
@@ -42,9 +43,15 @@ def parse_path(path: str) -> list[object]:
     return steps
 
 
+@lru_cache(maxsize=1024)
+def _steps(path: str) -> list[object]:
+    """``parse_path``, kept per path (connectors use a few fixed paths); callers never change it."""
+    return parse_path(path)
+
+
 def read_path(document: Any, path: str) -> Any:
     """Evaluate ``path`` on ``document`` (parsed JSON)."""
-    steps = parse_path(path)
+    steps = _steps(path)
     if _WILDCARD not in steps:
         return _walk_definite(document, steps)
     results: list[Any] = []

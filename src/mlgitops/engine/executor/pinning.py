@@ -74,28 +74,28 @@ class PinnedBackend(httpcore.NetworkBackend):
         self._network.sleep(seconds)
 
 
-class PinnedTransport(httpx.HTTPTransport):
-    """httpx's transport over a connection pool whose connections go through a PinnedBackend."""
+def pinned_pool(backend: PinnedBackend, verify: Verify = True) -> httpcore.ConnectionPool:
+    """A keep-alive connection pool whose new connections all go through ``backend``.
 
-    def __init__(self, backend: PinnedBackend, verify: Verify = True) -> None:
-        """Same TLS defaults as httpx (certifi, or SSL_CERT_FILE/SSL_CERT_DIR), no proxy."""
-        context = httpx.create_ssl_context(verify=verify)
-        super().__init__(verify=context)
-        # httpx has no public hook for the network backend: swap the pool it built for one using ours.
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=context,
-            max_connections=httpx.Limits().max_connections,
-            max_keepalive_connections=httpx.Limits().max_keepalive_connections,
-            keepalive_expiry=httpx.Limits().keepalive_expiry,
-            network_backend=backend,
-        )
+    httpx's TLS defaults (certifi, or SSL_CERT_FILE/SSL_CERT_DIR) and pool limits, no proxy.
+    Connections are kept per origin (scheme, host name, port): a kept connection goes on talking
+    to the address that was checked when it was opened; every new one resolves and checks again.
+    """
+    limits = httpx.Limits()
+    return httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(verify=verify),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=backend,
+    )
 
 
 class TransportPool(Protocol):
-    """Where predict gets its HTTP transport for a private-address policy."""
+    """Where predict gets its connection pool for a private-address policy."""
 
-    def transport(self, *, allow_private: bool) -> httpx.BaseTransport:
-        """The transport to use; its connections must pass the address check."""
+    def transport(self, *, allow_private: bool) -> httpcore.ConnectionPool:
+        """The pool to use; its connections must pass the address check."""
         ...
 
 
@@ -103,7 +103,7 @@ class RemotePools(TransportPool):
     """The shared connection pools of remote model calls: one per private-address policy.
 
     Two pools, so that a connection opened while ``private_ip_enabled`` was true is never reused
-    once it is false. Requests go straight to the transport (no client layer): no cookie jar is
+    once it is false. Requests go straight to the pool (no client layer): no cookie jar is
     shared between connectors, redirects cannot be followed and no proxy is taken from the
     environment. Thread-safe; ``close`` closes both (a later call opens new ones).
     """
@@ -119,18 +119,18 @@ class RemotePools(TransportPool):
         self._resolver = resolver
         self._network = network
         self._verify = verify
-        self._pools: dict[bool, PinnedTransport] = {}
+        self._pools: dict[bool, httpcore.ConnectionPool] = {}
         self._lock = threading.Lock()
 
-    def transport(self, *, allow_private: bool) -> httpx.BaseTransport:
-        """The pooled transport for this policy (created on first use)."""
+    def transport(self, *, allow_private: bool) -> httpcore.ConnectionPool:
+        """The connection pool for this policy (created on first use)."""
         with self._lock:
             pool = self._pools.get(allow_private)
             if pool is None:
                 backend = PinnedBackend(
                     allow_private=allow_private, resolver=self._resolver, network=self._network
                 )
-                pool = self._pools[allow_private] = PinnedTransport(backend, self._verify)
+                pool = self._pools[allow_private] = pinned_pool(backend, self._verify)
             return pool
 
     def __enter__(self) -> "RemotePools":

@@ -4,7 +4,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from mlgitops.engine.executor.javafmt import to_float32
+from mlgitops.engine.executor.javafmt import to_float32, to_float32_all
 from mlgitops.engine.executor.jsonpath import PathNotFoundError, read_path
 from mlgitops.engine.executor.painless import run_script
 from mlgitops.errors import EngineError
@@ -30,7 +30,7 @@ Tensor = dict[str, Any]
 def _embedding_tensor(values: Any, data_type: str) -> Tensor:
     if not isinstance(values, list) or not values or not all(_is_number(v) for v in values):
         raise EngineError("The embedding should be a non-empty List containing Float values.")
-    data = [to_float32(float(v)) for v in values] if data_type == "FLOAT32" else list(values)
+    data = to_float32_all([float(v) for v in values]) if data_type == "FLOAT32" else list(values)
     return {"name": "sentence_embedding", "data_type": data_type, "shape": [len(data)], "data": data}
 
 

@@ -92,13 +92,9 @@ def _encode(text: str, charset: str) -> bytes:
 
 
 def _build_request(
-    connector: Mapping[str, Any],
-    action: Mapping[str, Any],
-    params: Mapping[str, str],
-    credentials: Mapping[str, str],
-    settings: Mapping[str, Any],
+    prepared: "PreparedConnector", params: Mapping[str, str], settings: Mapping[str, Any]
 ) -> remote.RemoteRequest:
-    connector_params = {k: stringify(v) for k, v in (connector.get("parameters") or {}).items()}
+    action, credentials = prepared.action, prepared.credentials
     body_text = payload.build_payload(action.get("request_body"), params)
     payload.validate_payload(body_text, params)
     method = str(action.get("method", "")).upper()
@@ -108,10 +104,10 @@ def _build_request(
     body = _encode(body_text, params.get("charset", "utf-8")) if body_text and method == "POST" else None
     if method == "POST" and not body:
         raise EngineError("Content-Length is 0. Aborting request to remote model")
-    headers = payload.build_headers(action.get("headers"), credentials, connector_params)
+    headers = prepared.headers()
     sign = None
-    if str(connector.get("protocol", "")).lower() == AWS_SIGV4:
-        region, service = sigv4.signing_scope(connector_params, credentials)
+    if prepared.signed:
+        region, service = sigv4.signing_scope(prepared.params, credentials)
 
         def sign(unsigned: dict[str, str]) -> dict[str, str]:
             return sigv4.sign_headers(
@@ -119,6 +115,53 @@ def _build_request(
             )
 
     return remote.RemoteRequest(method, url, headers, body, sign)
+
+
+class PreparedConnector:
+    """What every predict through one connector with one set of credentials shares, worked out once:
+    the action, the stringified connector parameters, client_config, the secret redactor and the
+    filled-in headers. Keep it as long as the connector and credentials it was made from."""
+
+    def __init__(
+        self, connector: Mapping[str, Any], credentials: Mapping[str, str], action_type: str = "PREDICT"
+    ) -> None:
+        """Raises EngineError for a connector without the action or with a bad client_config."""
+        self.connector = connector
+        self.credentials = credentials
+        self.action = find_action(connector, action_type)
+        self.params = {str(k): stringify(v) for k, v in (connector.get("parameters") or {}).items()}
+        self.config = remote.ClientConfig.from_connector(connector.get("client_config"))
+        self.redact = remote.build_redactor(str(value) for value in credentials.values())
+        self.signed = str(connector.get("protocol", "")).lower() == AWS_SIGV4
+        self._headers: dict[str, str] | None = None
+
+    def __repr__(self) -> str:
+        return f"PreparedConnector({self.connector.get('name')!r})"  # never the credentials
+
+    def headers(self) -> dict[str, str]:
+        """The action's headers with credentials and connector parameters filled in (built once)."""
+        if self._headers is None:
+            self._headers = payload.build_headers(self.action.get("headers"), self.credentials, self.params)
+        return self._headers
+
+    def run(
+        self, request: Mapping[str, Any], *, settings: Mapping[str, Any], pools: TransportPool
+    ) -> dict[str, Any]:
+        """One predict (see ``run_predict``)."""
+        raw_params = self.connector.get("parameters")
+        request_params = prepare_request_parameters(request.get("parameters") or {}, raw_params)
+        base = merge_parameters(self.params, request_params, {})
+        post_function = _function_name(self.action, "post_process_function", base)
+        pool = pools.transport(allow_private=safety.allows_private(settings))
+        results: list[dict[str, Any]] = []
+        for processed in _processed_batches(self.action, request, base):
+            params = merge_parameters(self.params, request_params, processed)
+            outgoing = _build_request(self, params, settings)
+            logger.debug("predict: %s %s", outgoing.method, outgoing.url)
+            response = remote.send(outgoing, self.config, self.redact, pool)
+            output = postprocess(post_function, response.text, params)
+            results.append({"output": output, "status_code": response.status})
+        return {"inference_results": results}
 
 
 def run_predict(
@@ -141,25 +184,8 @@ def run_predict(
     shared connection pools (temporary ones when None). Later versions differ: 3.5 adds PUT/DELETE,
     3.7 fills header ``${parameters.*}`` from runtime parameters, 3.6 changes the default timeouts.
     """
+    prepared = PreparedConnector(connector, credentials, action_type)
     if pools is None:
         with RemotePools() as own:
-            return run_predict(
-                connector, credentials, request, settings=settings, action_type=action_type, pools=own
-            )
-    action = find_action(connector, action_type)
-    request_params = prepare_request_parameters(request.get("parameters") or {}, connector.get("parameters"))
-    base = merge_parameters(connector.get("parameters") or {}, request_params, {})
-    config = remote.ClientConfig.from_connector(connector.get("client_config"))
-    redact = remote.build_redactor(str(value) for value in credentials.values())
-    post_function = _function_name(action, "post_process_function", base)
-    transport = pools.transport(allow_private=safety.allows_private(settings))
-    results: list[dict[str, Any]] = []
-    for processed in _processed_batches(action, request, base):
-        params = merge_parameters(connector.get("parameters") or {}, request_params, processed)
-        outgoing = _build_request(connector, action, params, credentials, settings)
-        logger.debug("predict: %s %s", outgoing.method, outgoing.url)
-        response = remote.send(outgoing, config, redact, transport)
-        results.append(
-            {"output": postprocess(post_function, response.text, params), "status_code": response.status}
-        )
-    return {"inference_results": results}
+            return prepared.run(request, settings=settings, pools=own)
+    return prepared.run(request, settings=settings, pools=pools)

@@ -5,12 +5,12 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-import httpx
+import httpcore
 
 from mlgitops import __version__
+from mlgitops.engine.executor import wire
 from mlgitops.errors import EngineError, RemoteModelError
 from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG, RETRY_BACKOFF_POLICIES
 
@@ -53,14 +53,15 @@ class ClientConfig:
         except (TypeError, ValueError) as exc:
             raise EngineError(f"Invalid client_config: {exc}") from None
 
-    def timeout(self) -> httpx.Timeout:
-        """The httpx timeout: connect/pool from connection_timeout, read/write from read_timeout."""
-        return httpx.Timeout(
-            connect=self.connection_timeout,
-            read=self.read_timeout,
-            write=self.read_timeout,
-            pool=self.connection_timeout,
-        )
+    @property
+    def timeouts(self) -> dict[str, float]:
+        """The request timeouts: connect/pool from connection_timeout, read/write from read_timeout."""
+        return {
+            "connect": self.connection_timeout,
+            "read": self.read_timeout,
+            "write": self.read_timeout,
+            "pool": self.connection_timeout,
+        }
 
     def backoff_seconds(self, attempt: int) -> float:
         """The pause before retry number ``attempt`` (0-based)."""
@@ -105,33 +106,17 @@ def build_redactor(secrets: Iterable[str]) -> Redactor:
     return redact
 
 
-def _is_retryable(response: httpx.Response) -> bool:
-    throttled = response.headers.get("x-amzn-ErrorType", "").startswith("ThrottlingException")
-    return response.status_code == 429 or response.status_code >= 500 or throttled
+def _is_retryable(response: wire.Answer) -> bool:
+    throttled = response.header("x-amzn-ErrorType").startswith("ThrottlingException")
+    return response.status == 429 or response.status >= 500 or throttled
 
 
-@lru_cache(maxsize=1024)
-def _parsed_url(url: str) -> httpx.URL:
-    return httpx.URL(url)
-
-
-def _attempt(transport: httpx.BaseTransport, request: RemoteRequest, config: ClientConfig) -> httpx.Response:
+def _attempt(pool: wire.Pool, request: RemoteRequest, config: ClientConfig) -> wire.Answer:
     headers = request.sign(dict(request.headers)) if request.sign else request.headers
     given = {name.lower() for name in headers}
     defaults = {name: value for name, value in DEFAULT_HEADERS.items() if name.lower() not in given}
-    outgoing = httpx.Request(
-        request.method,
-        _parsed_url(request.url),
-        headers={**defaults, **headers},
-        content=request.body,
-        extensions={"timeout": config.timeout().as_dict()},
-    )
-    response = transport.handle_request(outgoing)
-    try:
-        response.read()
-    finally:
-        response.close()
-    return response
+    outgoing = wire.frame(request.method, request.url, {**defaults, **headers}, request.body)
+    return wire.exchange(pool, outgoing, config.timeouts)
 
 
 def _may_retry(config: ClientConfig, attempt: int, deadline: float) -> float | None:
@@ -146,17 +131,17 @@ def send(
     request: RemoteRequest,
     config: ClientConfig,
     redact: Redactor,
-    transport: httpx.BaseTransport,
+    pool: wire.Pool,
     sleep: Callable[[float], None] = time.sleep,
 ) -> RemoteResponse:
     """Send with retries on 429/5xx/throttling/connection errors; map failures to RemoteModelError.
 
-    ``transport`` comes from ``pinning.RemotePools``, whose connections pass the address check.
+    ``pool`` comes from ``pinning.RemotePools``, whose connections pass the address check.
     """
     deadline = time.monotonic() + config.retry_timeout_seconds
     attempt = 0
     while True:
-        failure = _try_once(transport, request, config, redact)
+        failure = _try_once(pool, request, config, redact)
         if isinstance(failure, RemoteResponse):
             return failure
         pause = _may_retry(config, attempt, deadline) if failure.retryable else None
@@ -174,23 +159,23 @@ class _Failure:
 
 
 def _try_once(
-    transport: httpx.BaseTransport, request: RemoteRequest, config: ClientConfig, redact: Redactor
+    pool: wire.Pool, request: RemoteRequest, config: ClientConfig, redact: Redactor
 ) -> RemoteResponse | _Failure:
     try:
-        response = _attempt(transport, request, config)
-    except httpx.LocalProtocolError:
+        response = _attempt(pool, request, config)
+    except httpcore.LocalProtocolError:
         # Its message can quote a header value (a credential): never repeat it.
         return _Failure(
             RemoteModelError("Error communicating with remote model: invalid request", 500), False
         )
-    except httpx.HTTPError as exc:
+    except wire.NETWORK_ERRORS as exc:
         detail = redact(str(exc) or type(exc).__name__)[:MAX_ERROR_BODY]
         return _Failure(RemoteModelError(f"Error communicating with remote model: {detail}", 500), True)
-    logger.debug("remote model answered %d for %s %s", response.status_code, request.method, request.url)
-    if response.status_code >= 300:
+    logger.debug("remote model answered %d for %s %s", response.status, request.method, request.url)
+    if response.status >= 300:
         body = redact(response.text)[:MAX_ERROR_BODY]
-        error = RemoteModelError(f"Error from remote service: {body}", response.status_code)
+        error = RemoteModelError(f"Error from remote service: {body}", response.status)
         return _Failure(error, _is_retryable(response))
     if not response.content.strip():
         return _Failure(RemoteModelError("Remote service returned empty response body", 502), False)
-    return RemoteResponse(response.status_code, response.text)
+    return RemoteResponse(response.status, response.text)

@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mlgitops.engine.api import LocalEngine
@@ -36,23 +37,30 @@ def _error(
     return RestResponse(status, error_body(status, error_type, reason, details))
 
 
-def _matches(path: str) -> list[tuple[frozenset[str], Any, dict[str, str]]]:
-    """Routes matching ``path``; a literal segment (``_search``) wins over an ``{id}`` wildcard."""
-    found = []
+Match = tuple[frozenset[str], Any, tuple[tuple[str, str], ...]]
+
+
+@lru_cache(maxsize=4096)
+def _matches(path: str) -> tuple[Match, ...]:
+    """Routes matching ``path``; a literal segment (``_search``) wins over an ``{id}`` wildcard.
+
+    The route table never changes, so the answer for a path is kept (a client repeats its paths).
+    """
+    found: list[Match] = []
     for methods, pattern, handler in COMPILED:
         match = pattern.fullmatch(path)
         if match is not None:
-            params = {k: v for k, v in match.groupdict().items() if v is not None}
+            params = tuple((k, v) for k, v in match.groupdict().items() if v is not None)
             found.append((methods, handler, params))
-    literal = [entry for entry in found if not any(value.startswith("_") for value in entry[2].values())]
-    return literal or found
+    literal = [entry for entry in found if not any(value.startswith("_") for _, value in entry[2])]
+    return tuple(literal or found)
 
 
 def _route(method: str, path: str) -> tuple[Any, dict[str, str]] | RestResponse:
     allowed: set[str] = set()
     for methods, handler, params in _matches(path):
         if method in methods:
-            return handler, params
+            return handler, dict(params)
         allowed |= methods
     if allowed:
         listed = ", ".join(sorted(allowed))

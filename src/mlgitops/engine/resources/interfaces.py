@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import jsonschema
@@ -66,10 +67,15 @@ def _message(error: jsonschema.ValidationError) -> str:
     return f"{where}: {error.message}"
 
 
+@lru_cache(maxsize=256)
+def _validator(schema_text: str) -> jsonschema.Draft202012Validator:
+    """The validator of one stored schema (kept: a model's schema is checked on every predict)."""
+    return jsonschema.Draft202012Validator(json.loads(schema_text))
+
+
 def _validate(schema_text: str, instance: Any, prefix: str) -> None:
     try:
-        schema = json.loads(schema_text)
-        validator = jsonschema.Draft202012Validator(schema)
+        validator = _validator(schema_text)
         errors = [_message(error) for error in validator.iter_errors(instance)]
     except (ValueError, jsonschema.SchemaError) as exc:
         raise EngineError(prefix + f"invalid schema: {exc}", 400, "status_exception") from None

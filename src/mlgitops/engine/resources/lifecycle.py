@@ -10,8 +10,10 @@ from mlgitops.engine.executor.pinning import RemotePools
 from mlgitops.engine.resources import admission, interfaces, tasks
 from mlgitops.engine.resources.connectors import ACTIVE_STATES
 from mlgitops.engine.resources.context import EngineContext
+from mlgitops.engine.resources.predict_inputs import inputs_of, resolve_connector
 from mlgitops.engine.storage import ids
-from mlgitops.engine.storage.store import CONNECTOR_INDEX, MODEL_INDEX, Transaction
+from mlgitops.engine.storage.readcache import ReadCache
+from mlgitops.engine.storage.store import MODEL_INDEX
 from mlgitops.errors import EngineError, MlGitOpsError
 
 logger = logging.getLogger(__name__)
@@ -25,22 +27,6 @@ def not_found(_model_id: str) -> EngineError:
     return EngineError("Failed to find model", 404, "status_exception")
 
 
-def resolve_connector(
-    ctx: EngineContext, tx: Transaction, model_id: str, model: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """The connector a model uses and its decrypted credentials."""
-    if isinstance(model.get("connector"), Mapping):
-        owner, connector = model_id, dict(model["connector"])
-    else:
-        owner = str(model.get("connector_id"))
-        row = tx.get(CONNECTOR_INDEX, owner)
-        if row is None:
-            raise EngineError(f"Failed to find connector:{owner}", 404, "status_exception")
-        connector = row.source
-    secrets = ctx.vault.load(tx, owner)
-    return connector, {key: value.get_secret_value() for key, value in secrets.items()}
-
-
 class Lifecycle:
     """``_deploy``, ``_undeploy`` and ``_predict``."""
 
@@ -52,10 +38,15 @@ class Lifecycle:
         self._predictor = predictor
         self._limiter = admission.RateLimiter()
         self._remote = RemotePools()
+        self._reads = ReadCache(ctx.store)
 
     def remote_pools(self) -> RemotePools:
         """The connection pools every predict shares, so keep-alive connections are reused."""
         return self._remote
+
+    def forget_reads(self) -> None:
+        """Drop what predicts read from the store (the next one reads it again)."""
+        self._reads.clear()
 
     def close(self) -> None:
         """Close the connection pools (a later predict opens new ones)."""
@@ -175,31 +166,41 @@ class Lifecycle:
             raise EngineError(error, 400, "status_exception")
 
     def predict(self, model_id: str, body: Mapping[str, Any] | None) -> dict[str, Any]:
-        """Call the model's connector through the executor (auto-deploying when allowed)."""
-        with self._ctx.store.read() as tx:  # one snapshot for the model and the settings
-            row = tx.get(MODEL_INDEX, model_id)
-            settings = self._ctx.settings.effective()
-        if row is None:
+        """Call the model's connector through the executor (auto-deploying when allowed).
+
+        What it reads from the store (model, settings, connector, credentials) is kept while the
+        database is unchanged; any write, by this or another process, makes the next predict re-read.
+        """
+        inputs = self._reads.get(("predict", model_id), lambda: inputs_of(self._ctx, model_id))
+        model, settings = inputs.model, inputs.settings
+        if model is None:
             raise not_found(model_id)
         self._ctx.require_remote_inference(settings)
         if not isinstance((body or {}).get("parameters") or {}, Mapping):
             raise EngineError("[parameters] must be an object", 400, "parse_exception")
-        if row.source.get("model_state") in DEPLOYED_STATES:
+        deployed = model.get("model_state") in DEPLOYED_STATES
+        if deployed:
             # 2.19 reads these from the node's model cache, which a not yet deployed model lacks.
-            if row.source.get("is_enabled") is False:
+            if model.get("is_enabled") is False:
                 raise EngineError("Model is disabled.", 403, "status_exception")
-            interfaces.check_input(row.source, body or {})
-        self._limiter.admit(model_id, row.source.get("rate_limiter"))
-        self._ensure_deployed(model_id, row.source)
-        with self._ctx.store.read() as tx:
-            connector, credentials = resolve_connector(self._ctx, tx, model_id, row.source)
+            interfaces.check_input(model, body or {})
+        self._limiter.admit(model_id, model.get("rate_limiter"))
+        self._ensure_deployed(model_id, model)
+        connector, credentials, prepared = inputs.connector, inputs.credentials, inputs.prepared
+        if connector is None or not deployed:
+            with self._ctx.store.read() as tx:  # raises what made the cached read fail, or reads anew
+                connector, credentials = resolve_connector(self._ctx, tx, model_id, model)
+            prepared = None
+        request = dict(body or {})
         if self._predictor is not None:
             output = self._predictor(
-                connector, credentials, dict(body or {}), settings=settings, action_type="PREDICT"
+                connector, credentials, request, settings=settings, action_type="PREDICT"
             )
+        elif prepared is not None:
+            output = prepared.run(request, settings=settings, pools=self._remote)
         else:
             output = executor.run_predict(
-                connector, credentials, dict(body or {}), settings=settings, pools=self._remote
+                connector, credentials, request, settings=settings, pools=self._remote
             )
-        interfaces.check_output(row.source, output)
+        interfaces.check_output(model, output)
         return output

@@ -376,6 +376,20 @@ class Store:
         with self._transaction("BEGIN") as tx:
             yield tx
 
+    def generation(self) -> tuple[int, int] | None:
+        """A value that changes whenever the database's content may have: ``PRAGMA data_version``
+        moves on when another connection (any process) commits, this connection's change count when
+        it writes. Read it before reading what is to be cached; equal values mean nothing changed.
+        None inside an open transaction of this connection, whose writes may still be rolled back."""
+        with self._lock:
+            if self._conn.in_transaction:
+                return None
+            try:
+                version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            except sqlite3.Error as exc:
+                raise self._failed(exc) from exc
+            return int(version), self._conn.total_changes
+
     def close(self) -> None:
         """Close the database connection."""
         with self._lock:

@@ -2,13 +2,16 @@
 
 import logging
 import socket
+from collections.abc import Callable
 from typing import Any
 
 import executorkit as kit
+import httpcore
 import httpx
 import pytest
 
 from mlgitops.engine.executor import remote, run_predict
+from mlgitops.engine.executor.predict import PreparedConnector
 from mlgitops.errors import EngineError, RemoteModelError
 from mlgitops.standin import StandinServer
 
@@ -187,19 +190,43 @@ def test_missing_sigv4_credential_and_scope(standin: StandinServer, settings) ->
         run_predict(connector, kit.AWS_CREDS, {"text_docs": ["x"]}, settings=settings)
 
 
-class OneTransport:
-    """A transport pool handing out one given transport, whatever the private-address policy."""
+class MockPool:
+    """A stand-in connection pool: shows each request to ``handler`` as httpx would and sends its answer."""
 
-    def __init__(self, transport: httpx.BaseTransport) -> None:
-        self.given = transport
+    def __init__(self, handler: Callable[[httpx.Request], httpx.Response]) -> None:
+        self.handler = handler
 
-    def transport(self, *, allow_private: bool) -> httpx.BaseTransport:
+    def __enter__(self) -> "MockPool":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+    def handle_request(self, request: httpcore.Request) -> httpcore.Response:
+        url = request.url
+        seen = httpx.Request(
+            request.method.decode(),
+            f"{url.scheme.decode()}://{url.host.decode()}:{url.port}{url.target.decode()}",
+            headers=request.headers,
+            content=b"".join(request.stream),  # type: ignore[arg-type]
+        )
+        answer = self.handler(seen)
+        return httpcore.Response(answer.status_code, headers=answer.headers.raw, content=answer.content)
+
+
+class OnePool:
+    """Pools handing out one given pool, whatever the private-address policy."""
+
+    def __init__(self, pool: MockPool) -> None:
+        self.given = pool
+
+    def transport(self, *, allow_private: bool) -> MockPool:
         return self.given
 
 
-def mock_client(status: int, content: bytes, headers: dict[str, str] | None = None) -> OneTransport:
+def mock_client(status: int, content: bytes, headers: dict[str, str] | None = None) -> OnePool:
     answer = httpx.Response(status, content=content, headers=headers)
-    return OneTransport(httpx.MockTransport(lambda _req: answer))
+    return OnePool(MockPool(lambda _req: answer))
 
 
 def test_empty_2xx_body_is_a_502(settings) -> None:
@@ -222,7 +249,7 @@ def test_redirects_are_not_followed(settings) -> None:
             kit.OPENAI_CREDS,
             {"text_docs": ["x"]},
             settings=settings,
-            pools=OneTransport(client),
+            pools=OnePool(client),
         )
     assert err.value.status == 302
 
@@ -235,7 +262,7 @@ def test_long_error_bodies_are_truncated(settings) -> None:
             kit.OPENAI_CREDS,
             {"text_docs": ["x"]},
             settings=settings,
-            pools=OneTransport(client),
+            pools=OnePool(client),
         )
     assert str(err.value) == "Error from remote service: " + "x" * 256
 
@@ -248,7 +275,7 @@ def test_non_json_success_is_wrapped_as_a_response_string(settings) -> None:
         kit.COHERE_CREDS,
         {"parameters": {"message": "m"}},
         settings=settings,
-        pools=OneTransport(client),
+        pools=OnePool(client),
     )
     assert result["inference_results"][0]["output"] == [
         {"name": "response", "dataAsMap": {"response": "plain text answer"}}
@@ -279,7 +306,7 @@ def test_request_problems_are_engine_errors(settings, change, message) -> None:
             kit.COHERE_CREDS,
             {"parameters": {"message": "m"}},
             settings=settings,
-            pools=OneTransport(client),
+            pools=OnePool(client),
         )
     assert err.value.status == 400
 
@@ -293,7 +320,7 @@ def test_a_credential_with_a_newline_never_reaches_the_wire_or_the_error(setting
             creds,
             {"parameters": {"message": "m"}},
             settings=settings,
-            pools=OneTransport(client),
+            pools=OnePool(client),
         )
     assert "SECRETPART" not in str(err.value)
 
@@ -306,13 +333,13 @@ def test_charset_parameter_encodes_the_body(settings) -> None:
         return httpx.Response(200, json={"text": "ok"})
 
     request = {"parameters": {"message": "caf\u00e9", "charset": "latin-1"}}
-    with httpx.MockTransport(handler) as client:
+    with MockPool(handler) as client:
         run_predict(
             cohere_chat("http://127.0.0.1:9"),
             kit.COHERE_CREDS,
             request,
             settings=settings,
-            pools=OneTransport(client),
+            pools=OnePool(client),
         )
         with pytest.raises(EngineError, match=r"^Unsupported charset: nope$"):
             bad = {"parameters": {"message": "m", "charset": "nope"}}
@@ -321,12 +348,12 @@ def test_charset_parameter_encodes_the_body(settings) -> None:
                 kit.COHERE_CREDS,
                 bad,
                 settings=settings,
-                pools=OneTransport(client),
+                pools=OnePool(client),
             )
     assert sent == ['{ "message": "caf\u00e9", "model": "command" }'.encode("latin-1")]
 
 
-def scripted_client(outcomes: list[object], calls: list[httpx.Request]) -> httpx.MockTransport:
+def scripted_client(outcomes: list[object], calls: list[httpx.Request]) -> MockPool:
     """A transport whose successive calls raise or answer the given outcomes in order."""
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -337,7 +364,7 @@ def scripted_client(outcomes: list[object], calls: list[httpx.Request]) -> httpx
         assert isinstance(outcome, httpx.Response)
         return outcome
 
-    return httpx.MockTransport(handler)
+    return MockPool(handler)
 
 
 def test_connection_errors_and_aws_throttling_are_retried(settings) -> None:
@@ -345,7 +372,7 @@ def test_connection_errors_and_aws_throttling_are_retried(settings) -> None:
     throttled = httpx.Response(
         400, json={"message": "slow down"}, headers={"x-amzn-ErrorType": "ThrottlingException"}
     )
-    outcomes = [httpx.ConnectError("refused"), throttled, httpx.Response(200, json={"text": "ok"})]
+    outcomes = [httpcore.ConnectError("refused"), throttled, httpx.Response(200, json={"text": "ok"})]
     connector = with_client_config(
         cohere_chat("http://127.0.0.1:9"), max_retry_times=5, retry_backoff_millis=1
     )
@@ -355,7 +382,7 @@ def test_connection_errors_and_aws_throttling_are_retried(settings) -> None:
             kit.COHERE_CREDS,
             {"parameters": {"message": "m"}},
             settings=settings,
-            pools=OneTransport(client),
+            pools=OnePool(client),
         )
     assert len(calls) == 3
     assert result["inference_results"][0]["output"][0]["dataAsMap"] == {"text": "ok"}
@@ -378,7 +405,7 @@ def test_unlimited_retries_stop_at_the_retry_timeout(settings) -> None:
             kit.COHERE_CREDS,
             {"parameters": {"message": "m"}},
             settings=settings,
-            pools=OneTransport(client),
+            pools=OnePool(client),
         )
     assert err.value.status == 503
     assert len(calls) == 1
@@ -393,7 +420,7 @@ def test_a_non_ascii_credential_is_refused_without_echoing_it(settings) -> None:
             creds,
             {"parameters": {"message": "m"}},
             settings=settings,
-            pools=OneTransport(client),
+            pools=OnePool(client),
         )
     assert "SECRETPART" not in repr(err.value.args)
     assert err.value.__cause__ is None and err.value.__context__ is None
@@ -406,3 +433,9 @@ def test_an_outgoing_request_never_shows_its_headers_body_or_signer() -> None:
     assert "SECRETPART" not in repr(request)
     assert "SECRETBODY" not in repr(request)
     assert "https://x/y" in repr(request)
+
+
+def test_a_prepared_connector_never_shows_its_credentials_or_headers() -> None:
+    prepared = PreparedConnector(cohere_chat("http://127.0.0.1:9"), {"cohere_key": "SECRETPART"})
+    assert prepared.headers()["Authorization"] == "Bearer SECRETPART"
+    assert "SECRETPART" not in repr(prepared)

@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from mlgitops.engine.executor.javafmt import to_float32
+from mlgitops.engine.executor.javafmt import to_float32, to_float32_all
 
 SINGLE = struct.Struct("f")
 
@@ -39,6 +39,7 @@ SPECIAL = [
 def test_special_values_match_the_full_scan(value: float) -> None:
     assert math.copysign(1, to_float32(value)) == math.copysign(1, shortest_by_scan(value))
     assert to_float32(value) == shortest_by_scan(value)
+    assert math.copysign(1, to_float32_all([value])[0]) == math.copysign(1, shortest_by_scan(value))
 
 
 def test_random_values_and_bit_patterns_match_the_full_scan() -> None:
@@ -52,3 +53,23 @@ def test_random_values_and_bit_patterns_match_the_full_scan() -> None:
     ]
     finite = [v for v in values if math.isfinite(single(v))]
     assert [to_float32(v) for v in finite] == [shortest_by_scan(v) for v in finite]
+
+
+def test_the_list_form_matches_the_full_scan_value_by_value() -> None:
+    rng = random.Random(20261202)
+    values = [rng.uniform(-1, 1) for _ in range(2000)] + [round(rng.uniform(-1, 1), 4) for _ in range(2000)]
+    values += [bits_to_float(rng.getrandbits(32)) for _ in range(4000)]
+    values += [bits_to_float((exponent << 23) | low) for exponent in range(256) for low in (0, 1, 0x7FFFFF)]
+    values += [1e39, -1e39, float("inf"), float("-inf"), 0.0, -0.0, 2.0**-149, 3.4028235677973366e38]
+    expected = [to_float32(v) for v in values]
+    got = to_float32_all(values)
+    assert len(got) == len(expected)
+    for value, want, have in zip(values, expected, got, strict=True):
+        if math.isnan(want):
+            assert math.isnan(have), value
+        else:
+            assert (have, math.copysign(1, have)) == (want, math.copysign(1, want)), value
+    finite = [v for v in values if math.isfinite(single(v))]
+    assert to_float32_all(finite) == [shortest_by_scan(v) for v in finite]
+    short = [to_float32_all(finite[start : start + 7]) for start in range(0, len(finite), 7)]
+    assert [value for chunk in short for value in chunk] == [shortest_by_scan(v) for v in finite]
