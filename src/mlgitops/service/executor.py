@@ -8,8 +8,9 @@ tasks per node) and registers (a few running register tasks per node, one at a t
 Keeping those queues busy from the first ready step is what shortens a run; other steps, connector
 creates above all, fill the remaining places in plan order. A throttled step that could only wait for
 the server's queue does not take a place: at most four registers per model group (one sending, the
-next ones journalling their intents) and ten deploys or registers in all (ML Commons' default running
-tasks per node) are started at once; the others stay ready until one of them finishes.
+next ones journalling their intents), ten deploys and sixteen registers in all (ML Commons runs ten
+tasks of each kind per node by default; a register journals its intent before it takes a task) are
+started at once; the others stay ready until one of them finishes.
 """
 
 import heapq
@@ -33,7 +34,8 @@ _THROTTLED_FIRST = {Verb.DEPLOY: 0, Verb.REGISTER: 1}
 
 
 GROUP_LANE_DEPTH = 4
-TASK_LANE_DEPTH = 10
+DEPLOY_LANE_DEPTH = 10
+REGISTER_LANE_DEPTH = 16
 
 
 def _priority(action: Action) -> tuple[int, int]:
@@ -43,11 +45,11 @@ def _priority(action: Action) -> tuple[int, int]:
 def _lanes(action: Action) -> tuple[tuple[str, int], ...]:
     """The queues ``action`` waits in on the server, each with the number of steps worth starting."""
     if action.verb is Verb.DEPLOY:
-        return (("deploy", TASK_LANE_DEPTH),)
+        return (("deploy", DEPLOY_LANE_DEPTH),)
     group = (action.body or {}).get("model_group")
     if action.key.kind is Kind.MODEL and action.verb in (Verb.REGISTER, Verb.REPLACE):
         in_group = ((f"group:{group}", GROUP_LANE_DEPTH),) if isinstance(group, str) else ()
-        return (("register", TASK_LANE_DEPTH), *in_group)
+        return (("register", REGISTER_LANE_DEPTH), *in_group)
     return ()
 
 

@@ -1,6 +1,5 @@
 """mlgitops' bookkeeping in the target's index ``.mlgitops``: ownership records and the intent journal."""
 
-import contextlib
 import logging
 import secrets
 from collections.abc import Mapping, Sequence
@@ -111,11 +110,12 @@ class Bookkeeping:
         document = self._client.get_doc(INDEX, DIGEST_KEY_DOC)
         if document is None and create:
             # Created atomically: when another run wins the race, its key is used.
-            with contextlib.suppress(BackendConflictError):
-                self._client.create_doc(
-                    INDEX, DIGEST_KEY_DOC, {"type": "digest-key", "key": secrets.token_hex(32)}
-                )
-            document = self._client.get_doc(INDEX, DIGEST_KEY_DOC)
+            mine = secrets.token_hex(32)
+            try:
+                self._client.create_doc(INDEX, DIGEST_KEY_DOC, {"type": "digest-key", "key": mine})
+                return bytes.fromhex(mine)
+            except BackendConflictError:
+                document = self._client.get_doc(INDEX, DIGEST_KEY_DOC)
         key = "" if document is None else str(document.source.get("key", ""))
         return bytes.fromhex(key) if key else b""
 
