@@ -106,6 +106,17 @@ def test_the_digest_key_is_random_per_target_and_stable(tmp_path):
         assert other.digest_key(create=True) != key
 
 
+def test_a_new_digest_key_is_known_once_created_without_reading_it_back(tmp_path):
+    sent: list[str] = []
+    with open_backend(f"local:{tmp_path / 'a'}") as backend:
+        assert isinstance(backend, OpenSearchBackend)
+        backend.client._http.event_hooks["request"].append(lambda r: sent.append(f"{r.method} {r.url.path}"))
+        key = backend.digest_key(create=True)
+        assert sent.count("GET /.mlgitops/_doc/digest-key") == 1
+        assert sent[-1] == "PUT /.mlgitops/_create/digest-key"
+        assert backend.digest_key() == key
+
+
 def test_racing_takeovers_of_a_stale_lock_leave_one_holder(target):
     with open_backend(target) as backend:
         lock_of(backend, host="h", pid=99).acquire("run-dead", "ghost")

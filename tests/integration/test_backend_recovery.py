@@ -12,13 +12,13 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from crashkit import Killed, MortalTransport
 from mlgitops.backends.opensearch.backend import OpenSearchBackend
 from mlgitops.backends.opensearch.client import MLCommonsClient
 from mlgitops.backends.opensearch.locking import TargetLock
 from mlgitops.backends.opensearch.records import Bookkeeping, Intent
 from mlgitops.backends.opensearch.recovery import SKEW_MS
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.http.transport import EngineTransport
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Action, Verb
 
@@ -51,18 +51,11 @@ DESIRED: dict[ResourceKey, dict[str, Any]] = {
 SECRETS = {CONN: {"key": SecretStr(SECRET)}}
 
 
-class Killed(BaseException):
-    """Stands for SIGKILL: nothing after the crash point runs (BaseException skips `except Exception`)."""
-
-
-def killer():
-    raise Killed
-
-
 def open_target(directory, crash_after=None):
     engine = LocalEngine(directory)
-    http = httpx.Client(transport=EngineTransport(engine), base_url="http://local-engine")
-    client = MLCommonsClient(http, crash_after_mutation=crash_after, crash=killer)
+    transport = MortalTransport(engine)
+    http = httpx.Client(transport=transport, base_url="http://local-engine")
+    client = MLCommonsClient(http, crash_after_mutation=crash_after, crash=transport.kill)
     # Every "process" here has the same pid: treat the previous holder as dead, like a killed run.
     lock = TargetLock(client, is_alive=lambda pid: False)
     return engine, OpenSearchBackend(client, lock=lock)

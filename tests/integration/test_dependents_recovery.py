@@ -10,12 +10,12 @@ from typing import Any
 
 import httpx
 
+from crashkit import Killed, MortalTransport
 from mlgitops.backends.opensearch.backend import OpenSearchBackend
 from mlgitops.backends.opensearch.client import MLCommonsClient
 from mlgitops.backends.opensearch.dependents import read_all
 from mlgitops.backends.opensearch.locking import TargetLock
 from mlgitops.engine import LocalEngine
-from mlgitops.engine.http.transport import EngineTransport
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Action, Verb
 from mlgitops.plan.state import DesiredResource
@@ -32,18 +32,11 @@ DESIRED: dict[ResourceKey, dict[str, Any]] = {
 }
 
 
-class Killed(BaseException):
-    """Stands for SIGKILL: nothing after the crash point runs."""
-
-
-def killer():
-    raise Killed
-
-
 def open_target(directory, crash_after=None):
     engine = LocalEngine(directory)
-    http = httpx.Client(transport=EngineTransport(engine), base_url="http://local-engine")
-    client = MLCommonsClient(http, crash_after_mutation=crash_after, crash=killer)
+    transport = MortalTransport(engine)
+    http = httpx.Client(transport=transport, base_url="http://local-engine")
+    client = MLCommonsClient(http, crash_after_mutation=crash_after, crash=transport.kill)
     return engine, OpenSearchBackend(client, lock=TargetLock(client, is_alive=lambda pid: False))
 
 

@@ -2,6 +2,15 @@
 
 A failed step fails nothing else by itself: its dependents (transitively) are skipped, independent
 steps continue. Results come back in plan order.
+
+Among the steps ready at once, those ML Commons throttles start first: deploys (a few running deploy
+tasks per node) and registers (a few running register tasks per node, one at a time per model group).
+Keeping those queues busy from the first ready step is what shortens a run; other steps, connector
+creates above all, fill the remaining places in plan order. A throttled step that could only wait for
+the server's queue does not take a place: at most four registers per model group (one sending, the
+next ones journalling their intents), ten deploys and sixteen registers in all (ML Commons runs ten
+tasks of each kind per node by default; a register journals its intent before it takes a task) are
+started at once; the others stay ready until one of them finishes.
 """
 
 import heapq
@@ -10,7 +19,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from mlgitops.errors import MlGitOpsError
-from mlgitops.plan.actions import Action
+from mlgitops.model.resources import Kind
+from mlgitops.plan.actions import Action, Verb
 from mlgitops.plan.report import Status, StepResult
 
 logger = logging.getLogger(__name__)
@@ -19,6 +29,28 @@ ApplyOne = Callable[[Action], str | None]
 # Requests overlap: behind network latency, throughput grows with the number of steps in flight.
 DEFAULT_PARALLELISM = 32
 Progress = Callable[[StepResult], None]
+# Lower runs first among ready steps; every other verb ranks after these.
+_THROTTLED_FIRST = {Verb.DEPLOY: 0, Verb.REGISTER: 1}
+
+
+GROUP_LANE_DEPTH = 4
+DEPLOY_LANE_DEPTH = 10
+REGISTER_LANE_DEPTH = 16
+
+
+def _priority(action: Action) -> tuple[int, int]:
+    return _THROTTLED_FIRST.get(action.verb, len(_THROTTLED_FIRST)), action.index
+
+
+def _lanes(action: Action) -> tuple[tuple[str, int], ...]:
+    """The queues ``action`` waits in on the server, each with the number of steps worth starting."""
+    if action.verb is Verb.DEPLOY:
+        return (("deploy", DEPLOY_LANE_DEPTH),)
+    group = (action.body or {}).get("model_group")
+    if action.key.kind is Kind.MODEL and action.verb in (Verb.REGISTER, Verb.REPLACE):
+        in_group = ((f"group:{group}", GROUP_LANE_DEPTH),) if isinstance(group, str) else ()
+        return (("register", REGISTER_LANE_DEPTH), *in_group)
+    return ()
 
 
 def _run_one(apply_one: ApplyOne, action: Action) -> StepResult:
@@ -47,8 +79,10 @@ class _Run:
             self.waiting[action.index] = len(deps)
             for dep in deps:
                 self.dependents.setdefault(dep, []).append(action.index)
-        self.ready = [index for index, count in self.waiting.items() if count == 0]
+        self.ready = [_priority(self.actions[index]) for index, count in self.waiting.items() if count == 0]
         heapq.heapify(self.ready)
+        self.in_lane: dict[str, int] = {}
+        self.parked: dict[str, list[tuple[int, int]]] = {}  # ready, held back by a full lane
 
     def finish(self, result: StepResult) -> None:
         index = result.action.index
@@ -58,7 +92,14 @@ class _Run:
         for dependent in self.dependents.get(index, ()):
             self.waiting[dependent] -= 1
             if self.waiting[dependent] == 0:
-                heapq.heappush(self.ready, dependent)
+                heapq.heappush(self.ready, _priority(self.actions[dependent]))
+
+    def release(self, action: Action) -> None:
+        """A started step finished: its places in its lanes free up, steps parked there are ready again."""
+        for lane, _ in _lanes(action):
+            self.in_lane[lane] -= 1
+            for entry in self.parked.pop(lane, ()):
+                heapq.heappush(self.ready, entry)
 
     def blocked(self, action: Action) -> StepResult | None:
         for dep in action.depends_on:
@@ -69,13 +110,22 @@ class _Run:
         return None
 
     def next_ready(self) -> Action | None:
-        """The lowest-numbered ready step (steps blocked by a failure are skipped on the way)."""
+        """The ready step to start next (steps blocked by a failure are skipped on the way)."""
         while self.ready:
-            action = self.actions[heapq.heappop(self.ready)]
+            entry = heapq.heappop(self.ready)
+            action = self.actions[entry[1]]
             skipped = self.blocked(action)
-            if skipped is None:
-                return action
-            self.finish(skipped)
+            if skipped is not None:
+                self.finish(skipped)
+                continue
+            lanes = _lanes(action)
+            full = next((lane for lane, depth in lanes if self.in_lane.get(lane, 0) >= depth), None)
+            if full is not None:
+                self.parked.setdefault(full, []).append(entry)
+                continue
+            for lane, _ in lanes:
+                self.in_lane[lane] = self.in_lane.get(lane, 0) + 1
+            return action
         return None
 
 
@@ -109,7 +159,9 @@ def run_actions(
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=running.__getitem__):
                 running.pop(future)
-                run.finish(future.result())
+                result = future.result()
+                run.release(result.action)
+                run.finish(result)
     missing = [index for index in run.actions if index not in run.results]
     for index in missing:  # a dependency that is not in the plan: nothing can run it
         run.results[index] = StepResult(run.actions[index], Status.SKIPPED, "skipped: unknown dependency")

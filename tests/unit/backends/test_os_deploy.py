@@ -83,6 +83,7 @@ def test_registers_hold_at_most_task_slots_and_one_request_per_group(groups):
     lock = threading.Lock()
     tasks = [0, 0]  # registered and not yet finished: now, most
     requests: dict[str, list[int]] = {}  # per group: register requests in flight now, most
+    polls: list[str] = []
 
     def handler(request):
         path = request.url.path
@@ -100,14 +101,13 @@ def test_registers_hold_at_most_task_slots_and_one_request_per_group(groups):
                 counts[1] = max(counts)
                 tasks[0] += 1
                 tasks[1] = max(tasks)
-            time.sleep(0.005)
-            with lock:
+            time.sleep(0.02)
+            with lock:  # 2.19.1 drops a remote register's task from the running ones before it answers
                 counts[0] -= 1
+                tasks[0] -= 1
             return httpx.Response(200, json={"task_id": "t", "model_id": "m"})
         if path.startswith("/_plugins/_ml/tasks/"):
-            time.sleep(0.02)
-            with lock:
-                tasks[0] -= 1
+            polls.append(path)
             return httpx.Response(200, json={"state": "COMPLETED", "model_id": "m"})
         return httpx.Response(404, json={})
 
@@ -133,8 +133,9 @@ def test_registers_hold_at_most_task_slots_and_one_request_per_group(groups):
         thread.start()
     for thread in threads:
         thread.join(10)
-    assert 1 < tasks[1] <= TASK_SLOTS
+    assert (1 < tasks[1] <= TASK_SLOTS) if groups > 1 else tasks[1] == 1
     assert all(most == 1 for _, most in requests.values())
+    assert polls == []  # the answer names the model: its task is not polled
 
 
 def test_registers_waiting_for_their_tasks_do_not_hold_up_a_deploy():

@@ -127,3 +127,33 @@ def test_a_failed_bulk_request_fails_every_waiting_writer() -> None:
     )
     with pytest.raises(Exception, match="HTTP 400"):
         writer.write([BulkOperation("delete", ".mlgitops", "x")])
+
+
+def ids_of(request: list[dict[str, object]]) -> list[str]:
+    return [
+        str(meta["_id"])
+        for line in request
+        if len(line) == 1
+        for meta in line.values()
+        if isinstance(meta, dict)
+    ]
+
+
+def test_posted_writes_go_out_in_the_background_before_later_writes_and_flush_reports_failures() -> None:
+    target = BulkTarget()
+    writer = GroupWriter(
+        MLCommonsClient(httpx.Client(transport=httpx.MockTransport(target), base_url="http://t"))
+    )
+    writer.post([BulkOperation("index", ".mlgitops", "record:a", {"n": 1})])  # returns at once
+    while not target.requests:  # sent without anyone waiting: held in flight by the target
+        threading.Event().wait(0.01)
+    writer.post([BulkOperation("index", ".mlgitops", "bad", {"n": 2})])
+    later = threading.Thread(target=writer.write, args=([BulkOperation("delete", ".mlgitops", "record:a")],))
+    later.start()
+    threading.Event().wait(0.1)
+    target.release.set()
+    later.join(5)
+    with pytest.raises(BackendConflictError, match="bad"):
+        writer.flush()
+    writer.flush()  # a failure is reported once
+    assert [ids_of(request) for request in target.requests] == [["record:a"], ["bad", "record:a"]]

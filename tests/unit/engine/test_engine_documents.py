@@ -117,3 +117,10 @@ def test_malformed_search_bodies_are_400s(client: httpx.Client) -> None:
         "value": 1,
         "relation": "eq",
     }
+
+
+def test_refresh_of_a_missing_index_is_refused_unless_told_to_skip_it(client: httpx.Client) -> None:
+    create_connector(client)
+    indices = "/.plugins-ml-connector,.plugins-ml-agent/_refresh"
+    assert error(client.post(indices), 404) == "no such index [.plugins-ml-agent]"
+    assert ok(client.post(indices, params={"ignore_unavailable": "true"}))["_shards"]["failed"] == 0

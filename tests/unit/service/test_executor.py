@@ -8,7 +8,7 @@ from mlgitops.errors import BackendRejectedError
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Action, Verb
 from mlgitops.plan.report import Status
-from mlgitops.service.executor import run_actions
+from mlgitops.service.executor import GROUP_LANE_DEPTH, run_actions
 
 
 def action(index: int, *depends: int) -> Action:
@@ -80,3 +80,52 @@ def test_a_bug_in_one_step_is_reported_not_raised():
 def test_unknown_dependency_is_skipped():
     (result,) = run_actions([action(0, 7)], lambda item: None)
     assert result.status == Status.SKIPPED
+
+
+def test_ready_deploys_then_registers_start_before_other_steps():
+    order: list[int] = []
+
+    def apply_one(item: Action) -> None:
+        order.append(item.index)
+
+    model = ResourceKey(Kind.MODEL, "m")
+    actions = [
+        action(0),
+        Action(1, Verb.REGISTER, model, "r", depends_on=(0,)),
+        action(2),
+        Action(3, Verb.DEPLOY, model, "r"),
+        Action(4, Verb.REGISTER, ResourceKey(Kind.MODEL, "n"), "r"),
+        action(5),
+    ]
+    results = run_actions(actions, apply_one, parallelism=1)
+    assert all(r.status == Status.DONE for r in results)
+    assert order == [3, 4, 0, 1, 2, 5]
+
+
+def test_registers_into_one_group_take_a_few_places_at_most_and_leave_the_rest_to_others():
+    lock = threading.Lock()
+    running: dict[str, int] = {}
+    peak: dict[str, int] = {}
+    others_started = threading.Event()
+
+    def apply_one(item: Action) -> None:
+        lane = str((item.body or {}).get("model_group", "connectors"))
+        with lock:
+            running[lane] = running.get(lane, 0) + 1
+            peak[lane] = max(peak.get(lane, 0), running[lane])
+        if lane == "connectors":
+            others_started.set()
+        else:
+            others_started.wait(5)  # a waiting register must not keep a connector create from starting
+            threading.Event().wait(0.02)
+        with lock:
+            running[lane] -= 1
+
+    def register(index: int, group: str) -> Action:
+        body = {"model_group": group}
+        return Action(index, Verb.REGISTER, ResourceKey(Kind.MODEL, f"m{index}"), "r", body=body)
+
+    actions = [*(register(i, "g") for i in range(9)), register(9, "h"), action(10), action(11)]
+    results = run_actions(actions, apply_one, parallelism=6)
+    assert all(r.status == Status.DONE for r in results)
+    assert (peak["g"], peak["h"], peak["connectors"]) == (GROUP_LANE_DEPTH, 1, 1)

@@ -30,6 +30,9 @@ from mlgitops.plan.state import OwnershipRecord
 logger = logging.getLogger(__name__)
 
 _CREATES = (Verb.CREATE, Verb.REGISTER, Verb.REPLACE)
+# Steps that a crash recovery only closes (the next plan redoes them): their intents are informational
+# (a pending-step warning), so they are journalled without waiting.
+_IDEMPOTENT = (Verb.UPDATE, Verb.ADOPT, Verb.DEPLOY, Verb.UNDEPLOY)
 # ML Commons refuses more than 10 running register (or deploy) tasks per node by default
 # (max_register_model_tasks_per_node, max_deploy_model_tasks_per_node: "exceed max running task limit"),
 # counted per task type, so registers and deploys each run at most this many at once whatever the
@@ -40,7 +43,12 @@ TASK_SLOTS = 8
 
 
 class Applier:
-    """Runs actions for one run id: intent -> mutation -> ownership record -> intent done."""
+    """Runs actions for one run id: intent -> mutation -> ownership record -> intent done.
+
+    A create's intent is on the target before the create is sent; what follows (its ownership record,
+    closing the intent) is written in the background, shared with other steps' writes: a crash before
+    it lands leaves the intent, from which recovery adopts the resource. ``flush`` waits for it.
+    """
 
     def __init__(
         self,
@@ -99,8 +107,12 @@ class Applier:
                 self._book.finish_intent(intent)
             raise
         records = [self._record(action, target_id)] if action.verb in (Verb.UPDATE, Verb.ADOPT) else []
-        self._book.settle(records=records, finished=[intent], now_ms=self.now_ms())
+        self._book.settle(records=records, finished=[intent], now_ms=self.now_ms(), wait=False)
         return target_id
+
+    def flush(self) -> None:
+        """Wait until the bookkeeping written in the background is on the target (raises its failure)."""
+        self._book.flush()
 
     def _touch(self, kind: Kind, resource_id: str) -> None:
         if kind is not Kind.CLUSTER_SETTINGS:
@@ -127,7 +139,7 @@ class Applier:
             secret_digests=dict(action.secret_digests),
             protected=action.protected,
         )
-        self._book.write_intent(intent)
+        self._book.settle(intents=[intent], wait=action.verb not in _IDEMPOTENT)
         return intent
 
     def _record(self, action: Action, resource_id: str) -> OwnershipRecord:
@@ -166,15 +178,17 @@ class Applier:
             with self._guard:
                 self._replaced[(action.key, old_id)] = committed
         else:
-            self._book.settle(records=[record], finished=[intent], now_ms=self.now_ms())
+            self._book.settle(records=[record], finished=[intent], now_ms=self.now_ms(), wait=False)
         return new_id
 
     def _register_model(self, body: Mapping[str, Any]) -> str:
         with self._register_slots:
             model_id, task_id = self._client.register_model(body)  # one at a time per model group
-            if task_id is not None:
+            # 2.11+ answers a remote register once the model document is indexed, with its id: the
+            # model exists, nothing to wait for. Before 2.11 only the task tells the id.
+            if model_id is None and task_id is not None:
                 task = self._client.wait_for_task(task_id, self._task_timeout)
-                model_id = model_id or task.get("model_id")
+                model_id = task.get("model_id")
         if not model_id:
             raise BackendRejectedError("model registration finished without a model id")
         return str(model_id)
@@ -282,7 +296,7 @@ class Applier:
         with self._guard:
             replaced = self._replaced.pop((action.key, target_id), None)
         finished = [intent] if replaced is None else [replaced, intent]
-        self._book.settle(deleted=deleted, finished=finished)
+        self._book.settle(deleted=deleted, finished=finished, wait=False)
 
 
 _BLOCKING = re.compile(

@@ -66,6 +66,7 @@ class OpenSearchBackend:
 
     def read_state(self, desired: Sequence[DesiredResource]) -> ActualState:
         """Owned resources, unowned look-alikes of desired ones, ML settings, and a fingerprint."""
+        self._applier.flush()
         return reading.read_state(self.client, self._book, desired, sorted(self._applier.touched))
 
     def read_snapshot(self) -> TargetSnapshot:
@@ -98,8 +99,11 @@ class OpenSearchBackend:
         self._lock.renew(lock_id)
 
     def release_lock(self, lock_id: str) -> None:
-        """Release our lock."""
-        self._lock.release(lock_id)
+        """Release our lock, once the bookkeeping of this run is on the target."""
+        try:
+            self._applier.flush()
+        finally:
+            self._lock.release(lock_id)
 
     def break_lock(self, lock_id: str) -> LockInfo:
         """Break a stale lock by its exact id."""

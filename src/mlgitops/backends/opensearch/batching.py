@@ -4,10 +4,15 @@ A caller's writes are durable on the target when ``write`` returns (an intent is
 mutation it protects). While one bulk is in flight, the writes of other threads queue up, and the next
 bulk carries all of them: with N steps in parallel, bookkeeping costs about one round trip per wave
 instead of one per step and document.
+
+Writes that nothing waits for (an ownership record whose intent is already journalled) are ``post``-ed:
+they join the queue and a background flush sends them, off the caller's path; ``flush`` waits until
+every posted write is on the target and raises the first failure among them. The queue is first in,
+first out, so a posted write always lands before any write queued after it.
 """
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from mlgitops.backends.opensearch import http
@@ -41,6 +46,7 @@ class GroupWriter:
         self._client = client
         self._cond = threading.Condition()
         self._queue: list[_Pending] = []
+        self._posted: list[_Pending] = []
         self._flushing = False
 
     def write(self, operations: Sequence[BulkOperation]) -> None:
@@ -48,31 +54,60 @@ class GroupWriter:
         pending = _Pending(list(operations))
         with self._cond:
             self._queue.append(pending)
-            while not pending.done:
-                if self._flushing:
-                    self._cond.wait()
-                    continue
-                self._flushing = True
-                batch, self._queue = self._queue, []
-                self._cond.release()
-                try:
-                    self._send(batch)
-                finally:
-                    self._cond.acquire()
-                    self._flushing = False
-                    self._cond.notify_all()
+            self._drain(lambda: pending.done)
         if pending.error is not None:
             raise pending.error
 
+    def post(self, operations: Sequence[BulkOperation]) -> None:
+        """Queue ``operations`` and return at once; a background flush sends them (see ``flush``)."""
+        pending = _Pending(list(operations))
+        with self._cond:
+            self._queue.append(pending)
+            self._posted.append(pending)
+            if self._flushing:
+                return  # the flush in flight takes this batch next
+        threading.Thread(target=self._background, name="mlgitops-bookkeeping", daemon=True).start()
+
+    def flush(self) -> None:
+        """Wait until every posted write is on the target; raises the first that failed (once)."""
+        with self._cond:
+            self._drain(lambda: not self._queue and not self._flushing)
+            posted, self._posted = self._posted, []
+        error = next((pending.error for pending in posted if pending.error is not None), None)
+        if error is not None:
+            raise error
+
+    def _background(self) -> None:
+        with self._cond:
+            self._drain(lambda: not self._queue)
+
+    def _drain(self, satisfied: Callable[[], bool]) -> None:
+        """Send queued batches (or wait for the flush in flight) until ``satisfied``; holds ``_cond``."""
+        while not satisfied():
+            if self._flushing:
+                self._cond.wait()
+                continue
+            self._flushing = True
+            batch, self._queue = self._queue, []
+            self._cond.release()
+            try:
+                self._send(batch)
+            finally:
+                self._cond.acquire()
+                self._flushing = False
+                self._cond.notify_all()
+
     def _send(self, batch: list[_Pending]) -> None:
         operations = [operation for pending in batch for operation in pending.operations]
+        if not operations:
+            for pending in batch:
+                pending.done = True
+            return
         try:
             results = self._client.bulk(operations)
-        except BaseException as exc:  # every waiting caller learns that its writes failed
+        except BaseException as exc:  # every caller of the batch gets it, from write or flush
             for pending in batch:
                 pending.error, pending.done = exc, True
-            if not isinstance(exc, Exception):
-                raise
             return
         position = 0
         for pending in batch:

@@ -1,6 +1,5 @@
 """mlgitops' bookkeeping in the target's index ``.mlgitops``: ownership records and the intent journal."""
 
-import contextlib
 import logging
 import secrets
 from collections.abc import Mapping, Sequence
@@ -111,11 +110,12 @@ class Bookkeeping:
         document = self._client.get_doc(INDEX, DIGEST_KEY_DOC)
         if document is None and create:
             # Created atomically: when another run wins the race, its key is used.
-            with contextlib.suppress(BackendConflictError):
-                self._client.create_doc(
-                    INDEX, DIGEST_KEY_DOC, {"type": "digest-key", "key": secrets.token_hex(32)}
-                )
-            document = self._client.get_doc(INDEX, DIGEST_KEY_DOC)
+            mine = secrets.token_hex(32)
+            try:
+                self._client.create_doc(INDEX, DIGEST_KEY_DOC, {"type": "digest-key", "key": mine})
+                return bytes.fromhex(mine)
+            except BackendConflictError:
+                document = self._client.get_doc(INDEX, DIGEST_KEY_DOC)
         key = "" if document is None else str(document.source.get("key", ""))
         return bytes.fromhex(key) if key else b""
 
@@ -125,6 +125,7 @@ class Bookkeeping:
 
     def read_all(self) -> tuple[dict[ResourceKey, OwnershipRecord], list[Intent]]:
         """Every ownership record (by key) and every pending intent (oldest first), in one paged read."""
+        self.flush()
         records: dict[ResourceKey, OwnershipRecord] = {}
         intents: list[Intent] = []
         for hit in self._client.scan_docs(INDEX, {"terms": {"type": [RECORD, INTENT]}}):
@@ -142,7 +143,8 @@ class Bookkeeping:
         return records, intents
 
     def read_record(self, key: ResourceKey) -> OwnershipRecord | None:
-        """The ownership record of one resource, if any."""
+        """The ownership record of one resource, if any (this process's posted writes included)."""
+        self.flush()
         document = self._client.get_doc(INDEX, record_id(key))
         return None if document is None else record_from_source(document.source)
 
@@ -170,10 +172,13 @@ class Bookkeeping:
         intents: Sequence[Intent] = (),
         finished: Sequence[Intent] = (),
         now_ms: int = 0,
+        wait: bool = True,
     ) -> None:
         """Write records, drop records, write intents, then drop finished intents, in that order, at once.
 
         The order keeps every crash point recoverable: an intent goes only after its record is in place.
+        With ``wait=False`` the writes are queued and sent in the background (``flush`` waits for them):
+        for writes whose loss a crash recovery repairs from an intent already on the target.
         """
         operations = [
             *(BulkOperation("index", INDEX, record_id(r.key), record_to_source(r, now_ms)) for r in records),
@@ -181,11 +186,18 @@ class Bookkeeping:
             *(BulkOperation("index", INDEX, intent.intent_id, intent.to_source()) for intent in intents),
             *(BulkOperation("delete", INDEX, intent.intent_id) for intent in finished),
         ]
-        if operations:
+        if operations and wait:
             self._writer.write(operations)
+        elif operations:
+            self._writer.post(operations)
+
+    def flush(self) -> None:
+        """Wait until every queued bookkeeping write is on the target; raises the first that failed."""
+        self._writer.flush()
 
     def pending_intents(self) -> list[Intent]:
         """Intents left by runs that did not finish, oldest first."""
+        self.flush()
         intents = []
         for hit in self._client.scan_docs(INDEX, {"term": {"type": INTENT}}):
             try:

@@ -144,13 +144,14 @@ class FirstRunGates:
 
     @contextmanager
     def first_connector(self) -> Iterator[None]:
-        """Hold back concurrent connector creates until one has succeeded."""
-        if self._connector_made:
-            yield
-            return
-        with self._connector_gate:
-            yield
-            self._connector_made = True
+        """Hold back concurrent connector creates until one has succeeded (then all run at once)."""
+        if not self._connector_made:
+            with self._connector_gate:
+                if not self._connector_made:  # not made while this one waited: it is the one to try
+                    yield
+                    self._connector_made = True
+                    return
+        yield
 
     @contextmanager
     def model_group(self, group_id: object) -> Iterator[None]:

@@ -188,9 +188,13 @@ class Documents:
                 raise _index_missing(index)
         return {"acknowledged": True}
 
-    def refresh(self, index: str) -> dict[str, Any]:
-        """``POST /{index}/_refresh`` (``index`` may list several): a no-op, writes are visible at once."""
+    def refresh(self, index: str, params: Mapping[str, str]) -> dict[str, Any]:
+        """``POST /{index}/_refresh`` (``index`` may list several): a no-op, writes are visible at once.
+
+        A missing index is refused unless ``ignore_unavailable=true``, which skips it.
+        """
+        skip_missing = params.get("ignore_unavailable") == "true"
         for name in index.split(","):
-            if not self.exists(name):
+            if not skip_missing and not self.exists(name):
                 raise _index_missing(name)
         return {"_shards": dict(SHARDS)}

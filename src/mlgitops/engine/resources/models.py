@@ -1,5 +1,6 @@
 """Remote models: register (connector id or inline), get/search/update/delete with ML Commons rules."""
 
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -80,7 +81,22 @@ def _merged_limiter(current: Any, update: Mapping[str, Any]) -> Any:
     return merged if merged or current is not None else update
 
 
-def _bump_group(tx: Transaction, group: Row) -> int:
+def _group_changed() -> EngineError:
+    """What 2.19.1 answers when the group changed between its read and its conditional update."""
+    return EngineError(
+        "Failed to update data object in index .plugins-ml-model-group", 500, "status_exception"
+    )
+
+
+def _bump_group(tx: Transaction, group: Row, read_seq_no: int | None = None) -> int:
+    """Raise the group's latest_version, if the group is still as read (``read_seq_no``), like ML Commons.
+
+    2.19.1 reads the group, then updates it on condition of that read's sequence number: of two
+    registers into one group that overlap, the later update fails and nothing is registered.
+    """
+    current = tx.get(GROUP_INDEX, group.id)
+    if read_seq_no is not None and (current is None or current.seq_no != read_seq_no):
+        raise _group_changed()
     version = int(group.source.get("latest_version", 0)) + 1
     tx.put(
         GROUP_INDEX, group.id, {**group.source, "latest_version": version, "last_updated_time": ids.now_ms()}
@@ -141,17 +157,32 @@ class Models:
             access = access_fields(body, "model")
         _check_body(body)
         inline = self._inline(body)
+        read_seq_no = self._read_group(body)
         with self._ctx.store.write() as tx:
             connector = inline[0] if inline else self._linked_connector(tx, body)
             group = self._group(tx, body, access)
             model_id = ids.new_id()
-            source = self._document(body, group.id, _bump_group(tx, group), connector)
+            source = self._document(body, group.id, _bump_group(tx, group, read_seq_no), connector)
             if inline:
                 source["connector"] = inline[0]
                 self._ctx.vault.store(tx, model_id, inline[1])
             tx.put(MODEL_INDEX, model_id, source)
             task_id = new_task(tx, "REGISTER_MODEL", model_id, "COMPLETED", is_async=False)
         return {"task_id": task_id, "status": "CREATED", "model_id": model_id}
+
+    def _read_group(self, body: Mapping[str, Any]) -> int | None:
+        """The sequence number of the named group as read before the register's update (None: no group).
+
+        Read in its own transaction and followed by a yield, as ML Commons' read is a request of its own:
+        a register that overlaps another into the same group can read before the other's update.
+        """
+        group_id = body.get("model_group_id")
+        if group_id is None:
+            return None
+        with self._ctx.store.read() as tx:
+            row = tx.get(GROUP_INDEX, str(group_id))
+        time.sleep(0)
+        return None if row is None else row.seq_no
 
     def _linked_connector(self, tx: Transaction, body: Mapping[str, Any]) -> dict[str, Any] | None:
         connector_id = str(body["connector_id"])
