@@ -19,6 +19,7 @@ from mlgitops.plan.report import render_report_text
 from mlgitops.service import plan_once, reconcile_once
 from mlgitops.watch import (
     DEFAULT_DEBOUNCE_MS,
+    QUIET_MS,
     ChangeFeed,
     HeldWarnings,
     InterruptGuard,
@@ -52,7 +53,8 @@ def register(subparsers: Any) -> None:
         type=_milliseconds,
         default=DEFAULT_DEBOUNCE_MS,
         metavar="MS",
-        help=f"group saves within MS milliseconds (default {DEFAULT_DEBOUNCE_MS})",
+        help=f"plan a stream of saves that never pauses every MS milliseconds (default "
+        f"{DEFAULT_DEBOUNCE_MS}); a burst of saves is planned once {QUIET_MS} ms pass without another",
     )
     parser.add_argument(
         "--prune",
