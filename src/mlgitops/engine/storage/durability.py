@@ -18,12 +18,14 @@ from mlgitops.engine.storage import private
 from mlgitops.errors import EngineError
 
 Sync = Callable[[int], None]
+# The data and the size of the log, not its times: what SQLite itself uses to sync the log on Linux.
+SYNC_LOG: Sync = getattr(os, "fdatasync", os.fsync)
 
 
 class WalSync:
     """Tickets for commits and the syncs of the WAL file ``wal`` that make them durable."""
 
-    def __init__(self, wal: Path, *, sync: Sync = os.fsync) -> None:
+    def __init__(self, wal: Path, *, sync: Sync = SYNC_LOG) -> None:
         self._wal = wal
         self._sync = sync
         self._cond = threading.Condition()

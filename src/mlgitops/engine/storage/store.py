@@ -302,7 +302,11 @@ class Store:
     """One SQLite database file shared by threads (one connection, a lock) and processes (file locks)."""
 
     def __init__(
-        self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, sync: durability.Sync = os.fsync
+        self,
+        path: Path,
+        *,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        sync: durability.Sync = durability.SYNC_LOG,
     ) -> None:
         """Open (or create) the database at ``path``; ``sync`` makes the log durable (tests pass a fake)."""
         self.path = path
