@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
-import httpx
-
 from mlgitops.backends.opensearch import backend as opensearch
 from mlgitops.cli import wiring
 from mlgitops.cli.localbackend import LocalEngineBackend
@@ -19,10 +17,10 @@ logger = logging.getLogger(__name__)
 
 
 class _Kept:
-    """One open target: its HTTP client and, for ``local:DIR``, the engine and its database file."""
+    """One open target: its connection and, for ``local:DIR``, the engine and its database file."""
 
-    def __init__(self, http: httpx.Client, engine: LocalEngine | None = None) -> None:
-        self.http = http
+    def __init__(self, connection: opensearch.Connection, engine: LocalEngine | None = None) -> None:
+        self.connection = connection
         self.engine = engine
         self._identity = _identity(engine.store.path) if engine is not None else None
 
@@ -32,7 +30,7 @@ class _Kept:
 
     def backend(self) -> opensearch.OpenSearchBackend:
         """A backend with no state from earlier passes, over the kept connection."""
-        fresh = opensearch.over(self.http)
+        fresh = self.connection.backend()
         if self.engine is None:
             return fresh
         # Tasks of a process that stopped since the last pass are failed, as opening the engine does.
@@ -40,7 +38,7 @@ class _Kept:
         return LocalEngineBackend(fresh.client, self.engine)
 
     def close(self) -> None:
-        self.http.close()
+        self.connection.close()
         if self.engine is not None:
             self.engine.close()
 
@@ -115,7 +113,7 @@ def _open(target: str) -> _Kept:
         if not directory:
             raise ConfigError(f"target {target!r} has no directory; use {wiring.TARGET_FORMS}")
         engine = LocalEngine(Path(directory))
-        return _Kept(opensearch.open_http(wiring.LOCAL_BASE_URL, transport=EngineTransport(engine)), engine)
+        return _Kept(opensearch.Connection(wiring.LOCAL_BASE_URL, transport=EngineTransport(engine)), engine)
     if target.startswith(wiring.REMOTE_PREFIXES):
-        return _Kept(opensearch.open_http(target))
+        return _Kept(opensearch.Connection(target))
     raise ConfigError(f"unknown target {target!r}; use {wiring.TARGET_FORMS}")

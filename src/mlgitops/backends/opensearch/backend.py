@@ -192,3 +192,28 @@ def over(
     """
     crash_after = http.crash_after_from_env(os.environ if env is None else env)
     return OpenSearchBackend(MLCommonsClient(http_client, retry=retry, crash_after_mutation=crash_after))
+
+
+class Connection:
+    """An HTTP client to one target kept open across runs; each ``backend()`` starts with no history."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        env: Mapping[str, str] | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+    ) -> None:
+        """Open the client (``open_http``)."""
+        self._env = env
+        self._retry = retry
+        self._http = open_http(url, transport=transport, env=env)
+
+    def backend(self) -> OpenSearchBackend:
+        """A new backend over the kept client (closing it closes the connection)."""
+        return over(self._http, env=self._env, retry=self._retry)
+
+    def close(self) -> None:
+        """Close the client and its keep-alive connections."""
+        self._http.close()
