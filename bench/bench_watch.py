@@ -1,7 +1,8 @@
 """Benchmark: ``mlgitops watch``, from a saved manifest to the printed plan, at 100 resources.
 
 The baseline is the same plan run in-process (``plan_once``): the difference is what the watcher adds
-(file events, debounce, opening the target). Target: under 300 ms from save to plan.
+(file events, the quiet time that ends a batch, the pass's bookkeeping). Target: under 300 ms from save
+to plan.
 
     .venv/bin/python bench/bench_watch.py [--resources 100] [--saves 7]
 """

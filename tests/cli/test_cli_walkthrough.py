@@ -10,6 +10,7 @@ import pytest
 from clikit import run
 from manifestkit import documents, model_group, openai_connector, remote_model
 from mlgitops.cli.commands import watch as watch_command
+from mlgitops.cli.keeping import KeptTargets
 from mlgitops.cli.main import build_parser, main
 from mlgitops.cli.wiring import open_backend
 
@@ -251,6 +252,7 @@ def test_watch_with_config_from_another_cwd_watches_the_project_manifests(capsys
     assert code == 1 and "nothing to watch" in err
     assert watched == [project / "m", project / "mlgitops.yaml"]
     args = build_parser().parse_args(["watch", "--config", str(project / "mlgitops.yaml"), "--env", "here"])
-    view = watch_command._Steps(args).plan()
+    with KeptTargets() as targets:
+        view = watch_command._Steps(args, targets).plan()
     assert "+ ModelGroup/g (create)" in view.text
     assert not (project / "state").exists()

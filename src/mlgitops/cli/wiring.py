@@ -19,6 +19,7 @@ from mlgitops.manifests import read_project_config
 DEFAULT_TARGET = "local:.mlgitops"
 LOCAL_BASE_URL = "http://local-engine"
 LOCAL_PREFIX = "local:"
+REMOTE_PREFIXES = ("http://", "https://", "aws+https://")
 
 TARGET_FORMS = (
     "local:DIR (the embedded engine, e.g. local:.mlgitops) or http(s)://HOST:PORT (an OpenSearch cluster)"
@@ -106,7 +107,7 @@ def open_backend(
         with _open_local(target, missing) as local:
             yield local
         return
-    if target.startswith(("http://", "https://", "aws+https://")):
+    if target.startswith(REMOTE_PREFIXES):
         remote = opensearch.connect(target)
         try:
             yield remote

@@ -106,6 +106,10 @@ class LocalEngine:
         """Block until every queued background task has finished."""
         self.runner.drain()
 
+    def recover_tasks(self) -> int:
+        """Fail tasks left unfinished by processes that stopped (done on open; long-lived users repeat it)."""
+        return tasks.recover(self.store)
+
     def rotate_key(self) -> str:
         """Re-encrypt every credential under a new master key; returns its fingerprint."""
         return self.vault.rotate()

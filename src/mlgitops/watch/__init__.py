@@ -1,6 +1,13 @@
 """Watch mode: re-plan (and optionally apply) whenever the manifests change or a timer ticks."""
 
-from mlgitops.watch.events import DEFAULT_DEBOUNCE_MS, Source, file_changes, is_manifest_path, watch_sources
+from mlgitops.watch.events import (
+    DEFAULT_DEBOUNCE_MS,
+    QUIET_MS,
+    Source,
+    file_changes,
+    is_manifest_path,
+    watch_sources,
+)
 from mlgitops.watch.feed import ChangeFeed
 from mlgitops.watch.interrupts import InterruptGuard
 from mlgitops.watch.loop import (
@@ -20,6 +27,7 @@ from mlgitops.watch.notices import HeldWarnings
 
 __all__ = [
     "DEFAULT_DEBOUNCE_MS",
+    "QUIET_MS",
     "ApplyStep",
     "ChangeFeed",
     "HeldWarnings",

@@ -2,6 +2,7 @@
 
 import queue
 import threading
+import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
@@ -142,3 +143,62 @@ def test_watcher_os_errors_become_config_errors(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match=r"cannot watch the manifests: .*Permission denied"):
         list(events._batches(broken()))
+
+
+def quiet_after(w: Watcher, seconds: float = 0.5) -> None:
+    """Take batches until none arrives for ``seconds`` (bounded)."""
+    for _ in range(CAP_SECONDS * 4):
+        try:
+            w.batches.get(timeout=seconds)
+        except queue.Empty:
+            return
+    raise AssertionError("the watcher never went quiet")
+
+
+def save_like_an_editor(path: Path, text: str) -> None:
+    """Write a hidden temporary file beside ``path``, rename it over, then set its mode."""
+    fresh = path.with_name(f".{path.name}.tmp")
+    fresh.write_text(text)
+    fresh.replace(path)
+    path.chmod(0o644)
+
+
+def test_a_burst_of_saves_is_one_batch(tmp_path: Path) -> None:
+    """Saving several manifests at once (an editor's "save all", a few ms apart) is one batch: one plan."""
+    files = [tmp_path / f"model-{n}.yaml" for n in range(6)]
+    w = Watcher([tmp_path])  # the default quiet time and debounce
+    try:
+        write_until_seen(w, tmp_path / "warm-up.yaml", tmp_path / "notes.txt")
+        for round_ in range(3):
+            quiet_after(w)
+            for path in files:
+                save_like_an_editor(path, f"kind: Model # round {round_}\n")
+                time.sleep(0.002)
+            assert w.batches.get(timeout=CAP_SECONDS) == frozenset(files)
+        quiet_after(w)
+    finally:
+        w.close()
+
+
+def test_a_steady_stream_of_changes_is_cut_at_the_debounce(tmp_path: Path) -> None:
+    """Changes that never pause still give a batch within ``debounce_ms``, not only when they stop."""
+    w = Watcher([tmp_path], debounce_ms=100)
+    stop = threading.Event()
+
+    def keep_saving() -> None:
+        for n in range(10_000):
+            if stop.wait(0.005):
+                return
+            (tmp_path / f"stream-{n}.yaml").write_text("kind: Model\n")
+
+    writer = threading.Thread(target=keep_saving, daemon=True)
+    try:
+        write_until_seen(w, tmp_path / "warm-up.yaml", tmp_path / "notes.txt")
+        writer.start()
+        assert w.batches.get(timeout=CAP_SECONDS)
+        assert w.batches.get(timeout=CAP_SECONDS)
+        assert writer.is_alive()  # both batches came while the stream went on
+    finally:
+        stop.set()
+        writer.join(CAP_SECONDS)
+        w.close()

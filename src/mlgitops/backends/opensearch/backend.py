@@ -162,18 +162,62 @@ def connect(
     timeout: float = 30.0,
     retry: RetryPolicy = DEFAULT_RETRY,
 ) -> OpenSearchBackend:
-    """An OpenSearchBackend for ``url`` (the only place an httpx.Client is made).
+    """An OpenSearchBackend for ``url`` over a new HTTP client (``open_http``), closed with the backend.
 
     With ``transport`` (the embedded engine's in-process transport) ``url`` is only a base URL and the
     environment's auth and TLS settings are not used.
     """
-    environ = os.environ if env is None else env
+    return over(open_http(url, transport=transport, env=env, timeout=timeout), env=env, retry=retry)
+
+
+def open_http(
+    url: str,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 30.0,
+) -> httpx.Client:
+    """The HTTP client for ``url`` (the only place an httpx.Client is made): auth and TLS from ``env``."""
     if transport is not None:
-        client = httpx.Client(transport=transport, base_url=url, timeout=timeout)
-    else:
-        settings = auth.read_connection_settings(url, environ)
-        client = httpx.Client(
-            base_url=settings.base_url, auth=settings.auth, verify=settings.verify, timeout=timeout
-        )
-    crash_after = http.crash_after_from_env(environ)
-    return OpenSearchBackend(MLCommonsClient(client, retry=retry, crash_after_mutation=crash_after))
+        return httpx.Client(transport=transport, base_url=url, timeout=timeout)
+    settings = auth.read_connection_settings(url, os.environ if env is None else env)
+    return httpx.Client(
+        base_url=settings.base_url, auth=settings.auth, verify=settings.verify, timeout=timeout
+    )
+
+
+def over(
+    http_client: httpx.Client, *, env: Mapping[str, str] | None = None, retry: RetryPolicy = DEFAULT_RETRY
+) -> OpenSearchBackend:
+    """A backend with no history (no run, no changed resource) over an open HTTP client.
+
+    Several backends in turn may share one client (its keep-alive connections); ``close`` on any of
+    them closes the client.
+    """
+    crash_after = http.crash_after_from_env(os.environ if env is None else env)
+    return OpenSearchBackend(MLCommonsClient(http_client, retry=retry, crash_after_mutation=crash_after))
+
+
+class Connection:
+    """An HTTP client to one target kept open across runs; each ``backend()`` starts with no history."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        env: Mapping[str, str] | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+    ) -> None:
+        """Open the client (``open_http``)."""
+        self._env = env
+        self._retry = retry
+        self._http = open_http(url, transport=transport, env=env)
+
+    def backend(self) -> OpenSearchBackend:
+        """A new backend over the kept client (closing it closes the connection)."""
+        return over(self._http, env=self._env, retry=self._retry)
+
+    def close(self) -> None:
+        """Close the client and its keep-alive connections."""
+        self._http.close()

@@ -10,6 +10,7 @@ from typing import Any
 from mlgitops.cli import options, wiring
 from mlgitops.cli.commands import plan as plan_command
 from mlgitops.cli.errors import EXIT_OK
+from mlgitops.cli.keeping import KeptTargets
 from mlgitops.errors import ConfigError, LockError
 from mlgitops.manifests import default_manifest_paths, project_variables, read_project_config
 from mlgitops.model.project import PROJECT_FILE
@@ -18,6 +19,7 @@ from mlgitops.plan.report import render_report_text
 from mlgitops.service import plan_once, reconcile_once
 from mlgitops.watch import (
     DEFAULT_DEBOUNCE_MS,
+    QUIET_MS,
     ChangeFeed,
     HeldWarnings,
     InterruptGuard,
@@ -51,7 +53,8 @@ def register(subparsers: Any) -> None:
         type=_milliseconds,
         default=DEFAULT_DEBOUNCE_MS,
         metavar="MS",
-        help=f"group saves within MS milliseconds (default {DEFAULT_DEBOUNCE_MS})",
+        help=f"plan a stream of saves that never pauses every MS milliseconds (default "
+        f"{DEFAULT_DEBOUNCE_MS}); a burst of saves is planned once {QUIET_MS} ms pass without another",
     )
     parser.add_argument(
         "--prune",
@@ -91,9 +94,13 @@ def _say_from_signal_handler(text: str) -> None:
 
 @dataclass(frozen=True)
 class _Steps:
-    """The plan and apply steps of a watch session; the project file is read again on every pass."""
+    """The plan and apply steps of a watch session; the project file is read again on every pass.
+
+    The target is opened once and kept open across passes (``KeptTargets``).
+    """
 
     args: argparse.Namespace
+    targets: KeptTargets
 
     def _common(self) -> dict[str, Any]:
         settings = plan_command.read_settings(self.args)
@@ -107,7 +114,7 @@ class _Steps:
 
     def plan(self) -> PlanView:
         common = self._common()
-        with wiring.open_backend(common["target"], missing=wiring.Missing.EMPTY) as backend:
+        with self.targets.backend(common["target"], missing=wiring.Missing.EMPTY) as backend:
             outcome = plan_once(backend=backend, **common)
         colour = plan_command.use_colour(self.args, sys.stdout)
         return PlanView(render_text(outcome.plan, colour=colour).rstrip("\n"), not outcome.plan.is_empty)
@@ -115,7 +122,7 @@ class _Steps:
     def apply(self) -> str:
         common = self._common()
         try:
-            with wiring.open_backend(common["target"]) as backend:
+            with self.targets.backend(common["target"]) as backend:
                 outcome = reconcile_once(backend=backend, lock_timeout=self.args.lock_timeout, **common)
         except LockError as exc:
             flags = wiring.target_flags(self.args, common["target"])
@@ -137,12 +144,13 @@ def run(args: argparse.Namespace) -> int:
     sources = watch_sources(_watched(args, manifests), debounce_ms=args.debounce, interval=args.interval)
     if not sources:
         raise ConfigError("nothing to watch")
-    steps = _Steps(args)
+    targets = KeptTargets()
+    steps = _Steps(args, targets)
     guard = InterruptGuard(_say_from_signal_handler)
     on_change = make_pass(steps.plan, steps.apply if args.apply else None, guard=guard)
     mode = "plan and apply" if args.apply else "plan"
     every = f", re-reading the target every {args.interval:g} s" if args.interval else ""
     _say(f"watching {', '.join(map(str, manifests))} ({mode}{every}; Ctrl-C to stop)")
-    with HeldWarnings().installed() as held, guard.installed(), ChangeFeed(*sources) as feed:
+    with targets, HeldWarnings().installed() as held, guard.installed(), ChangeFeed(*sources) as feed:
         run_watch(feed, on_change, emit=_say, checkpoint=guard.checkpoint, held=held)
     return EXIT_OK

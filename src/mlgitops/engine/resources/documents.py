@@ -188,13 +188,16 @@ class Documents:
                 raise _index_missing(index)
         return {"acknowledged": True}
 
-    def refresh(self, index: str, params: Mapping[str, str]) -> dict[str, Any]:
+    def refresh(self, index: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         """``POST /{index}/_refresh`` (``index`` may list several): a no-op, writes are visible at once.
 
-        A missing index is refused unless ``ignore_unavailable=true``, which skips it.
+        A missing index is a 404 unless ``ignore_unavailable=true``, which skips it (OpenSearch's
+        lenient index options): refreshing several indices some of which do not exist yet succeeds.
         """
-        skip_missing = params.get("ignore_unavailable") == "true"
-        for name in index.split(","):
-            if not skip_missing and not self.exists(name):
-                raise _index_missing(name)
-        return {"_shards": dict(SHARDS)}
+        lenient = (params or {}).get("ignore_unavailable", "false").lower() in ("", "true")
+        with self._store.read() as tx:
+            present = [name for name in index.split(",") if self._exists(tx, name)]
+            missing = [name for name in index.split(",") if name not in present]
+        if missing and not lenient:
+            raise _index_missing(missing[0])
+        return {"_shards": {key: count * len(present) for key, count in SHARDS.items()}}

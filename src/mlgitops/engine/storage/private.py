@@ -129,3 +129,12 @@ def tighten(path: Path) -> None:
         status = path.lstat()
         if stat.S_ISREG(status.st_mode) and status.st_mode & 0o077 and status.st_uid == os.geteuid():
             path.chmod(FILE_MODE)
+
+
+def create_database_file(path: Path) -> None:
+    """Create a database file owner-only before SQLite opens it: SQLite gives its ``-wal`` and ``-shm``
+    files the database file's permissions. Files left more open by older versions are tightened."""
+    make_private_dir(path.parent)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), FILE_MODE))
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+        tighten(path.parent / name)

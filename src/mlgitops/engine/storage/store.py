@@ -1,4 +1,8 @@
-"""SQLite store: WAL mode, one ``BEGIN IMMEDIATE`` transaction per mutation, safe across processes."""
+"""SQLite store: WAL mode, one ``BEGIN IMMEDIATE`` transaction per mutation, safe across processes.
+
+A write returns once it is on disk: the write-ahead log is synced after each COMMIT that wrote, one
+sync shared by the writers that committed meanwhile (``durability``).
+"""
 
 import contextlib
 import json
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from mlgitops.engine.storage import private
+from mlgitops.engine.storage import durability, private
 from mlgitops.errors import EngineError
 
 logger = logging.getLogger(__name__)
@@ -294,25 +298,24 @@ class Transaction:
         self._write("DELETE FROM credentials WHERE owner_id = ?", (owner_id,))
 
 
-def _create_private(path: Path) -> None:
-    """Create the database file owner-only before SQLite opens it: SQLite gives its ``-wal`` and ``-shm``
-    files the database file's permissions. Files left more open by older versions are tightened."""
-    private.make_private_dir(path.parent)
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), private.FILE_MODE))
-    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
-        private.tighten(path.parent / name)
-
-
 class Store:
     """One SQLite database file shared by threads (one connection, a lock) and processes (file locks)."""
 
-    def __init__(self, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        sync: durability.Sync = durability.SYNC_LOG,
+    ) -> None:
+        """Open (or create) the database at ``path``; ``sync`` makes the log durable (tests pass a fake)."""
         self.path = path
         self.sealer: Sealer | None = None
         self._lock = threading.RLock()
         self._depth = 0
+        self._log: durability.WalSync | None = None
         try:
-            _create_private(path)
+            private.create_database_file(path)
             self._conn = sqlite3.connect(
                 path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
             )
@@ -320,16 +323,26 @@ class Store:
             raise EngineError(f"cannot open engine database {path}: {exc}", 500, "exception") from exc
         try:
             self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = FULL")
+            if self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal":
+                # COMMIT writes the log; it is synced after the lock is released (see ``durability``).
+                self._conn.execute("PRAGMA synchronous = NORMAL")
+                self._log = durability.WalSync(Path(f"{path}-wal"), sync=sync)
+            else:  # a file system without shared memory for WAL: SQLite syncs inside each COMMIT
+                self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA secure_delete = ON")
-            with self.write() as tx:
-                for statement in _SCHEMA:
-                    tx._exec(statement)
+            self._create_schema()
         except (sqlite3.Error, EngineError) as exc:
             self._conn.close()
             reason = exc.__cause__ if isinstance(exc, EngineError) else exc
             raise EngineError(f"cannot open engine database {path}: {reason}", 500, "exception") from exc
+
+    def _create_schema(self) -> None:
+        before = self._conn.execute("PRAGMA schema_version").fetchone()[0]
+        with self.write() as tx:
+            for statement in _SCHEMA:
+                tx._exec(statement)
+        if self._log is not None and self._conn.execute("PRAGMA schema_version").fetchone()[0] != before:
+            self._log.wait_durable(self._log.committed())
 
     def _failed(self, exc: sqlite3.Error) -> EngineError:
         """Roll back after a database error and describe it in one line."""
@@ -340,6 +353,7 @@ class Store:
 
     @contextmanager
     def _transaction(self, begin: str) -> Iterator[Transaction]:
+        ticket = None
         with self._lock:
             if self._depth:
                 self._depth += 1
@@ -353,6 +367,7 @@ class Store:
             except sqlite3.Error as exc:
                 raise self._failed(exc) from exc
             self._depth = 1
+            changes = self._conn.total_changes
             try:
                 yield Transaction(self._conn, self.sealer)
                 self._conn.execute("COMMIT")
@@ -363,6 +378,10 @@ class Store:
                 raise
             finally:
                 self._depth = 0
+            if self._log is not None and self._conn.total_changes != changes:
+                ticket = self._log.committed()
+        if ticket is not None and self._log is not None:
+            self._log.wait_durable(ticket)  # outside the lock: other writers commit meanwhile
 
     @contextmanager
     def write(self) -> Iterator[Transaction]:
@@ -394,3 +413,5 @@ class Store:
         """Close the database connection."""
         with self._lock:
             self._conn.close()
+            if self._log is not None:
+                self._log.close()
