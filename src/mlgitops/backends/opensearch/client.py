@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 ML = "/_plugins/_ml"
 TASK_DONE = "COMPLETED"
 TASK_FAILED = ("FAILED", "COMPLETED_WITH_ERROR", "CANCELLED", "EXPIRED")
+# A task or deploy that is not done at the first poll is polled again after 5 ms, then ever less often
+# (doubling up to 5 s): a local engine finishes in milliseconds, a cluster in hundreds of them.
+FIRST_POLL_PAUSE = 0.005
 
 
 def _is_idempotent(method: str, path: str) -> bool:
@@ -258,7 +261,7 @@ class MLCommonsClient(DocumentApi):
     def wait_for_task(self, task_id: str, timeout: float = 300.0) -> Json:
         """Poll a task with backoff until COMPLETED (success even at the first poll) or a failure state."""
         deadline = self._clock() + timeout
-        pause = 0.05
+        pause = FIRST_POLL_PAUSE
         while True:
             task = self.get_task(task_id)
             state = str(task.get("state", "")).upper()
@@ -277,7 +280,7 @@ class MLCommonsClient(DocumentApi):
     def wait_for_model_state(self, model_id: str, timeout: float = 300.0) -> str:
         """Poll a model until it leaves DEPLOYING/REGISTERING; returns its state ("" when it is gone)."""
         deadline = self._clock() + timeout
-        pause = 0.05
+        pause = FIRST_POLL_PAUSE
         while True:
             state = str((self.get_model(model_id) or {}).get("model_state", "")).upper()
             if state not in ("DEPLOYING", "REGISTERING") or self._clock() + pause > deadline:
