@@ -14,13 +14,13 @@ DOCUMENT = "apiVersion: mlgitops/v1\nkind: ModelGroup\nmetadata:\n  name: g\nspe
 def test_loading_pauses_the_collector_and_turns_it_back_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     (tmp_path / "m.yaml").write_text(DOCUMENT, encoding="utf-8")
     during: list[bool] = []
-    real = pipeline.read_manifest_file
+    real = pipeline.parse_documents
 
-    def reading(path: Path):  # type: ignore[no-untyped-def]
+    def parsing(text: str, path: Path):  # type: ignore[no-untyped-def]
         during.append(gc.isenabled())
-        return real(path)
+        return real(text, path)
 
-    monkeypatch.setattr(pipeline, "read_manifest_file", reading)
+    monkeypatch.setattr(pipeline, "parse_documents", parsing)
     assert gc.isenabled()
     assert pipeline.load_manifests([tmp_path]).ok
     assert during == [False]
