@@ -66,9 +66,18 @@ def drop_empty(value: Any) -> Any:
     """Recursively remove None, empty strings, empty mappings and empty lists from mappings."""
     if isinstance(value, JSON_SCALARS):  # most values: answered before the (slower) Mapping check
         return value
-    if isinstance(value, Mapping):
-        cleaned = {key: drop_empty(item) for key, item in value.items()}
-        return {key: item for key, item in cleaned.items() if item not in (None, "", {}, [])}
+    if type(value) is dict or isinstance(value, Mapping):
+        cleaned: dict[Any, Any] = {}
+        for key, item in value.items():
+            if isinstance(item, JSON_SCALARS):
+                if item is None or item == "":
+                    continue
+            else:
+                item = drop_empty(item)
+                if not item and type(item) in (dict, list):
+                    continue
+            cleaned[key] = item
+        return cleaned
     if isinstance(value, list):
         return [drop_empty(item) for item in value]
     return value
