@@ -74,6 +74,8 @@ def resolve_all(
     secrets: Secrets = {}
     unresolved: set[ResourceKey] = set()
     problems: list[ManifestError] = []
+    # One copy of the environment: each os.environ lookup encodes and decodes the name and value.
+    environ = dict(os.environ) if environ is None else environ
     for doc in documents:
         if not credential_fields(doc)[1]:
             continue
