@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from mlgitops.manifests.cache import DocumentOutcome, FileOutcome, ManifestCache
 from mlgitops.manifests.documents import SourcedDocument
 from mlgitops.manifests.issues import Issue
 from mlgitops.manifests.loading import RawDocument
-from mlgitops.manifests.positions import Positions
+from mlgitops.manifests.positions import JsonPath, Positions
 from mlgitops.manifests.validation import validate_document
 from mlgitops.model.resources import Kind, ResourceKey
 
@@ -155,7 +155,7 @@ def _decode_document(item: dict[str, Any], path: Path) -> DocumentOutcome | None
     start = (int(item["start"][0]), int(item["start"][1]))
     positions = Positions(
         start,
-        {tuple(mark[2:]): (mark[0], mark[1]) for mark in item["marks"]},
+        _Marks(item["marks"]),
         tuple(tuple(found) for found in item["duplicates"]),
         tuple((tuple(found), str(text)) for found, text in item["retyped"]),
     )
@@ -166,6 +166,34 @@ def _decode_document(item: dict[str, Any], path: Path) -> DocumentOutcome | None
     sourced = SourcedDocument(document, path, start[0], start[1], raw.index, positions)
     declared = tuple(ResourceKey(Kind(kind), str(name)) for kind, name in item["declared"])
     return DocumentOutcome(declared, sourced, _issues(item["issues"]), raw.data)
+
+
+class _Marks(Mapping[JsonPath, tuple[int, int]]):
+    """Where each field is written, decoded on first use (most loads never report a position)."""
+
+    def __init__(self, stored: Any) -> None:
+        if not isinstance(stored, list):
+            raise TypeError("malformed positions")
+        self._stored: list[Any] | None = stored
+        self._marks: dict[JsonPath, tuple[int, int]] = {}
+
+    def _decoded(self) -> dict[JsonPath, tuple[int, int]]:
+        if self._stored is not None:
+            try:
+                self._marks = {tuple(mark[2:]): (int(mark[0]), int(mark[1])) for mark in self._stored}
+            except _UNUSABLE:  # an altered entry: positions fall back to the document's start
+                logger.debug("ignoring malformed positions in the manifest cache")
+            self._stored = None
+        return self._marks
+
+    def __getitem__(self, path: JsonPath) -> tuple[int, int]:
+        return self._decoded()[path]
+
+    def __iter__(self) -> Iterator[JsonPath]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
 
 
 def _issues(items: list[dict[str, Any]]) -> tuple[Issue, ...]:

@@ -204,3 +204,22 @@ def test_where_the_cache_lives(tmp_path: Path) -> None:
     )
     assert default_directory({}) is None
     assert open_cache({"MLGITOPS_CACHE_DIR": "off"}).store is None
+
+
+def test_forged_positions_fall_back_to_the_document_start(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(CONNECTOR)
+    directory = tmp_path / "cache"
+    load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
+    (entry,) = store_files(directory)
+    header, _, body = entry.read_bytes().partition(b"\n")
+    data = json.loads(body)
+    data["documents"][0]["marks"] = [["x"], "not a mark", 5]
+    forged = json.dumps(data).encode()
+    fields = json.loads(header)
+    fields["sha256"] = hashlib.sha256(forged).hexdigest()
+    entry.write_bytes(json.dumps(fields).encode() + b"\n" + forged)
+    got = load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
+    assert got.ok
+    document = got.documents[0]
+    assert document.locate("spec.actions[0].url") == (document.line, document.column) == (1, 1)
