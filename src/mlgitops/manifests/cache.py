@@ -28,7 +28,7 @@ _CHECKING_PACKAGES = ("mlgitops", "pydantic", "pydantic-core", "PyYAML", "jsonsc
 class DocumentOutcome:
     """One document of a file: the identity it declares, its validated form (None: invalid), its issues.
 
-    ``data`` is what was validated (variables filled): kept so a stored result can be checked again.
+    ``data`` is what was validated (variables filled), for the store to keep (None once read back).
     """
 
     declared: tuple[ResourceKey, ...]

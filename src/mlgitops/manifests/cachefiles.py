@@ -165,7 +165,7 @@ def _decode_document(item: dict[str, Any], path: Path) -> DocumentOutcome | None
         return None
     sourced = SourcedDocument(document, path, start[0], start[1], raw.index, positions)
     declared = tuple(ResourceKey(Kind(kind), str(name)) for kind, name in item["declared"])
-    return DocumentOutcome(declared, sourced, _issues(item["issues"]), raw.data)
+    return DocumentOutcome(declared, sourced, _issues(item["issues"]))  # never stored again: no data kept
 
 
 class _Marks(Mapping[JsonPath, tuple[int, int]]):

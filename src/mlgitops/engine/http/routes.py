@@ -242,7 +242,7 @@ ROUTES: list[tuple[frozenset[str], str, Handler]] = [
     (
         frozenset({"GET", "POST"}),
         _INDEX + r"/_refresh",
-        lambda c: c.engine.documents.refresh(c.path["index"]),
+        lambda c: c.engine.documents.refresh(c.path["index"], c.query),
     ),
     (frozenset({"POST", "PUT"}), r"/_bulk", lambda c: c.engine.bulk.run(c.raw)),
     (

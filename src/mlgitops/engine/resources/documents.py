@@ -188,8 +188,13 @@ class Documents:
                 raise _index_missing(index)
         return {"acknowledged": True}
 
-    def refresh(self, index: str) -> dict[str, Any]:
-        """``POST /{index}/_refresh`` (``index`` may list several): a no-op, writes are visible at once."""
+    def refresh(self, index: str, params: Mapping[str, str]) -> dict[str, Any]:
+        """``POST /{index}/_refresh`` (``index`` may list several): a no-op, writes are visible at once.
+
+        A missing index is a 404 unless ``ignore_unavailable=true``, as on OpenSearch.
+        """
+        if params.get("ignore_unavailable") == "true":
+            return {"_shards": dict(SHARDS)}
         for name in index.split(","):
             if not self.exists(name):
                 raise _index_missing(name)
