@@ -39,3 +39,19 @@ def test_the_collector_comes_back_after_an_error_and_stays_off_when_it_was_off()
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_what_the_block_built_is_aged_into_the_oldest_generation_and_cycles_stay_collectable():
+    class Node:
+        pass
+
+    with collector_paused():
+        kept = [[i] for i in range(1000)]  # lists are always tracked (small dicts may not be)
+        cycle = Node()
+        cycle.self = cycle  # type: ignore[attr-defined]
+    young = {id(item) for item in gc.get_objects(generation=0)}
+    assert not any(id(item) in young for item in kept)
+    assert any(item is kept[0] for item in gc.get_objects(generation=2))
+    assert gc.get_freeze_count() == 0
+    del cycle
+    assert gc.collect() >= 1
