@@ -21,6 +21,8 @@ from mlgitops.manifests.documents import SourcedDocument
 from mlgitops.manifests.issues import Issue
 from mlgitops.model.resources import ResourceKey
 
+KEEP_AT_LEAST = 2000  # stored results kept, at least; beyond, a few per file of the last load
+KEEP_PER_FILE = 4
 _CHECKING_PACKAGES = ("mlgitops", "pydantic", "pydantic-core", "PyYAML", "jsonschema", "regex")
 
 
@@ -62,6 +64,9 @@ class OutcomeStore(Protocol):
     def write(self, key: str, outcome: FileOutcome) -> None:
         """Store ``outcome`` under ``key``; failures are ignored (it is only a cache)."""
 
+    def prune(self, keep: int) -> None:
+        """Keep at most ``keep`` results, the newest."""
+
 
 class ManifestCache:
     """File results by cache key, in memory and optionally in a store.
@@ -97,9 +102,10 @@ class ManifestCache:
         """End of a load: keep what it used; store ``persist`` (results of a load that passed)."""
         self._entries = self._used
         self._used = {}
-        if self.store is not None:
+        if self.store is not None and persist:
             for key, outcome in persist.items():
                 self.store.write(key, outcome)
+            self.store.prune(max(KEEP_AT_LEAST, KEEP_PER_FILE * len(self._entries)))
 
 
 def file_key(path: Path, text: str, context: str) -> str:

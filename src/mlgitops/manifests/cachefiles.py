@@ -80,6 +80,18 @@ class DirectoryStore:
             logger.debug("ignoring the cached result %s: %s", key, exc)
             return None
 
+    def prune(self, keep: int) -> None:
+        """Delete all but the ``keep`` newest results (entries of files since edited pile up otherwise)."""
+        try:
+            entries = [entry for entry in os.scandir(self.directory) if entry.name.endswith(".json")]
+            if len(entries) <= keep:
+                return
+            entries.sort(key=lambda entry: entry.stat().st_mtime_ns, reverse=True)
+            for entry in entries[keep:]:
+                Path(entry.path).unlink(missing_ok=True)
+        except OSError as exc:
+            logger.debug("cannot prune the manifest cache in %s: %s", self.directory, exc)
+
     def write(self, key: str, outcome: FileOutcome) -> None:
         """Store ``outcome`` atomically (a temporary file renamed into place); errors are only logged."""
         try:

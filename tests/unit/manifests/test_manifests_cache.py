@@ -223,3 +223,18 @@ def test_forged_positions_fall_back_to_the_document_start(tmp_path: Path) -> Non
     assert got.ok
     document = got.documents[0]
     assert document.locate("spec.actions[0].url") == (document.line, document.column) == (1, 1)
+
+
+def test_results_of_files_since_edited_are_pruned_oldest_first(tmp_path: Path) -> None:
+    directory = tmp_path / "cache"
+    store = DirectoryStore(directory)
+    path = tmp_path / "c.yaml"
+    for version in range(5):
+        path.write_text(CONNECTOR.replace("name: OpenAI", f"name: OpenAI {version}"))
+        load_manifests([path], cache=ManifestCache(store))
+    assert len(store_files(directory)) == 5
+    newest = max(store_files(directory), key=lambda entry: entry.stat().st_mtime_ns)
+    store.prune(2)
+    assert len(store_files(directory)) == 2
+    assert newest in store_files(directory)
+    assert load_manifests([path], cache=ManifestCache(store)).documents[0].document.spec.name == "OpenAI 4"  # type: ignore[union-attr]
