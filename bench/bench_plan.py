@@ -17,7 +17,7 @@ from mlgitops.cli.main import main as cli_main
 from mlgitops.cli.wiring import LOCAL_BASE_URL
 from mlgitops.engine import LocalEngine
 from mlgitops.engine.http.transport import EngineTransport
-from mlgitops.manifests import load_manifests
+from mlgitops.manifests import cachefiles, load_manifests
 from mlgitops.service import plan_once, reconcile_once
 
 SIZES = (10, 40)  # connectors (and as many models)
@@ -62,8 +62,8 @@ def reconciled(root: Path, pairs: int) -> Iterator[tuple[Path, str, LocalEngine]
 
 
 def no_op_plan(manifests: Path, backend: opensearch.OpenSearchBackend) -> None:
-    """plan_once: load + validate manifests, read the target, diff; must find nothing to do."""
-    outcome = plan_once([manifests], backend=backend)
+    """plan_once as the CLI runs it (manifest cache on disk): must find nothing to do."""
+    outcome = plan_once([manifests], backend=backend, cache=cachefiles.open_cache(os.environ))
     if outcome.plan.actions:
         raise SystemExit(f"expected an empty plan, got {len(outcome.plan.actions)} actions")
 
@@ -94,7 +94,11 @@ def group_for(pairs: int, manifests: Path, target: str, engine: LocalEngine, sta
             lambda: get_all(raw, connector_ids, model_ids),
         ),
         [
-            Case("  of which load_manifests", lambda: load_manifests([manifests])),
+            Case("  of which load_manifests, no cache", lambda: load_manifests([manifests])),
+            Case(
+                "  of which load_manifests, files unchanged",
+                lambda: load_manifests([manifests], cache=cachefiles.open_cache(os.environ)),
+            ),
             Case("plan_once (no changes)", lambda: no_op_plan(manifests, backend)),
             Case("mlgitops plan in-process (no changes)", lambda: cli_plan(manifests, target)),
         ],
@@ -108,6 +112,7 @@ def main() -> None:
     rows = []
     # chdir: no project file (mlgitops.yaml) from the caller's directory
     with tempfile.TemporaryDirectory(prefix="mlgitops-bench-") as tmp, contextlib.chdir(tmp):
+        os.environ[cachefiles.CACHE_DIR_ENV] = str(Path(tmp) / "cache")  # the CLI's manifest cache, here
         for pairs in SIZES:
             with (
                 reconciled(Path(tmp) / f"n{pairs}", pairs) as (manifests, target, engine),

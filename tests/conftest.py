@@ -27,6 +27,12 @@ def _no_digest_key_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.delenv("MLGITOPS_DIGEST_KEY", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _manifest_cache_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Commands keep their manifest cache in a directory of the test run, never in the user's."""
+    monkeypatch.setenv("MLGITOPS_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def fake_secrets(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Set the example manifests' credential env vars to fake values; returns them."""

@@ -176,6 +176,7 @@ def run_real(
         "RUNNER_TEMP": str(tmp_path),
         "GITHUB_OUTPUT": str(outputs),
         "GITHUB_STEP_SUMMARY": str(summary),
+        "MLGITOPS_CACHE_DIR": str(tmp_path / "cache"),  # the manifest cache, never the user's
         **{f"MLGITOPS_{name.upper().replace('-', '_')}": value for name, value in inputs.items()},
     }
     bash = shutil.which("bash")

@@ -79,3 +79,20 @@ def test_colour_only_on_request_of_a_terminal(capsys, env, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     _, out, _ = run(capsys, "plan", *env)
     assert "\x1b[" not in out
+
+
+def test_a_cached_run_prints_the_same_plan_and_warnings(capsys, env, fake_secrets, monkeypatch, tmp_path):
+    monkeypatch.setenv("MLGITOPS_CACHE_DIR", "off")
+    assert run(capsys, "reconcile", *env)[0] == 0
+    manifests = tmp_path / "project" / "manifests" / "openai.yaml"
+    manifests.write_text(manifests.read_text().replace("chat completions API", "edited", 1))
+    uncached = run(capsys, "plan", *env, "--output", "json")
+    monkeypatch.setenv("MLGITOPS_CACHE_DIR", str(tmp_path / "cache"))
+    cold = run(capsys, "plan", *env, "--output", "json")
+    entries = list((tmp_path / "cache" / "manifests").glob("*.json"))
+    warm = run(capsys, "plan", *env, "--output", "json")
+    assert len(entries) == len(list(manifests.parent.glob("*.yaml")))
+    assert uncached[0] == 0 and json.loads(uncached[1])["actions"], "the edit is planned"
+    assert uncached == cold == warm
+    for value in fake_secrets.values():
+        assert all(value not in entry.read_text() for entry in entries)

@@ -1,5 +1,6 @@
 """Load manifests from disk, validate them (JSON Schema + semantic checks) and resolve credentials."""
 
+from mlgitops.manifests.cache import ManifestCache
 from mlgitops.manifests.credentials import resolve_credentials
 from mlgitops.manifests.documents import ManifestSet, SourcedDocument
 from mlgitops.manifests.issues import Issue
@@ -9,6 +10,7 @@ from mlgitops.manifests.rendering import render_github, render_json, render_text
 
 __all__ = [
     "Issue",
+    "ManifestCache",
     "ManifestSet",
     "SourcedDocument",
     "default_manifest_paths",

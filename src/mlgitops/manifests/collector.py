@@ -3,7 +3,7 @@
 Loading 10,000 documents allocates millions of small dicts, lists and strings, none in reference
 cycles; with other data alive, the collector rescans the whole heap again and again meanwhile (about
 40% of the time). Reference counting still frees everything; cycles made meanwhile wait for the
-collector's next pass after the block.
+collector's next pass after the block; what the block built goes straight to the oldest generation.
 """
 
 import contextlib
@@ -20,4 +20,16 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            _age_young_objects()
             gc.enable()
+
+
+def _age_young_objects() -> None:
+    """Move every tracked object into the oldest generation, where only full collections look.
+
+    What the block built (and still holds) would otherwise be traversed by the next young collection,
+    then again by the middle one: about 0.6 s for 10,000 documents. Frozen and at once unfrozen, the
+    objects land in the oldest generation, still collectable (a full collection finds any cycle).
+    """
+    gc.freeze()
+    gc.unfreeze()

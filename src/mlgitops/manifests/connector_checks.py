@@ -3,8 +3,9 @@
 import difflib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -115,7 +116,7 @@ def _action(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Ite
         yield ctx.doc.issue((*at, "method"), f"method {action.method}: ML Commons calls only POST or GET")
     values = {key: parameter_text(value) for key, value in ctx.spec.parameters.items()}
     url = substitute(action.url, PARAMETERS, values)
-    yield from _url_trusted(ctx, url, display_url(action.url, values), at)
+    yield from _url_trusted(ctx, url, lambda: display_url(action.url, values), at)
     yield from _private_host(ctx, url, at)
     yield from _functions(ctx, action, at)
     yield from _headers(ctx, action, at)
@@ -126,11 +127,19 @@ def _action(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Ite
         yield ctx.doc.issue((*at, "name"), "action name is ML Commons 3.5+; 2.19 ignores it", "warning")
 
 
-def _url_trusted(ctx: ConnectorContext, url: str, shown: str, at: JsonPath) -> Iterator[Issue]:
-    """Create-time check (section 2.1): the URL, filled from connector parameters, fully matches a regex."""
+def _url_trusted(
+    ctx: ConnectorContext, url: str, shown_url: Callable[[], str], at: JsonPath
+) -> Iterator[Issue]:
+    """Create-time check (section 2.1): the URL, filled from connector parameters, fully matches a regex.
+
+    ``shown_url``: the URL as a message may quote it, made only when there is a message.
+    """
     if ctx.trusted is None:
         return
     outcome = javaregex.match_any(ctx.trusted.patterns, url)
+    if outcome.matched and not outcome.timed_out:
+        return
+    shown = shown_url()
     yield from _slow_patterns(ctx, ctx.trusted.source, outcome.timed_out, (shown, at))
     if outcome.matched or outcome.timed_out:
         return
@@ -179,6 +188,7 @@ def _private_host(ctx: ConnectorContext, url: str, at: JsonPath) -> Iterator[Iss
     yield ctx.doc.issue((*at, "url"), message, "warning")
 
 
+@lru_cache(maxsize=1024)  # thousands of connectors share a few hosts
 def _is_private(host: str) -> bool:
     if host == "localhost":
         return True

@@ -6,10 +6,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from mlgitops.manifests.cache import DocumentOutcome, FileOutcome, ManifestCache, file_key, load_context
 from mlgitops.manifests.collector import collector_paused
 from mlgitops.manifests.documents import ManifestSet, SourcedDocument
 from mlgitops.manifests.issues import Issue, sort_issues
-from mlgitops.manifests.loading import RawDocument, find_manifest_files, read_manifest_file
+from mlgitops.manifests.loading import (
+    FileReadError,
+    RawDocument,
+    find_manifest_files,
+    parse_documents,
+    read_text,
+)
 from mlgitops.manifests.positions import JsonPath, format_path, key_text
 from mlgitops.manifests.raw_checks import check_raw_strings, raw_credential_issues
 from mlgitops.manifests.redaction import looks_secret
@@ -27,34 +34,75 @@ def load_manifests(
     *,
     variables: Mapping[str, Any] | None = None,
     allow_plaintext_credentials: bool = False,
+    cache: ManifestCache | None = None,
 ) -> ManifestSet:
-    """Load, validate and check every manifest under ``paths``; user mistakes become issues, never raise."""
+    """Load, validate and check every manifest under ``paths``; user mistakes become issues, never raise.
+
+    With a ``cache``, files whose text (and variables, and checking code) did not change since it
+    last saw them are not parsed and validated again; the checks across documents always run.
+    """
     with collector_paused():
-        return _load(paths, variables or {}, allow_plaintext_credentials)
+        return _load(paths, variables or {}, allow_plaintext_credentials, cache)
 
 
 def _load(
-    paths: Sequence[Path], variables: Mapping[str, Any], allow_plaintext_credentials: bool
+    paths: Sequence[Path],
+    variables: Mapping[str, Any],
+    allow_plaintext_credentials: bool,
+    cache: ManifestCache | None,
 ) -> ManifestSet:
     files, issues = find_manifest_files(paths)
+    context = load_context(variables, allow_plaintext_credentials) if cache is not None else ""
     documents: list[SourcedDocument] = []
     written: set[ResourceKey] = set()
+    fresh: dict[str, FileOutcome] = {}
     read = 0
     for file in files:
-        raws, file_issues = read_manifest_file(file)
-        issues.extend(file_issues)
-        read += len(raws) + sum(1 for issue in file_issues if issue.line > 0)  # a document YAML refused
-        for raw in raws:
-            written.update(_declared_key(raw.data))
-            sourced, doc_issues = _build(raw, variables, allow_plaintext_credentials)
-            issues.extend(doc_issues)
-            if sourced is not None:
-                documents.append(sourced)
+        outcome = _file_outcome(file, variables, allow_plaintext_credentials, cache, context, fresh)
+        issues.extend(outcome.issues)
+        read += outcome.read
+        for doc in outcome.documents:
+            written.update(doc.declared)
+            issues.extend(doc.issues)
+            if doc.sourced is not None:
+                documents.append(doc.sourced)
     issues.extend(
         check_documents(documents, allow_plaintext_credentials=allow_plaintext_credentials, declared=written)
     )
     logger.debug("loaded %d of %d documents from %d files", len(documents), read, len(files))
-    return ManifestSet(tuple(documents), sort_issues(issues), read)
+    result = ManifestSet(tuple(documents), sort_issues(issues), read)
+    if cache is not None:
+        # Only results of a load without errors, and never with literal credentials, outlive the process.
+        cache.finish(persist=fresh if result.ok and not allow_plaintext_credentials else {})
+    return result
+
+
+def _file_outcome(
+    file: Path,
+    variables: Mapping[str, Any],
+    allow_plaintext: bool,
+    cache: ManifestCache | None,
+    context: str,
+    fresh: dict[str, FileOutcome],
+) -> FileOutcome:
+    """One file's documents and issues: from the cache when its text was seen, else parsed and checked."""
+    try:
+        text = read_text(file)
+    except FileReadError as exc:
+        return FileOutcome((), (Issue(str(file), 0, 0, str(exc)),), 0)
+    key = file_key(file, text, context) if cache is not None else ""
+    if cache is not None and (cached := cache.get(key, file)) is not None:
+        return cached
+    logger.debug("parsing %s", file)
+    raws, file_issues = parse_documents(text, file)
+    read = len(raws) + sum(1 for issue in file_issues if issue.line > 0)  # a document YAML refused
+    outcome = FileOutcome(
+        tuple(_document(raw, variables, allow_plaintext) for raw in raws), tuple(file_issues), read
+    )
+    if cache is not None and outcome.ok:
+        cache.put(key, outcome)
+        fresh[key] = outcome
+    return outcome
 
 
 def _declared_key(data: Any) -> list[ResourceKey]:
@@ -67,19 +115,18 @@ def _declared_key(data: Any) -> list[ResourceKey]:
     return [ResourceKey(Kind(data["kind"]), name)] if isinstance(name, str) else []
 
 
-def _build(
-    raw: RawDocument, variables: Mapping[str, Any], allow_plaintext: bool
-) -> tuple[SourcedDocument | None, list[Issue]]:
+def _document(raw: RawDocument, variables: Mapping[str, Any], allow_plaintext: bool) -> DocumentOutcome:
     """The validated document (None when it fails) and every issue; raw-data checks never block it."""
     checked = check_raw_strings(raw)
-    sourced, issues = _validate(raw, variables)
+    sourced, data, issues = _validate(raw, variables)
     if sourced is None and not allow_plaintext:
-        data, _ = substitute_variables(raw.data, variables)
         issues.extend(raw_credential_issues(raw, data))
-    return sourced, [*issues, *checked]
+    return DocumentOutcome(tuple(_declared_key(raw.data)), sourced, (*issues, *checked), data)
 
 
-def _validate(raw: RawDocument, variables: Mapping[str, Any]) -> tuple[SourcedDocument | None, list[Issue]]:
+def _validate(
+    raw: RawDocument, variables: Mapping[str, Any]
+) -> tuple[SourcedDocument | None, Any, list[Issue]]:
     issues = [
         issue_at(raw, path, f"duplicate key '{format_path(path)}' (ML Commons rejects duplicate keys)")
         for path in raw.positions.duplicate_keys
@@ -88,13 +135,13 @@ def _validate(raw: RawDocument, variables: Mapping[str, Any]) -> tuple[SourcedDo
     data, undefined = substitute_variables(raw.data, variables)
     issues.extend(issue_at(raw, path, describe_undefined(name, variables)) for path, name in undefined)
     if undefined:
-        return None, issues
+        return None, data, issues
     document, validation_issues = validate_document(raw, data)
     issues.extend(validation_issues)
     if document is None or any(issue.is_error for issue in issues):
-        return None, issues
+        return None, data, issues
     line, column = raw.positions.start
-    return SourcedDocument(document, raw.path, line, column, raw.index, raw.positions), issues
+    return SourcedDocument(document, raw.path, line, column, raw.index, raw.positions), data, issues
 
 
 def _retyped_scalars(raw: RawDocument) -> Iterator[Issue]:

@@ -74,8 +74,13 @@ def _non_json_values(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str
         yield path, message
 
 
-def validate_document(raw: RawDocument, data: Any) -> tuple[Document | None, list[Issue]]:
-    """Validate one document's data (variables already filled); every problem becomes an issue."""
+def validate_document(
+    raw: RawDocument, data: Any, *, decoded_json: bool = False
+) -> tuple[Document | None, list[Issue]]:
+    """Validate one document's data (variables already filled); every problem becomes an issue.
+
+    ``decoded_json``: ``data`` comes from ``json.loads``, so it holds JSON values only (not checked).
+    """
     if not isinstance(data, dict):
         message = (
             f"a manifest document must be a mapping with apiVersion, kind, metadata and spec, "
@@ -85,7 +90,7 @@ def validate_document(raw: RawDocument, data: Any) -> tuple[Document | None, lis
     kind, issues = _kind_of(raw, data)
     if kind is None:
         return None, issues
-    if not _only_json(data):
+    if not decoded_json and not _only_json(data):
         return None, [issue_at(raw, path, message) for path, message in _non_json_values(data, ())]
     document = strict_model(kind, data)
     if document is not None:

@@ -297,6 +297,9 @@ class ModelSpec(_Strict):
     )
 
 
+_KIND_BY_NAME = {kind.value: kind for kind in Kind}
+
+
 class _Document(_Strict):
     api_version: Literal["mlgitops/v1"] = Field(alias="apiVersion", description="Always mlgitops/v1.")
     metadata: Metadata = Field(description="name (the identity), labels, annotations, protected.")
@@ -304,7 +307,7 @@ class _Document(_Strict):
     @property
     def key(self) -> ResourceKey:
         """The resource's identity."""
-        return ResourceKey(Kind(self.kind_name()), self.metadata.name)
+        return ResourceKey(_KIND_BY_NAME[self.kind_name()], self.metadata.name)
 
     def kind_name(self) -> str:
         """The document's kind."""

@@ -7,6 +7,7 @@ recursive resolution of substituted values, and unknown variables left verbatim.
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import NamedTuple
 
 PARAMETERS = "parameters"
@@ -33,13 +34,18 @@ class Placeholder(NamedTuple):
 
 def find_placeholders(template: str, namespace: str | None = None) -> list[Placeholder]:
     """Every unescaped placeholder in ``template``, optionally only those of one namespace."""
+    if "${" not in template:
+        return []
+    return [found for found in _placeholders(template) if namespace is None or found.namespace == namespace]
+
+
+@lru_cache(maxsize=4096)  # thousands of connectors share a few templates
+def _placeholders(template: str) -> tuple[Placeholder, ...]:
     found: list[Placeholder] = []
     for match in _PLACEHOLDER.finditer(template):
-        if namespace is not None and match["namespace"] != namespace:
-            continue
         name, sep, default = match["body"].partition(":-")
         found.append(Placeholder(match["namespace"], name, default if sep else None, match.start()))
-    return found
+    return tuple(found)
 
 
 def substitute(template: str, namespace: str, values: Mapping[str, str]) -> str:

@@ -10,6 +10,7 @@ strings (and sometimes auto-filled), ids instead of names, and many server-owned
 
 import json
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG, NEUTRAL_RATE_LIMITER
@@ -59,6 +60,21 @@ def parse_json_string(value: Any) -> Any:
     return value
 
 
+@lru_cache(maxsize=4096)
+def _parsed_text(text: str) -> Any:
+    return parse_json_string(text)
+
+
+def _parsed(value: Any) -> Any:
+    """``parse_json_string`` remembered per text (thousands of connectors share a few bodies).
+
+    The parsed value is shared: only for results that ``drop_empty`` copies before anything keeps them.
+    """
+    if isinstance(value, str) and len(value) <= 65536:
+        return _parsed_text(value)
+    return parse_json_string(value)
+
+
 JSON_SCALARS = (str, int, float, bool, type(None))
 
 
@@ -66,9 +82,18 @@ def drop_empty(value: Any) -> Any:
     """Recursively remove None, empty strings, empty mappings and empty lists from mappings."""
     if isinstance(value, JSON_SCALARS):  # most values: answered before the (slower) Mapping check
         return value
-    if isinstance(value, Mapping):
-        cleaned = {key: drop_empty(item) for key, item in value.items()}
-        return {key: item for key, item in cleaned.items() if item not in (None, "", {}, [])}
+    if type(value) is dict or isinstance(value, Mapping):
+        cleaned: dict[Any, Any] = {}
+        for key, item in value.items():
+            if isinstance(item, JSON_SCALARS):
+                if item is None or item == "":
+                    continue
+            else:
+                item = drop_empty(item)
+                if not item and type(item) in (dict, list):
+                    continue
+            cleaned[key] = item
+        return cleaned
     if isinstance(value, list):
         return [drop_empty(item) for item in value]
     return value
@@ -79,7 +104,7 @@ def normalize_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in parameters.items():
         text = value if isinstance(value, str) else canonical_json_text(value)
-        out[key] = parse_json_string(text)
+        out[key] = _parsed(text)
     return out
 
 
@@ -91,7 +116,7 @@ def normalize_action(action: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(out.get("method"), str):
         out["method"] = out["method"].upper()
     if "request_body" in out:
-        out["request_body"] = parse_json_string(out["request_body"])
+        out["request_body"] = _parsed(out["request_body"])
     return out
 
 
@@ -162,7 +187,7 @@ def normalize_model(body: Mapping[str, Any], *, wanted: Mapping[str, Any], name_
         if out["rate_limiter"] == NEUTRAL_RATE_LIMITER:
             del out["rate_limiter"]  # how "no rate limiter" is applied: an update cannot remove one
     if isinstance(out.get("interface"), Mapping):
-        out["interface"] = {key: parse_json_string(value) for key, value in out["interface"].items()}
+        out["interface"] = {key: _parsed(value) for key, value in out["interface"].items()}
     _ignore_unwanted(out, wanted)
     return drop_empty(out)  # type: ignore[no-any-return]
 

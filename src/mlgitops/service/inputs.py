@@ -10,7 +10,13 @@ from typing import Any
 from pydantic import SecretStr
 
 from mlgitops.errors import ManifestError
-from mlgitops.manifests import ManifestSet, SourcedDocument, load_manifests, resolve_credentials
+from mlgitops.manifests import (
+    ManifestCache,
+    ManifestSet,
+    SourcedDocument,
+    load_manifests,
+    resolve_credentials,
+)
 from mlgitops.manifests.credentials import credential_fields
 from mlgitops.model.resources import ResourceKey
 from mlgitops.plan.desired import build_desired
@@ -38,11 +44,15 @@ class Inputs:
 
 
 def read_manifests(
-    paths: Sequence[Path], *, variables: Mapping[str, Any] | None, allow_plaintext_credentials: bool
+    paths: Sequence[Path],
+    *,
+    variables: Mapping[str, Any] | None,
+    allow_plaintext_credentials: bool,
+    cache: ManifestCache | None = None,
 ) -> ManifestSet:
     """Load and validate; ManifestError (carrying every issue) when any error is found."""
     manifests = load_manifests(
-        paths, variables=variables, allow_plaintext_credentials=allow_plaintext_credentials
+        paths, variables=variables, allow_plaintext_credentials=allow_plaintext_credentials, cache=cache
     )
     for warning in manifests.warnings:
         logger.warning("%s", warning.format(), extra={"located": True})
@@ -64,6 +74,8 @@ def resolve_all(
     secrets: Secrets = {}
     unresolved: set[ResourceKey] = set()
     problems: list[ManifestError] = []
+    # One copy of the environment: each os.environ lookup encodes and decodes the name and value.
+    environ = dict(os.environ) if environ is None else environ
     for doc in documents:
         if not credential_fields(doc)[1]:
             continue

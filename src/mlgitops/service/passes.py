@@ -6,12 +6,13 @@ import socket
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from mlgitops.backends.base import Backend
 from mlgitops.errors import PlanError
+from mlgitops.manifests import ManifestCache
 from mlgitops.manifests.collector import collector_paused
 from mlgitops.model.resources import ResourceKey
 from mlgitops.plan.actions import Action, Plan, Verb
@@ -48,6 +49,7 @@ class Options:
     allow_empty: bool = False
     allow_plaintext_credentials: bool = False
     target: str = ""
+    cache: ManifestCache | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,10 @@ def _inputs(
     environ: Mapping[str, str] | None,
 ) -> tuple[Inputs, list[str]]:
     manifests = read_manifests(
-        paths, variables=variables, allow_plaintext_credentials=options.allow_plaintext_credentials
+        paths,
+        variables=variables,
+        allow_plaintext_credentials=options.allow_plaintext_credentials,
+        cache=options.cache,
     )
     secrets, unresolved, warnings = resolve_all(
         manifests.documents,
@@ -130,6 +135,7 @@ def plan_once(
     allow_plaintext_credentials: bool = False,
     target: str = "",
     environ: Mapping[str, str] | None = None,
+    cache: ManifestCache | None = None,
 ) -> PlanOutcome:
     """Load the manifests, read the target and build the plan; changes nothing.
 
@@ -143,11 +149,12 @@ def plan_once(
         allow_plaintext_credentials: accept literal credentials (local tests only).
         target: the target's name, recorded in the plan.
         environ: where ``{env: NAME}`` credentials are read (default ``os.environ``).
+        cache: reuse the parse and validation of unchanged manifest files (``ManifestCache``).
 
     Credentials that cannot be resolved (a pull-request run without secrets) are assumed unchanged
     and reported as plan warnings. Raises ManifestError, PlanError or BackendError.
     """
-    opts = Options(prune, adopt, allow_empty, allow_plaintext_credentials, target)
+    opts = Options(prune, adopt, allow_empty, allow_plaintext_credentials, target, cache)
     inputs, warnings = _inputs(paths, backend, variables, opts, strict=False, environ=environ)
     return _plan(inputs, backend, opts, warnings, adopt=opts.adopt)
 
@@ -178,6 +185,7 @@ def reconcile_once(
     holder: str | None = None,
     lock_ttl_seconds: int = DEFAULT_LOCK_TTL,
     lock_timeout: float = 0.0,
+    cache: ManifestCache | None = None,
 ) -> ApplyOutcome:
     """Plan and apply under the target's lock, then check that a new plan is empty.
 
@@ -194,11 +202,12 @@ def reconcile_once(
         lock_ttl_seconds: the lock expires unless renewed within this time; a heartbeat renews it
             every third of it while the run applies, so a long apply keeps it.
         lock_timeout: seconds to wait for a lock held by another run (0: fail at once).
+        cache: as for ``plan_once``.
 
     Raises:
         ManifestError, PlanError, LockError, BackendError. Failed steps do not raise: see the report.
     """
-    opts = Options(prune, adopt, allow_empty, allow_plaintext_credentials, target)
+    opts = Options(prune, adopt, allow_empty, allow_plaintext_credentials, target, cache)
     if saved_plan is not None:
         check_saved_target(saved_plan, target)  # before anything is written to the wrong target
     inputs, _ = _inputs(paths, backend, variables, opts, strict=True, environ=environ)

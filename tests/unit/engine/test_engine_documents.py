@@ -68,6 +68,13 @@ def test_search_and_index_api(client: httpx.Client) -> None:
     assert client.head("/.mlgitops").status_code == 404
 
 
+def test_refresh_of_missing_indices_is_refused_unless_ignore_unavailable(client: httpx.Client) -> None:
+    """As on OpenSearch: the reader refreshes every ML index, some of which a target may not have yet."""
+    indices = "/.plugins-ml-connector,.plugins-ml-agent/_refresh"
+    assert client.post(indices).status_code == 404
+    ok(client.post(indices, params={"ignore_unavailable": "true"}))
+
+
 def test_system_indices_are_read_only(client: httpx.Client) -> None:
     create_connector(client)
     assert client.put("/.plugins-ml-connector/_doc/x", json={}).status_code == 403

@@ -21,14 +21,6 @@ _KINDS = (Kind.MODEL_GROUP, Kind.CONNECTOR, Kind.MODEL)
 PERIODIC_REFRESH_SECONDS = 1.5  # OpenSearch's default refresh_interval is 1 s
 CONFIRM_AT_MOST = 100  # owned resources missing from the searches that are asked for one by one
 ML_INDICES = (".plugins-ml-model-group", ".plugins-ml-connector", ".plugins-ml-model", ".plugins-ml-agent")
-# Fields whose change means the resource changed (a server that lacks them simply contributes nothing).
-_VOLATILE = (
-    "last_updated_time",
-    "model_state",
-    "last_deployed_time",
-    "last_undeployed_time",
-    "model_version",
-)
 
 
 def ml_name(desired: DesiredResource) -> str:
@@ -213,19 +205,19 @@ def build_fingerprint(
     records: Mapping[ResourceKey, OwnershipRecord],
     settings: Mapping[str, Any],
 ) -> str:
-    """sha256 over ids, change markers, records and settings: differs whenever the target changed."""
+    """sha256 over ids, documents, records and settings: differs whenever the target changed.
+
+    One JSON encoding of everything (the C encoder, keys sorted), not one per document.
+    """
     parts: list[Any] = [sorted(settings.items())]
     for label, group in (("owned", owned), ("unowned", unowned)):
-        for key, resource in sorted(group.items()):
-            markers = {name: resource.document.get(name) for name in _VOLATILE}
-            parts.append([label, str(key), resource.resource_id, markers, _digest(resource.document)])
-    for key, record in sorted(records.items()):
+        for key in sorted(group):
+            resource = group[key]
+            parts.append([label, str(key), resource.resource_id, resource.document])
+    for key in sorted(records):
+        record = records[key]
         parts.append(
             ["record", str(key), record.resource_id, sorted(record.secret_digests.items()), record.protected]
         )
     payload = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _digest(document: Mapping[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()[:16]

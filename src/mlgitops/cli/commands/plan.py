@@ -11,7 +11,14 @@ from typing import Any, TextIO, TypedDict
 from mlgitops.cli import localbackend, options, wiring
 from mlgitops.cli.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 from mlgitops.errors import ConfigError, ManifestError
-from mlgitops.manifests import Issue, default_manifest_paths, project_variables, read_project_config
+from mlgitops.manifests import (
+    Issue,
+    ManifestCache,
+    cachefiles,
+    default_manifest_paths,
+    project_variables,
+    read_project_config,
+)
 from mlgitops.plan.actions import Plan
 from mlgitops.plan.jsonplan import render_json
 from mlgitops.plan.markdown import render_markdown
@@ -91,6 +98,7 @@ class PassArguments(TypedDict):
     allow_empty: bool
     allow_plaintext_credentials: bool
     target: str
+    cache: ManifestCache
 
 
 def pass_arguments(settings: Settings, args: argparse.Namespace) -> PassArguments:
@@ -102,6 +110,7 @@ def pass_arguments(settings: Settings, args: argparse.Namespace) -> PassArgument
         allow_empty=args.allow_empty,
         allow_plaintext_credentials=args.allow_plaintext_credentials,
         target=settings.target,
+        cache=cachefiles.open_cache(os.environ),
     )
 
 

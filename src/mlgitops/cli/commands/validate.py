@@ -1,12 +1,19 @@
 """``mlgitops validate``: schema and semantic checks of the manifests, reported all at once."""
 
 import argparse
+import os
 import sys
 from typing import Any
 
 from mlgitops.cli import options
 from mlgitops.cli.errors import EXIT_ERROR, EXIT_OK
-from mlgitops.manifests import default_manifest_paths, load_manifests, project_variables, read_project_config
+from mlgitops.manifests import (
+    cachefiles,
+    default_manifest_paths,
+    load_manifests,
+    project_variables,
+    read_project_config,
+)
 from mlgitops.manifests.rendering import (
     OUTPUT_FORMATS,
     render_github,
@@ -41,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         paths,
         variables=variables,
         allow_plaintext_credentials=args.allow_plaintext_credentials,
+        cache=cachefiles.open_cache(os.environ),
     )
     documents = result.documents_read
     if args.output == "json":

@@ -3,7 +3,7 @@
 import argparse
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,13 @@ from mlgitops.cli.commands import plan as plan_command
 from mlgitops.cli.errors import EXIT_OK
 from mlgitops.cli.keeping import KeptTargets
 from mlgitops.errors import ConfigError, LockError
-from mlgitops.manifests import default_manifest_paths, project_variables, read_project_config
+from mlgitops.manifests import (
+    ManifestCache,
+    cachefiles,
+    default_manifest_paths,
+    project_variables,
+    read_project_config,
+)
 from mlgitops.model.project import PROJECT_FILE
 from mlgitops.plan.rendering import render_text
 from mlgitops.plan.report import render_report_text
@@ -96,11 +102,13 @@ def _say_from_signal_handler(text: str) -> None:
 class _Steps:
     """The plan and apply steps of a watch session; the project file is read again on every pass.
 
-    The target is opened once and kept open across passes (``KeptTargets``).
+    The target is opened once and kept open across passes (``KeptTargets``), and one manifest cache
+    lives as long as the session: a pass parses and validates only the files that changed since the last.
     """
 
     args: argparse.Namespace
     targets: KeptTargets
+    cache: ManifestCache = field(default_factory=lambda: cachefiles.open_cache(os.environ))
 
     def _common(self) -> dict[str, Any]:
         settings = plan_command.read_settings(self.args)
@@ -110,6 +118,7 @@ class _Steps:
             "target": settings.target,
             "prune": settings.prune,
             "allow_plaintext_credentials": self.args.allow_plaintext_credentials,
+            "cache": self.cache,
         }
 
     def plan(self) -> PlanView:
