@@ -96,14 +96,19 @@ def _delete_dependents(client: MLCommonsClient) -> None:
 
 
 def _delete_undeployed(client: MLCommonsClient, model_id: str) -> None:
-    """Delete a model; the undeploy before it takes a moment to reach the model's document."""
-    for _ in range(50):
+    """Delete a model; the undeploy before it takes a moment to reach the model's document.
+
+    A deploy still running when the undeploy was sent ends DEPLOYED after it: undeploy again.
+    """
+    for attempt in range(50):
         try:
             client.delete_model(model_id)
             return
         except BackendRejectedError as exc:
             if "undeploy" not in str(exc):
                 raise
+            if attempt % 5 == 4:
+                client.undeploy_model(model_id)
             time.sleep(0.1)
     client.delete_model(model_id)
 
