@@ -82,7 +82,7 @@ class _Run:
         self.ready = [_priority(self.actions[index]) for index, count in self.waiting.items() if count == 0]
         heapq.heapify(self.ready)
         self.in_lane: dict[str, int] = {}
-        self.parked: dict[str, list[tuple[int, int]]] = {}  # ready, held back by a full lane
+        self.parked: dict[str, list[tuple[int, int]]] = {}  # heaps: ready, held back by a full lane
 
     def finish(self, result: StepResult) -> None:
         index = result.action.index
@@ -95,11 +95,28 @@ class _Run:
                 heapq.heappush(self.ready, _priority(self.actions[dependent]))
 
     def release(self, action: Action) -> None:
-        """A started step finished: its places in its lanes free up, steps parked there are ready again."""
+        """A started step finished: its place in each of its lanes frees up for the best step parked there.
+
+        One parked step per freed place goes back to the ready heap (not every parked step: with
+        thousands of registers waiting for one model group, that would re-sort all of them after each
+        register). A step that then waits in another full lane hands the place on (``next_ready``).
+        """
         for lane, _ in _lanes(action):
             self.in_lane[lane] -= 1
-            for entry in self.parked.pop(lane, ()):
-                heapq.heappush(self.ready, entry)
+            self._unpark_one(lane)
+
+    def _unpark_one(self, lane: str) -> None:
+        parked = self.parked.get(lane)
+        if parked:
+            heapq.heappush(self.ready, heapq.heappop(parked))
+
+    def unpark_all(self) -> bool:
+        """Every parked step back to the ready heap (when nothing runs); True when there was one."""
+        entries = [entry for parked in self.parked.values() for entry in parked]
+        self.parked.clear()
+        for entry in entries:
+            heapq.heappush(self.ready, entry)
+        return bool(entries)
 
     def blocked(self, action: Action) -> StepResult | None:
         for dep in action.depends_on:
@@ -121,7 +138,10 @@ class _Run:
             lanes = _lanes(action)
             full = next((lane for lane, depth in lanes if self.in_lane.get(lane, 0) >= depth), None)
             if full is not None:
-                self.parked.setdefault(full, []).append(entry)
+                heapq.heappush(self.parked.setdefault(full, []), entry)
+                for lane, depth in lanes:  # a free place this step cannot use goes to the next one parked
+                    if lane != full and self.in_lane.get(lane, 0) < depth:
+                        self._unpark_one(lane)
                 continue
             for lane, _ in lanes:
                 self.in_lane[lane] = self.in_lane.get(lane, 0) + 1
@@ -155,6 +175,8 @@ def run_actions(
                     break
                 running[pool.submit(_run_one, apply_one, action)] = action.index
             if not running:
+                if run.unpark_all():
+                    continue
                 break
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=running.__getitem__):

@@ -2,12 +2,14 @@
 
 # mypy: allow-untyped-defs, allow-untyped-calls
 
+import heapq
 import threading
 
 from mlgitops.errors import BackendRejectedError
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Action, Verb
 from mlgitops.plan.report import Status
+from mlgitops.service import executor
 from mlgitops.service.executor import GROUP_LANE_DEPTH, run_actions
 
 
@@ -129,3 +131,30 @@ def test_registers_into_one_group_take_a_few_places_at_most_and_leave_the_rest_t
     results = run_actions(actions, apply_one, parallelism=6)
     assert all(r.status == Status.DONE for r in results)
     assert (peak["g"], peak["h"], peak["connectors"]) == (GROUP_LANE_DEPTH, 1, 1)
+
+
+class CountingHeap:
+    """``heapq`` as the executor uses it, counting pushes."""
+
+    def __init__(self) -> None:
+        self.pushes = 0
+
+    def heappush(self, heap: list[object], item: object) -> None:
+        self.pushes += 1
+        heapq.heappush(heap, item)  # type: ignore[misc]
+
+    heappop = staticmethod(heapq.heappop)
+    heapify = staticmethod(heapq.heapify)
+
+
+def test_registers_waiting_for_their_groups_are_not_re_sorted_after_every_step(monkeypatch):
+    """Scheduling stays O(n log n): each finished register hands its place to one waiting register."""
+    counting = CountingHeap()
+    monkeypatch.setattr(executor, "heapq", counting)
+    registers = [
+        Action(i, Verb.REGISTER, ResourceKey(Kind.MODEL, f"m{i}"), "r", body={"model_group": f"g{i % 3}"})
+        for i in range(1500)
+    ]
+    results = run_actions(registers, lambda item: None, parallelism=32)
+    assert all(r.status == Status.DONE for r in results)
+    assert counting.pushes <= 3 * len(registers), counting.pushes
