@@ -96,3 +96,43 @@ def test_blocking_models_reads_the_ids_of_the_refusal() -> None:
     reason = "2 models are still using this connector, please undeploy the models first: [a-1, b_2]"
     assert blocking_models(reason) == ["a-1", "b_2"]
     assert blocking_models("Failed to find connector") == []
+
+
+def test_a_shortened_refusal_names_only_its_complete_ids() -> None:
+    reason = "3 models are still using this connector, please undeploy the models first: [a-1, b_2, c…"
+    assert blocking_models(reason + " (status_exception)") == ["a-1", "b_2"]
+
+
+class CrowdedCluster(Cluster):
+    """Twelve owned bystanders with 20-character ids: more than one shortened refusal can show."""
+
+    def __init__(self) -> None:
+        super().__init__(owned=True)
+        self.crowd = [f"m-bystander-{n:08d}" for n in range(12)]
+        for model_id in self.crowd:
+            self.models[model_id] = {"connector_id": "other-shared-cccc", "model_state": "DEPLOYED"}
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/.mlgitops/_search":
+            self.calls.append(f"{request.method} {request.url.path}")
+            records = [
+                {
+                    "_id": f"r{n}",
+                    "_source": record_to_source(OwnershipRecord(ResourceKey(Kind.MODEL, f"b{n}"), m), 1),
+                }
+                for n, m in enumerate([BYSTANDER, *self.crowd])
+            ]
+            return httpx.Response(200, json={"hits": {"hits": records}})
+        return super().__call__(request)
+
+
+def test_bystanders_past_what_one_refusal_shows_are_handled_round_by_round() -> None:
+    cluster = CrowdedCluster()
+    _update(cluster)
+    updates = [call for call in cluster.calls if call == f"PUT /_plugins/_ml/connectors/{CONNECTOR}"]
+    assert len(updates) > 2  # the 256-character reason shows a few ids per refusal
+    assert all(cluster.models[m]["model_state"] == "DEPLOYED" for m in [BYSTANDER, *cluster.crowd])
+    deploys = [call for call in cluster.calls if call.endswith("/_deploy")]
+    assert sorted(deploys) == sorted(
+        f"POST /_plugins/_ml/models/{m}/_deploy" for m in [BYSTANDER, *cluster.crowd]
+    )

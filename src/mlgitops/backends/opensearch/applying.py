@@ -222,17 +222,33 @@ class Applier:
 
         2.19 finds the models "using" a connector with a full-text match on ``connector_id``, so it can
         also name deployed models of other connectors whose ids share a term with this one. Those
-        bystanders, when mlgitops owns them, are undeployed for the update and deployed again at once;
-        an unowned one is never touched: the refusal then says why and what to do.
+        bystanders, when mlgitops owns them, are undeployed for the update and deployed again after it;
+        an unowned one is never touched: the refusal then says why and what to do. A refusal naming more
+        models than its (shortened) message shows is answered round by round, until the update passes.
         """
+        undeployed: list[str] = []
         try:
+            for _ in range(_BYSTANDER_ROUNDS):
+                try:
+                    self._client.update_connector(connector_id, body)
+                    return
+                except BackendRejectedError as exc:
+                    named = [model_id for model_id in blocking_models(str(exc)) if model_id not in undeployed]
+                    if not named:
+                        raise
+                    bystanders = self._owned_bystanders(connector_id, named, exc)
+                for model_id in named:
+                    self._client.undeploy_model(model_id)
+                undeployed += bystanders
             self._client.update_connector(connector_id, body)
-            return
-        except BackendRejectedError as exc:
-            named = blocking_models(str(exc))
-            if not named:
-                raise
-            refusal = exc
+        finally:
+            for model_id in undeployed:
+                self.deploy(model_id)
+
+    def _owned_bystanders(
+        self, connector_id: str, named: list[str], refusal: BackendRejectedError
+    ) -> list[str]:
+        """The models of other connectors among ``named``; raises the refusal when one is not owned."""
         bystanders = [
             model_id
             for model_id in named
@@ -255,13 +271,7 @@ class Applier:
             connector_id,
             ", ".join(bystanders),
         )
-        for model_id in named:
-            self._client.undeploy_model(model_id)
-        try:
-            self._client.update_connector(connector_id, body)
-        finally:
-            for model_id in bystanders:
-                self.deploy(model_id)
+        return bystanders
 
     def deploy(self, model_id: str) -> None:
         """Deploy a model and wait until DEPLOYED (PARTIALLY_DEPLOYED is accepted with a warning)."""
@@ -299,15 +309,22 @@ class Applier:
         self._book.settle(deleted=deleted, finished=finished, wait=False)
 
 
+_BYSTANDER_ROUNDS = 50  # refusals answered for one update, each naming the bystanders it shows
 _BLOCKING = re.compile(
-    r"models are still using this connector, please undeploy the models first: \[([^\]]*)\]"
+    r"models are still using this connector, please undeploy the models first: \[([^\]]*)(\])?"
 )
 
 
 def blocking_models(reason: str) -> list[str]:
-    """The model ids a 2.19 "still using this connector" refusal of a connector update names."""
+    """The model ids a 2.19 "still using this connector" refusal of a connector update names.
+
+    A message shortened before its closing bracket shows the complete ids only (the last one is cut).
+    """
     found = _BLOCKING.search(reason)
-    return [] if found is None else [part.strip() for part in found.group(1).split(",") if part.strip()]
+    if found is None:
+        return []
+    ids = [part.strip() for part in found.group(1).split(",") if part.strip()]
+    return ids if found.group(2) else ids[:-1]
 
 
 def _refused(exc: BackendError) -> bool:
