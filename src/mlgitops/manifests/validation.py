@@ -8,6 +8,7 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError as PydanticValidationError
 
 from mlgitops.manifests.issues import Issue, Severity
+from mlgitops.manifests.leaves import any_leaf
 from mlgitops.manifests.loading import RawDocument
 from mlgitops.manifests.positions import JsonPath, format_path, key_text
 from mlgitops.manifests.schema_messages import describe, is_secret_path, shown, suggest, type_of
@@ -48,16 +49,7 @@ _JSON_SCALARS = (str, int, float, bool, type(None))
 
 def _only_json(value: Any) -> bool:
     """True when every value is a mapping, list or JSON scalar (the usual case, checked without paths)."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-        elif not isinstance(item, _JSON_SCALARS):
-            return False
-    return True
+    return not any_leaf(value, lambda leaf: not isinstance(leaf, _JSON_SCALARS))
 
 
 def _non_json_values(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:

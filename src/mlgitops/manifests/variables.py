@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from mlgitops.manifests.leaves import any_leaf
 from mlgitops.manifests.positions import JsonPath, key_text
 
 _VARIABLE = re.compile(r"\$?\$\{vars\.(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)\}")
@@ -47,16 +48,7 @@ def substitute_variables(data: Any, variables: Mapping[str, Any]) -> tuple[Any, 
 
 def _mentions_variables(value: Any) -> bool:
     """True when some string value holds ``${vars.`` (most documents have none: nothing to copy)."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-        elif isinstance(item, str) and "${vars." in item:
-            return True
-    return False
+    return any_leaf(value, lambda leaf: isinstance(leaf, str) and "${vars." in leaf)
 
 
 def _substitute(
