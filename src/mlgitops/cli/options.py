@@ -18,14 +18,20 @@ def add_paths(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_environment(parser: argparse.ArgumentParser) -> None:
+def add_project(
+    parser: argparse.ArgumentParser,
+    env_help: str = "environment from mlgitops.yaml (vars and default target)",
+) -> None:
     """``--env`` and ``--config``: pick an environment from the project file."""
-    parser.add_argument(
-        "--env", metavar="NAME", help="environment from mlgitops.yaml (vars and default target)"
-    )
+    parser.add_argument("--env", metavar="NAME", help=env_help)
     parser.add_argument(
         "--config", type=Path, metavar="FILE", help="project file (default: ./mlgitops.yaml when present)"
     )
+
+
+def add_environment(parser: argparse.ArgumentParser) -> None:
+    """``add_project`` and ``--allow-plaintext-credentials``, for the commands that read manifests."""
+    add_project(parser)
     parser.add_argument(
         "--allow-plaintext-credentials",
         action="store_true",

@@ -38,10 +38,7 @@ def register(subparsers: Any) -> None:
         epilog="Example: mlgitops import --target https://search:9200 --out manifests/imported",
     )  # fmt: skip
     options.add_target(parser)
-    parser.add_argument("--env", metavar="NAME", help="environment from mlgitops.yaml (its target)")
-    parser.add_argument(
-        "--config", type=Path, metavar="FILE", help="project file (default: ./mlgitops.yaml when present)"
-    )
+    options.add_project(parser, env_help="environment from mlgitops.yaml (its target)")
     parser.add_argument(
         "--out",
         type=Path,
