@@ -60,6 +60,15 @@ def test_the_digest_key_is_not_stored_in_clear(project: Path) -> None:
     assert key.encode() not in b"".join(p.read_bytes() for p in project.iterdir() if p.is_file())
 
 
+def test_a_search_sees_a_sealed_document_as_a_get_does(project: Path) -> None:
+    """The document API shows the whole document as written, whether it is read by id or found."""
+    with LocalEngine(project) as engine:
+        by_id = engine.documents.get(".mlgitops", "digest-key")[1]["_source"]
+        hits = engine.documents.search(".mlgitops", None, {})["hits"]["hits"]
+    found = [hit["_source"] for hit in hits if hit["_id"] == "digest-key"]
+    assert found == [by_id] and len(by_id["key"]) == 64
+
+
 def test_a_digest_key_left_in_clear_by_an_older_version_is_sealed_on_open(tmp_path: Path) -> None:
     with LocalEngine(tmp_path) as engine:
         engine.store.sealer = None  # as an older version wrote it

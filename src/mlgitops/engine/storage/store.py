@@ -156,13 +156,7 @@ class Transaction:
 
     def scan(self, index: str) -> list[Row]:
         """Every document of ``index`` in write order."""
-        table, extra, params = self._where(index)
-        rows = self._exec(
-            f"SELECT id, source, version, seq_no FROM {table} WHERE 1 = 1{extra} ORDER BY seq_no",  # noqa: S608
-            params,
-        ).fetchall()
-        sealer = self._sealing(index)
-        return [self._row(index, r, sealer) for r in rows]
+        return list(self.rows(index))
 
     def rows(self, index: str, after_seq_no: int = -1) -> Iterator[Row]:
         """The documents of ``index`` with a sequence number above ``after_seq_no`` (write order, lazily)."""
@@ -171,8 +165,9 @@ class Transaction:
             f"SELECT id, source, version, seq_no FROM {table} WHERE seq_no > ?{extra} ORDER BY seq_no",  # noqa: S608
             (after_seq_no, *params),
         )
+        sealer = self._sealing(index)
         for found in cursor:
-            yield Row(index, found[0], json.loads(found[1]), found[2], found[3])
+            yield self._row(index, found, sealer)
 
     def find(self, index: str, field: str, value: str) -> list[Row]:
         """The documents of a system index whose top-level ``field`` equals ``value``, in write order."""
