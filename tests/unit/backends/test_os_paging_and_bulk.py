@@ -6,9 +6,11 @@ import threading
 import httpx
 import pytest
 
+from mlgitops.backends.opensearch import dependents
 from mlgitops.backends.opensearch.batching import GroupWriter
 from mlgitops.backends.opensearch.client import BulkOperation, MLCommonsClient
 from mlgitops.errors import BackendConflictError
+from mlgitops.model.resources import Kind
 
 
 class TwoShards:
@@ -157,3 +159,22 @@ def test_posted_writes_go_out_in_the_background_before_later_writes_and_flush_re
         writer.flush()
     writer.flush()  # a failure is reported once
     assert [ids_of(request) for request in target.requests] == [["record:a"], ["bad", "record:a"]]
+
+
+class NamedAgents(TwoShards):
+    """Agents that all share one name, more than one page of them."""
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        response = super().__call__(request)
+        hits = response.json()["hits"]["hits"]
+        for hit in hits:
+            hit["_source"] = {"name": "same", "created_time": hit["_seq_no"]}
+        return httpx.Response(200, json={"hits": {"hits": hits}})
+
+
+def test_agents_found_by_name_are_every_one_past_one_page() -> None:
+    agents = NamedAgents(2 * 1000 + 7)
+    client = MLCommonsClient(httpx.Client(transport=httpx.MockTransport(agents), base_url="http://t"))
+    found = dependents.find_by_name(client, Kind.AGENT, "same")
+    assert len({agent_id for agent_id, _ in found}) == len(agents.docs)
+    assert [doc["created_time"] for _, doc in found] == sorted(doc["created_time"] for _, doc in found)

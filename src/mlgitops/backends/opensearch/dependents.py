@@ -77,12 +77,9 @@ def find_by_name(client: MLCommonsClient, kind: Kind, name: str) -> list[tuple[s
         found = get(client, kind, name)
         return [] if found is None else [(name, found)]
     try:
-        response = client.request(
-            "POST", AGENTS + "_search", body={"query": {"term": {"name.keyword": name}}, "size": 1000}
-        )
+        hits = client.scan(AGENTS + "_search", {"term": {"name.keyword": name}})
     except BackendNotFoundError:  # no agent was ever registered: the index does not exist yet
         return []
-    hits = [hit for hit in response.get("hits", {}).get("hits", []) if isinstance(hit, dict) and "_id" in hit]
     docs = [(str(hit["_id"]), dict(hit.get("_source") or {})) for hit in hits]
     docs = [(agent_id, doc) for agent_id, doc in docs if doc.get("name") == name]
     return sorted(docs, key=lambda item: (int(item[1].get("created_time") or 0), item[0]))

@@ -194,14 +194,3 @@ class Bookkeeping:
     def flush(self) -> None:
         """Wait until every queued bookkeeping write is on the target; raises the first that failed."""
         self._writer.flush()
-
-    def pending_intents(self) -> list[Intent]:
-        """Intents left by runs that did not finish, oldest first."""
-        self.flush()
-        intents = []
-        for hit in self._client.scan_docs(INDEX, {"term": {"type": INTENT}}):
-            try:
-                intents.append(Intent.from_source(str(hit["_id"]), hit.get("_source") or {}))
-            except (KeyError, ValueError):
-                logger.warning("ignoring malformed intent %s", hit.get("_id"))
-        return sorted(intents, key=lambda intent: (intent.time_ms, intent.run_id, intent.seq))
