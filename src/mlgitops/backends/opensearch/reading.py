@@ -17,7 +17,7 @@ from mlgitops.plan.state import ActualResource, ActualState, DesiredResource, Ow
 
 logger = logging.getLogger(__name__)
 
-_KINDS = (Kind.MODEL_GROUP, Kind.CONNECTOR, Kind.MODEL)
+ML_KINDS = (Kind.MODEL_GROUP, Kind.CONNECTOR, Kind.MODEL)
 PERIODIC_REFRESH_SECONDS = 1.5  # OpenSearch's default refresh_interval is 1 s
 CONFIRM_AT_MOST = 100  # owned resources missing from the searches that are asked for one by one
 ML_INDICES = (".plugins-ml-model-group", ".plugins-ml-connector", ".plugins-ml-model", ".plugins-ml-agent")
@@ -46,11 +46,11 @@ def read_state(
     # Pipelines and agents are read only where manifests or records name them: a user without rights
     # on them (an ML-only role) can still reconcile the ML kinds.
     wanted = {item.key.kind for item in desired} & DEPENDENT_KINDS
-    workers = len(_KINDS) + len(wanted) + 2
+    workers = len(ML_KINDS) + len(wanted) + 2
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlgitops-read") as pool:
         bookkeeping = pool.submit(book.read_all)
         settings_read = pool.submit(resources.read_ml_settings, client)
-        by_kind = {kind: pool.submit(resources.read_all, client, kind) for kind in _KINDS}
+        by_kind = {kind: pool.submit(resources.read_all, client, kind) for kind in ML_KINDS}
         by_kind |= {kind: pool.submit(dependents.read_all, client, kind) for kind in wanted}
         records, intents = bookkeeping.result()
         owned_too = {key.kind for key in records} & DEPENDENT_KINDS - wanted
@@ -92,6 +92,11 @@ def _owned(
     return owned
 
 
+def refresh_ml_indices(client: MLCommonsClient) -> None:
+    """Make every write to the ML indices visible to searches (indices that do not exist yet skipped)."""
+    client.request("POST", f"/{','.join(ML_INDICES)}/_refresh", params={"ignore_unavailable": "true"})
+
+
 def settle(
     client: MLCommonsClient, touched: Collection[tuple[Kind, str]]
 ) -> dict[tuple[Kind, str], Json | None]:
@@ -102,7 +107,7 @@ def settle(
     if not touched:
         return {}
     try:
-        client.request("POST", f"/{','.join(ML_INDICES)}/_refresh", params={"ignore_unavailable": "true"})
+        refresh_ml_indices(client)
         return {}
     except BackendError as exc:  # e.g. no permission to refresh system indices
         logger.info(

@@ -14,8 +14,6 @@ from mlgitops.plan.exporting import TargetSnapshot
 
 logger = logging.getLogger(__name__)
 
-_KINDS = (Kind.MODEL_GROUP, Kind.CONNECTOR, Kind.MODEL)
-
 
 def read_snapshot(client: MLCommonsClient, book: Bookkeeping) -> TargetSnapshot:
     """Explicit ML settings per scope, every resource by kind, and what mlgitops' records own.
@@ -25,10 +23,10 @@ def read_snapshot(client: MLCommonsClient, book: Bookkeeping) -> TargetSnapshot:
     moment ago reads as deployed).
     """
     _refresh(client)
-    with ThreadPoolExecutor(max_workers=len(_KINDS) + len(DEPENDENT_KINDS) + 2) as pool:
+    with ThreadPoolExecutor(max_workers=len(reading.ML_KINDS) + len(DEPENDENT_KINDS) + 2) as pool:
         bookkeeping = pool.submit(book.read_records)
         settings_read = pool.submit(client.get_cluster_settings)
-        by_kind = {kind: pool.submit(resources.read_all, client, kind) for kind in _KINDS}
+        by_kind = {kind: pool.submit(resources.read_all, client, kind) for kind in reading.ML_KINDS}
         by_kind |= {kind: pool.submit(dependents.read_all, client, kind) for kind in DEPENDENT_KINDS}
         records = bookkeeping.result()
         settings = settings_read.result()
@@ -48,8 +46,6 @@ def _scopes(response: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def _refresh(client: MLCommonsClient) -> None:
     try:
-        client.request(
-            "POST", f"/{','.join(reading.ML_INDICES)}/_refresh", params={"ignore_unavailable": "true"}
-        )
+        reading.refresh_ml_indices(client)
     except BackendError as exc:  # e.g. no permission to refresh system indices: read what is visible
         logger.info("cannot refresh the ML indices (%s); changes of the last second may not show", exc)
