@@ -57,17 +57,7 @@ def to_float32(value: float) -> float:
         return single
     if _is_power_of_two(single):
         return next(filter(None, (_round_trip(single, n) for n in range(1, 10))), single)
-    # Away from powers of two the float32 rounding interval is symmetric around the value, and the
-    # rounding to n+1 digits is at least as close as the rounding to n: the digit counts that read
-    # back form a range up to 9, so a binary search finds the shortest.
-    low, high = 1, 9
-    while low < high:
-        middle = (low + high) // 2
-        if _round_trip(single, middle) is None:
-            low = middle + 1
-        else:
-            high = middle
-    return _round_trip(single, low) or single
+    return _shortest(single)
 
 
 def to_float32_all(values: Sequence[float]) -> list[float]:
@@ -112,7 +102,12 @@ def to_float32_all(values: Sequence[float]) -> list[float]:
 
 
 def _shortest(single: float) -> float:
-    """``to_float32`` of a float32 value away from powers of two, inlined (short vectors)."""
+    """``to_float32`` of a float32 value away from powers of two, inlined (short vectors).
+
+    Away from powers of two the float32 rounding interval is symmetric around the value, and the
+    rounding to n+1 digits is at least as close as the rounding to n: the digit counts that read back
+    form a range up to 9, so a binary search finds the shortest.
+    """
     pack, unpack, formats = _FLOAT32.pack, _FLOAT32.unpack, _FORMATS
     low, high = 1, 9
     while low < high:
