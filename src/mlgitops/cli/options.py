@@ -29,6 +29,11 @@ def add_project(
     )
 
 
+def add_project_target(parser: argparse.ArgumentParser) -> None:
+    """``add_project`` for the commands that take only the target from the environment."""
+    add_project(parser, env_help="environment from mlgitops.yaml (its target)")
+
+
 def add_environment(parser: argparse.ArgumentParser) -> None:
     """``add_project`` and ``--allow-plaintext-credentials``, for the commands that read manifests."""
     add_project(parser)

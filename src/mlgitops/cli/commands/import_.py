@@ -38,7 +38,7 @@ def register(subparsers: Any) -> None:
         epilog="Example: mlgitops import --target https://search:9200 --out manifests/imported",
     )  # fmt: skip
     options.add_target(parser)
-    options.add_project(parser, env_help="environment from mlgitops.yaml (its target)")
+    options.add_project_target(parser)
     parser.add_argument(
         "--out",
         type=Path,

@@ -2,7 +2,6 @@
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from mlgitops.cli import options, wiring
@@ -21,10 +20,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("lock_id", metavar="LOCK_ID", help="the id of the lock to break")
     options.add_target(parser)
-    parser.add_argument("--env", metavar="NAME", help="environment from mlgitops.yaml (its target)")
-    parser.add_argument(
-        "--config", type=Path, metavar="FILE", help="project file (default: ./mlgitops.yaml when present)"
-    )
+    options.add_project_target(parser)
     parser.set_defaults(handler=run)
 
 
