@@ -60,7 +60,7 @@ def _non_json_values(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _non_json_values(item, (*path, index))
-    elif not isinstance(value, str | int | float | bool | None):
+    elif not isinstance(value, _JSON_SCALARS):
         word = "binary data" if isinstance(value, bytes) else f"a {type_of(value)}"
         message = f"{format_path(path)}: YAML reads this value as {word}, which JSON cannot carry; quote it"
         yield path, message
