@@ -100,14 +100,14 @@ def actual_references(
 
 
 def users_by_model(
-    desired: Mapping[ResourceKey, DesiredResource], actual: ActualState, names: Mapping[str, str]
+    desired: Mapping[ResourceKey, DesiredResource], used_by_owned: Mapping[ResourceKey, set[ResourceKey]]
 ) -> dict[ResourceKey, list[ResourceKey]]:
-    """The pipelines and agents (desired or owned) using each model, in apply order."""
+    """The pipelines and agents using each model (desired, or owned: ``actual_references``), in order."""
     found: dict[ResourceKey, set[ResourceKey]] = {}
     for key, resource in desired.items():
         for model in models_used(resource):
             found.setdefault(model, set()).add(key)
-    for key, used in actual_references(actual, names).items():
+    for key, used in used_by_owned.items():
         for model in used:
             found.setdefault(model, set()).add(key)
     order = list(Kind)

@@ -8,7 +8,6 @@ from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG, NEUTRAL_RATE_LIMITER
 from mlgitops.model.resources import DEPENDENT_KINDS, Kind, ResourceKey
 from mlgitops.plan.actions import Action, Change, Verb
 from mlgitops.plan.compare import Comparison
-from mlgitops.plan.dependents import actual_references
 from mlgitops.plan.normalize import MODEL_FIELDS
 from mlgitops.plan.state import ActualResource, ActualState, DesiredResource
 
@@ -92,9 +91,14 @@ def build_update_body(resource: DesiredResource, comparison: Comparison) -> dict
 
 
 def build_references(
-    desired: Sequence[DesiredResource], actual: ActualState
+    desired: Sequence[DesiredResource],
+    actual: ActualState,
+    used_by_dependents: Mapping[ResourceKey, set[ResourceKey]],
 ) -> dict[ResourceKey, set[ResourceKey]]:
-    """Which resources each one refers to, from the manifests and from the target's documents."""
+    """Which resources each one refers to, from the manifests and from the target's documents.
+
+    ``used_by_dependents``: the owned models each owned pipeline or agent uses (``actual_references``).
+    """
     refs: dict[ResourceKey, set[ResourceKey]] = {}
     for resource in desired:
         refs.setdefault(resource.key, set()).update(resource.depends_on)
@@ -104,6 +108,6 @@ def build_references(
             ref = actual.key_for_id(str(ref_id)) if ref_id is not None else None
             if ref is not None and ref.kind == kind:
                 refs.setdefault(key, set()).add(ref)
-    for key, used in actual_references(actual).items():
+    for key, used in used_by_dependents.items():
         refs.setdefault(key, set()).update(used)
     return refs

@@ -9,7 +9,13 @@ from mlgitops.model.resources import DEPENDENT_KINDS, Kind, ResourceKey
 from mlgitops.plan.actions import Change, Verb
 from mlgitops.plan.bluegreen import plan_blue_green
 from mlgitops.plan.compare import Comparison, compare, is_deployed, model_state
-from mlgitops.plan.dependents import compare_dependent, model_names, models_used, users_by_model
+from mlgitops.plan.dependents import (
+    actual_references,
+    compare_dependent,
+    model_names,
+    models_used,
+    users_by_model,
+)
 from mlgitops.plan.diffing import build_changes, build_secret_changes, masked_change
 from mlgitops.plan.drafts import (
     CREATE_PHASE,
@@ -65,15 +71,16 @@ class Planner:
         self.drafts: list[Draft] = []
         self.warnings: list[str] = []
         self.kept: list[ResourceKey] = []
-        self.references = build_references(desired, actual)
+        self.model_names = model_names(actual)
+        used_by_owned = actual_references(actual, self.model_names)
+        self.references = build_references(desired, actual, used_by_owned)
         self.undeployed: set[ResourceKey] = set()
         self._users_by_connector: dict[str, list[ResourceKey]] | None = None
         # Models that get a new id in this plan (their users are repointed), and models whose steps a
         # blue/green connector change already planned.
         self.replaced_models: dict[ResourceKey, str] = {}
         self.handled: set[ResourceKey] = set()
-        self.model_names = model_names(actual)
-        self.users = users_by_model(self.desired, actual, self.model_names)
+        self.users = users_by_model(self.desired, used_by_owned)
 
     def build(self) -> tuple[list[Draft], list[str]]:
         """Every draft, in insertion order (numbering sorts them by phase), and the warnings."""
