@@ -18,6 +18,7 @@ from mlgitops.plan.actions import Plan
 from mlgitops.plan.state import ActualResource, ActualState, DesiredResource
 
 UNREADABLE_DIGEST = "unreadable"
+REAPPLY = "reconcile re-applies it"  # how a plan's warning about an unreadable value ends
 
 
 class LocalEngineBackend(OpenSearchBackend):
@@ -30,13 +31,21 @@ class LocalEngineBackend(OpenSearchBackend):
 
     def read_state(self, desired: Sequence[DesiredResource]) -> ActualState:
         """The target's state, with unreadable stored credentials marked as changed."""
+        return self.read_state_marking(desired, self.engine.unreadable_values())
+
+    def read_state_marking(
+        self, desired: Sequence[DesiredResource], broken: Sequence[UnreadableValue], fix: str = REAPPLY
+    ) -> ActualState:
+        """``read_state`` with ``broken`` (found already) marked; each warning ends with ``fix``."""
         state = super().read_state(desired)
-        state, warnings = mark_unreadable(state, self.engine.unreadable_values())
+        state, warnings = mark_unreadable(state, broken, fix)
         self.warnings = tuple(warnings)
         return state
 
 
-def mark_unreadable(state: ActualState, broken: Sequence[UnreadableValue]) -> tuple[ActualState, list[str]]:
+def mark_unreadable(
+    state: ActualState, broken: Sequence[UnreadableValue], fix: str = REAPPLY
+) -> tuple[ActualState, list[str]]:
     """``state`` with each unreadable credential's recorded digest replaced, and a warning per value."""
     if not broken:
         return state, []
@@ -51,7 +60,7 @@ def mark_unreadable(state: ActualState, broken: Sequence[UnreadableValue]) -> tu
         resources[resource.key] = _marked(resource, value.credential_key)
         warnings.append(
             f"{resource.key}: the stored credential '{value.credential_key}' no longer decrypts (the engine "
-            "store was damaged or tampered with); reconcile re-applies it"
+            f"store was damaged or tampered with); {fix}"
         )
     return replace(state, resources=resources), warnings
 

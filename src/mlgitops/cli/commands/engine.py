@@ -139,20 +139,19 @@ def _check(args: argparse.Namespace) -> int:
             total = backend.engine.info()["credentials"]
             print(f"all {total} stored credential value(s) of {args.dir} decrypt")
             return 0
-        lines = _check_lines(backend, broken)
-    fix = f"re-apply it: mlgitops reconcile --target {target}"
+        lines = _check_lines(backend, broken, f"re-apply it: mlgitops reconcile --target {target}")
     for line in lines:
-        print(line.replace("reconcile re-applies it", fix))
+        print(line)
     print(f"error: {len(broken)} stored credential value(s) of {args.dir} no longer decrypt", file=sys.stderr)
     return EXIT_ERROR
 
 
-def _check_lines(backend: LocalEngineBackend, broken: list[UnreadableValue]) -> list[str]:
-    """One line per unreadable value, naming the managed resource when the records allow."""
+def _check_lines(backend: LocalEngineBackend, broken: list[UnreadableValue], fix: str) -> list[str]:
+    """One line per unreadable value, naming the managed resource (and ``fix``) when the records allow."""
     if any(value.kind == "document" for value in broken):  # the records cannot be read then
         return [unmanaged_warning(value) for value in broken]
     try:
-        backend.read_state([])
+        backend.read_state_marking([], broken, fix)
     except MlGitOpsError:  # e.g. the records cannot be read: name the engine's resources only
         return [unmanaged_warning(value) for value in broken]
     return list(backend.warnings)
