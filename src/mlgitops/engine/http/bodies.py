@@ -15,12 +15,12 @@ _STEPS = [{ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}.get(byte, 0) fo
 
 
 def _bad_request(reason: str) -> rest.RestResponse:
-    return rest.RestResponse(400, rest.error_body(400, "illegal_argument_exception", reason))
+    return rest.error_response(400, "illegal_argument_exception", reason)
 
 
 def _too_large() -> rest.RestResponse:
     reason = f"request body is larger than the limit of {MAX_BODY} bytes"
-    return rest.RestResponse(413, rest.error_body(413, "content_too_long_exception", reason))
+    return rest.error_response(413, "content_too_long_exception", reason)
 
 
 def read_chunked(rfile: io.BufferedIOBase) -> bytes | rest.RestResponse:
@@ -67,4 +67,4 @@ def check_depth(body: bytes | None) -> rest.RestResponse | None:
     if max(itertools.accumulate(map(_STEPS.__getitem__, brackets)), default=0) <= MAX_DEPTH:
         return None
     reason = f"request body nests objects and arrays deeper than {MAX_DEPTH} levels"
-    return rest.RestResponse(400, rest.error_body(400, "parse_exception", reason))
+    return rest.error_response(400, "parse_exception", reason)

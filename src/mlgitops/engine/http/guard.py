@@ -13,10 +13,6 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "localhost.localdom
 JSON_TYPES = frozenset({"application/json", "application/x-ndjson"})
 
 
-def _error(status: int, error_type: str, reason: str) -> rest.RestResponse:
-    return rest.RestResponse(status, rest.error_body(status, error_type, reason))
-
-
 def host_name(header: str) -> str:
     """The host part of a ``Host`` header, lowercased, without port or IPv6 brackets."""
     header = header.strip().lower().rstrip(".")
@@ -54,7 +50,7 @@ class Guard:
         if name in self.allowed_hosts:
             return None
         shown = (header or "")[:100]
-        return _error(
+        return rest.error_response(
             421,
             "security_exception",
             f"Host header [{shown}] is not one this server answers to "
@@ -72,7 +68,7 @@ class Guard:
             if not authorization
             else "invalid bearer token"
         )
-        return _error(401, "security_exception", reason)
+        return rest.error_response(401, "security_exception", reason)
 
 
 def check_content_type(header: str | None, has_body: bool) -> rest.RestResponse | None:
@@ -84,8 +80,8 @@ def check_content_type(header: str | None, has_body: bool) -> rest.RestResponse 
     if media in JSON_TYPES:
         return None
     if not media:
-        return _error(406, "illegal_argument_exception", "Content-Type header is missing")
-    return _error(
+        return rest.error_response(406, "illegal_argument_exception", "Content-Type header is missing")
+    return rest.error_response(
         406,
         "illegal_argument_exception",
         f"Content-Type header [{declared[:100]}] is not supported (send application/json)",

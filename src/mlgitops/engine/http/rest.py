@@ -31,9 +31,10 @@ def error_body(
     return {"error": {"root_cause": [cause], **cause}, "status": status}
 
 
-def _error(
+def error_response(
     status: int, error_type: str, reason: str, details: Mapping[str, Any] | None = None
 ) -> RestResponse:
+    """An OpenSearch-shaped error answer (``error_body``) with its status."""
     return RestResponse(status, error_body(status, error_type, reason, details))
 
 
@@ -100,16 +101,16 @@ def _serve(
         result = handler(Call(engine, params, dict(query), parsed, position, raw=body))
     except ParsingError as exc:
         located = jsonbody.value_position(body, exc.field) if exc.field else None
-        return _error(exc.status, exc.error_type, str(exc), located or exc.details)
+        return error_response(exc.status, exc.error_type, str(exc), located or exc.details)
     except EngineError as exc:
-        return _error(exc.status, exc.error_type, str(exc), exc.details)
+        return error_response(exc.status, exc.error_type, str(exc), exc.details)
     except RemoteModelError as exc:
-        return _error(exc.status, "status_exception", str(exc))
+        return error_response(exc.status, "status_exception", str(exc))
     except CredentialStoreError as exc:
-        return _error(500, "credential_store_exception", str(exc))
+        return error_response(500, "credential_store_exception", str(exc))
     except Exception:
         logger.exception("engine error on %s %s", method, path)
-        return _error(500, "exception", "internal error in the mlgitops local engine (see its log)")
+        return error_response(500, "exception", "internal error in the mlgitops local engine (see its log)")
     if isinstance(result, tuple):
         return RestResponse(result[0], result[1])
     return RestResponse(200, result)

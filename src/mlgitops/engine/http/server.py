@@ -42,7 +42,7 @@ def is_loopback(host: str) -> bool:
 
 def _not_allowed(method: str) -> rest.RestResponse:
     reason = f"HTTP method [{method}] is not supported; allowed: [{', '.join(ROUTED_METHODS)}]"
-    return rest.RestResponse(405, rest.error_body(405, "illegal_argument_exception", reason))
+    return rest.error_response(405, "illegal_argument_exception", reason)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -126,7 +126,7 @@ class _Handler(BaseHTTPRequestHandler):
             answer = _not_allowed(str(self.command))
         else:
             reason = message or self.responses.get(code, ("error",))[0]
-            answer = rest.RestResponse(code, rest.error_body(code, "illegal_argument_exception", reason))
+            answer = rest.error_response(code, "illegal_argument_exception", reason)
         self._send(answer)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _serve  # noqa: N815 - stdlib handler names
