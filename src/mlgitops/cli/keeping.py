@@ -11,7 +11,6 @@ from mlgitops.cli import wiring
 from mlgitops.cli.localbackend import LocalEngineBackend
 from mlgitops.engine import LocalEngine
 from mlgitops.engine.http.transport import EngineTransport
-from mlgitops.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -109,11 +108,8 @@ class KeptTargets:
 
 def _open(target: str) -> _Kept:
     if target.startswith(wiring.LOCAL_PREFIX):
-        directory = target.removeprefix(wiring.LOCAL_PREFIX)
-        if not directory:
-            raise ConfigError(f"target {target!r} has no directory; use {wiring.TARGET_FORMS}")
-        engine = LocalEngine(Path(directory))
+        engine = LocalEngine(Path(wiring.local_directory(target)))
         return _Kept(opensearch.Connection(wiring.LOCAL_BASE_URL, transport=EngineTransport(engine)), engine)
     if target.startswith(wiring.REMOTE_PREFIXES):
         return _Kept(opensearch.Connection(target))
-    raise ConfigError(f"unknown target {target!r}; use {wiring.TARGET_FORMS}")
+    raise wiring.unknown_target(target)

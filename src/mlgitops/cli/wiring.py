@@ -114,14 +114,25 @@ def open_backend(
         finally:
             remote.close()
         return
-    raise ConfigError(f"unknown target {target!r}; use {TARGET_FORMS}")
+    raise unknown_target(target)
+
+
+def unknown_target(target: str) -> ConfigError:
+    """The error for a target that is neither ``local:DIR`` nor an ``http(s)://`` URL."""
+    return ConfigError(f"unknown target {target!r}; use {TARGET_FORMS}")
+
+
+def local_directory(target: str) -> str:
+    """The engine directory of a ``local:DIR`` target; ConfigError when it names none."""
+    directory = target.removeprefix(LOCAL_PREFIX)
+    if not directory:
+        raise ConfigError(f"target {target!r} has no directory; use {TARGET_FORMS}")
+    return directory
 
 
 @contextlib.contextmanager
 def _open_local(target: str, missing: Missing) -> Iterator[LocalEngineBackend]:
-    directory = target.removeprefix(LOCAL_PREFIX)
-    if not directory:
-        raise ConfigError(f"target {target!r} has no directory; use {TARGET_FORMS}")
+    directory = local_directory(target)
     absent = missing_local_engine(target) is not None
     if absent and missing is Missing.ERROR:
         raise ConfigError(f"no engine at {directory} (reconcile creates it)")
