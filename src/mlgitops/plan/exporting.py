@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlgitops.model.dependents import map_model_ids
 from mlgitops.model.resources import API_VERSION, Kind
-from mlgitops.plan import exportbodies
+from mlgitops.plan import dependents, exportbodies
 from mlgitops.plan.exportbodies import CredentialHint
 from mlgitops.plan.exportnames import NameBook, build_logical_name, is_logical_name
 from mlgitops.plan.exportsettings import build_settings_spec
@@ -58,6 +57,7 @@ class _Exporter:
         self.credentials: list[CredentialHint] = []
         self.warnings: list[str] = []
         self.names: dict[str, str] = dict(snapshot.owned)  # resource id -> logical name
+        self.model_names: dict[str, str] = {}  # model id -> logical name, known once models() ran
         self.env_names = NameBook()
 
     def unowned(self, kind: Kind) -> list[tuple[str, Json]]:
@@ -121,6 +121,8 @@ class _Exporter:
                 continue
             self.credentials.extend(hints)
             self.add(Kind.MODEL, name, spec)
+        models = self.snapshot.documents.get(Kind.MODEL, {})
+        self.model_names = {rid: name for rid, name in self.names.items() if rid in models}
 
     def pipelines(self, kind: Kind) -> None:
         for pipeline_id, document in self.unowned(kind):
@@ -140,14 +142,7 @@ class _Exporter:
 
     def with_model_names(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """``body`` with every ``model_id`` of an imported or owned model as ``{model: NAME}``."""
-        models = self.snapshot.documents.get(Kind.MODEL, {})
-
-        def named(value: Any) -> Any:
-            if isinstance(value, str) and value in self.names and value in models:
-                return {"model": self.names[value]}
-            return value
-
-        return dict(map_model_ids(body, named))
+        return dict(dependents.with_model_names(body, self.model_names))
 
 
 def build_export(snapshot: TargetSnapshot) -> Export:
