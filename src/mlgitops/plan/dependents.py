@@ -57,11 +57,12 @@ def normalize_dependent(kind: Kind, body: Mapping[str, Any], names: Mapping[str,
     fields = AGENT_FIELDS if kind == Kind.AGENT else PIPELINE_FIELDS
     out = {key: body[key] for key in fields if key in body}
     if kind == Kind.AGENT and isinstance(out.get("tools"), list):
-        out["tools"] = [_tool(tool) for tool in out["tools"]]
+        out["tools"] = [without_default_tool_output(tool) for tool in out["tools"]]
     return drop_empty(with_model_names(out, names))  # type: ignore[no-any-return]
 
 
-def _tool(tool: Any) -> Any:
+def without_default_tool_output(tool: Any) -> Any:
+    """An agent tool without ``include_output_in_agent_response: false``: the default, echoed back."""
     if isinstance(tool, Mapping) and tool.get("include_output_in_agent_response") is False:
         return {key: value for key, value in tool.items() if key != "include_output_in_agent_response"}
     return tool

@@ -13,7 +13,7 @@ from typing import Any
 from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG
 from mlgitops.model.resources import ConnectorAction
 from mlgitops.plan.compare import DEPLOYED_STATES
-from mlgitops.plan.dependents import AGENT_FIELDS, PIPELINE_FIELDS
+from mlgitops.plan.dependents import AGENT_FIELDS, PIPELINE_FIELDS, without_default_tool_output
 from mlgitops.plan.exportnames import NameBook, build_env_name
 from mlgitops.plan.normalize import parse_json_string
 
@@ -184,7 +184,4 @@ def build_agent_spec(document: Json, name: str) -> dict[str, Any]:
 
 
 def _tool(tool: Json) -> dict[str, Any]:
-    out = pick(tool, TOOL_FIELDS)
-    if out.get("include_output_in_agent_response") is False:
-        del out["include_output_in_agent_response"]  # the default, echoed back
-    return out
+    return dict(without_default_tool_output(pick(tool, TOOL_FIELDS)))
