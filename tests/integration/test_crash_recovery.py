@@ -119,4 +119,5 @@ def test_kill_9_during_a_disruptive_connector_update_then_reconcile_converges(pr
             )
         assert connector.document["parameters"]["model"] == "text-embedding-3-large"
         assert SECRET not in capsys.readouterr().err
-    assert points >= 8  # undeploy, update, redeploy: intent/mutation/record/close each, plus lock
+    # lock, undeploy, update, redeploy, the run's bookkeeping (its writes share requests), unlock
+    assert points >= 6

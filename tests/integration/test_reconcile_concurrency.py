@@ -28,14 +28,14 @@ class PausingBackend:
 
     def __init__(self, backend):
         self.backend = backend
-        self.applying = threading.Event()
+        self.started = threading.Event()
         self.resume = threading.Event()
 
     def __getattr__(self, name):
         return getattr(self.backend, name)
 
     def apply(self, action, **kwargs):
-        self.applying.set()
+        self.started.set()
         assert self.resume.wait(timeout=30)
         return self.backend.apply(action, **kwargs)
 
@@ -55,7 +55,7 @@ def test_second_reconcile_is_refused_while_the_first_applies(tmp_path):
         thread = threading.Thread(target=first_run)
         thread.start()
         try:
-            assert first.applying.wait(timeout=30)
+            assert first.started.wait(timeout=30)
             with pytest.raises(LockError, match="alice@one"):
                 reconcile_once([manifests], backend=second_backend, environ=ENV, holder="bob@two")
         finally:
@@ -81,7 +81,7 @@ def _paused_first_run(tmp_path, first_backend):
 
     thread = threading.Thread(target=first_run)
     thread.start()
-    assert first.applying.wait(timeout=30)
+    assert first.started.wait(timeout=30)
     return manifests, first, thread, outcomes
 
 

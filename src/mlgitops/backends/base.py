@@ -1,5 +1,6 @@
 """The Backend protocol: what the reconcile service needs from any ML Commons target."""
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -39,9 +40,9 @@ class RecoveryReport:
 class Backend(Protocol):
     """An ML Commons target as the reconciler sees it.
 
-    Call order of a run: ``acquire_lock`` -> ``recover`` -> ``read_state`` -> ``apply`` per action (in
-    plan order; independent actions may run concurrently, while ``renew_lock`` beats every third of the
-    TTL) -> ``read_state`` again -> ``release_lock``.
+    Call order of a run: ``acquire_lock`` -> ``recover`` -> ``read_state`` -> ``apply`` per action, inside
+    ``applying`` (in plan order; independent actions may run concurrently, while ``renew_lock`` beats
+    every third of the TTL) -> ``read_state`` again -> ``release_lock``.
     ``OpenSearchBackend`` also offers ``digest_key(*, create=False) -> bytes``, the target's random
     HMAC key for credential digests (optional: not part of the protocol; see
     ``service.inputs.read_digest_key``).
@@ -53,6 +54,17 @@ class Backend(Protocol):
         Args:
             desired: the resources the manifests want; their ML names are searched for unowned
                 look-alikes (adoption / conflict detection).
+        """
+        ...
+
+    def applying(
+        self, actions: Sequence[Action], *, resolve: Resolver
+    ) -> contextlib.AbstractContextManager[None]:
+        """The scope in which ``actions`` (the plan) are applied; the backend may prepare for them.
+
+        Args:
+            actions: every action of the plan, before the first ``apply``.
+            resolve: the same id lookup ``apply`` gets (it never reads the target).
         """
         ...
 

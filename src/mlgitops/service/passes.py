@@ -258,7 +258,8 @@ def _apply(
                 ids[action.key] = resource_id
         return resource_id
 
-    steps = run_actions(plan.actions, apply_one, parallelism=run.parallelism, progress=run.progress)
+    with backend.applying(plan.actions, resolve=resolve):
+        steps = run_actions(plan.actions, apply_one, parallelism=run.parallelism, progress=run.progress)
     failed = any(step.status != Status.DONE for step in steps)
     not_converged = () if failed or plan.is_empty else _not_converged(inputs, backend, opts)
     return ApplyOutcome(ApplyReport(plan, steps, not_converged))

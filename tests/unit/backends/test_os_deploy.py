@@ -47,7 +47,13 @@ def applier_for(states, deploy_status="CREATED", seen=None):
 def test_deploy_waits_while_the_model_is_deploying():
     applier, sleeps = applier_for(["DEPLOYING", "DEPLOYING", "DEPLOYED"])
     applier.deploy("m1")
-    assert len(sleeps) == 2
+    assert sleeps == [0.005, 0.01, 0.02]  # a pause before each poll, doubling
+
+
+def test_the_first_state_poll_waits_for_the_deploy_to_run():
+    applier, sleeps = applier_for(["DEPLOYED"], deploy_status="COMPLETED")
+    applier.deploy("m1")
+    assert sleeps == [0.005]  # not polled in the same instant the deploy was answered
 
 
 def test_partially_deployed_is_accepted_with_a_warning(caplog):

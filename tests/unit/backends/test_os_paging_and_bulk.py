@@ -178,3 +178,18 @@ def test_agents_found_by_name_are_every_one_past_one_page() -> None:
     found = dependents.find_by_name(client, Kind.AGENT, "same")
     assert len({agent_id for agent_id, _ in found}) == len(agents.docs)
     assert [doc["created_time"] for _, doc in found] == sorted(doc["created_time"] for _, doc in found)
+
+
+def test_posts_within_the_linger_share_one_request_and_flush_does_not_wait_for_it() -> None:
+    target = BulkTarget()
+    target.release.set()
+    writer = GroupWriter(
+        MLCommonsClient(httpx.Client(transport=httpx.MockTransport(target), base_url="http://t")), linger=0.2
+    )
+    for n in range(5):
+        writer.post([BulkOperation("index", ".mlgitops", f"record:{n}", {"n": n})])
+    threading.Event().wait(0.4)  # the background flush went out once, after the linger
+    assert [ids_of(request) for request in target.requests] == [[f"record:{n}" for n in range(5)]]
+    writer.post([BulkOperation("index", ".mlgitops", "record:late", {"n": 5})])
+    writer.flush()  # sends it now, not after the linger
+    assert ids_of(target.requests[-1]) == ["record:late"]

@@ -7,7 +7,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import SecretStr
@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from mlgitops.backends.base import Resolver, Secrets
 from mlgitops.backends.opensearch import bodies, dependents, resources
 from mlgitops.backends.opensearch.client import TASK_DONE, MLCommonsClient
+from mlgitops.backends.opensearch.journal import JournalAhead
 from mlgitops.backends.opensearch.records import Bookkeeping, Intent
 from mlgitops.errors import (
     BackendError,
@@ -45,9 +46,10 @@ TASK_SLOTS = 8
 class Applier:
     """Runs actions for one run id: intent -> mutation -> ownership record -> intent done.
 
-    A create's intent is on the target before the create is sent; what follows (its ownership record,
-    closing the intent) is written in the background, shared with other steps' writes: a crash before
-    it lands leaves the intent, from which recovery adopts the resource. ``flush`` waits for it.
+    A create's intent is on the target before the create is sent (written with the intents of the
+    next creates of the plan, see ``journal``); what follows (its ownership record, closing the intent)
+    is written in the background, shared with other steps' writes: a crash before it lands leaves the
+    intent, from which recovery adopts the resource. ``flush`` waits for it.
     """
 
     def __init__(
@@ -70,6 +72,27 @@ class Applier:
         self._register_slots = threading.BoundedSemaphore(TASK_SLOTS)
         self._deploy_slots = threading.BoundedSemaphore(TASK_SLOTS)
         self.touched: set[tuple[Kind, str]] = set()  # resources this process changed (see reading.settle)
+        self._ahead = JournalAhead(book)
+        self._resolve: Resolver = lambda _key: None
+        self._planned: set[ResourceKey] = set()
+        self._group_ids: dict[str, str | None] = {}  # groups the plan does not touch: their ids are final
+
+    def begin(self, actions: Sequence[Action], resolve: Resolver) -> None:
+        """The plan about to be applied: its creates' intents may then be written ahead, many at once.
+
+        ``resolve`` gives the ids of resources this run applied (it must not read the target).
+        """
+        with self._guard:
+            self._resolve = resolve
+            self._planned = {action.key for action in actions}
+            self._group_ids = {}
+        self._ahead.expect([action for action in actions if action.verb in _CREATES])
+
+    def end(self) -> None:
+        """The apply is over: close the intents written ahead of creates that never ran."""
+        left = self._ahead.close()
+        if left:
+            self._book.settle(finished=left, wait=False)
 
     def now_ms(self) -> int:
         """The clock in epoch milliseconds."""
@@ -120,13 +143,45 @@ class Applier:
                 self.touched.add((kind, resource_id))
 
     def _journal(self, action: Action, target_id: str | None, lookup: Resolver) -> Intent:
+        if action.verb in _CREATES:
+            return self._ahead.journal(
+                action,
+                own=lambda: self._intent(action, target_id, self._group_id(action, lookup)),
+                ahead=self._intent_ahead,
+            )
+        intent = self._intent(action, target_id, self._group_id(action, lookup))
+        self._book.settle(intents=[intent], wait=action.verb not in _IDEMPOTENT)
+        return intent
+
+    def _group_id(self, action: Action, lookup: Resolver) -> str | None:
+        """The id of the model group a model action names (None for other kinds)."""
+        group = (action.body or {}).get("model_group")
+        if action.key.kind is not Kind.MODEL or not isinstance(group, str):
+            return None
+        key = ResourceKey(Kind.MODEL_GROUP, group)
+        found = lookup(key)
+        if key not in self._planned:
+            with self._guard:
+                self._group_ids[group] = found
+        return found
+
+    def _intent_ahead(self, action: Action) -> Intent | None:
+        """The intent of a create that has not started, when it is known without reading the target."""
+        group = (action.body or {}).get("model_group")
+        group_id = None
+        if action.key.kind is Kind.MODEL and isinstance(group, str):
+            group_id = self._resolve(ResourceKey(Kind.MODEL_GROUP, group))
+            if group_id is None:
+                with self._guard:
+                    group_id = self._group_ids.get(group)
+            if group_id is None:
+                return None
+        return self._intent(action, action.resource_id, group_id)
+
+    def _intent(self, action: Action, target_id: str | None, group_id: str | None) -> Intent:
         with self._guard:
             seq = next(self._seq)
-        group_id = None
-        group = (action.body or {}).get("model_group")
-        if action.key.kind is Kind.MODEL and isinstance(group, str):
-            group_id = lookup(ResourceKey(Kind.MODEL_GROUP, group))
-        intent = Intent(
+        return Intent(
             intent_id=f"intent:{self.run_id}:{seq}",
             run_id=self.run_id,
             seq=seq,
@@ -139,8 +194,6 @@ class Applier:
             secret_digests=dict(action.secret_digests),
             protected=action.protected,
         )
-        self._book.settle(intents=[intent], wait=action.verb not in _IDEMPOTENT)
-        return intent
 
     def _record(self, action: Action, resource_id: str) -> OwnershipRecord:
         return OwnershipRecord(

@@ -1,9 +1,10 @@
 """OpenSearchBackend: the Backend protocol over an ML Commons REST target, and ``connect``."""
 
+import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -72,6 +73,15 @@ class OpenSearchBackend:
     def read_snapshot(self) -> TargetSnapshot:
         """Everything the target holds (settings, every resource, mlgitops' ownership), for an import."""
         return snapshot.read_snapshot(self.client, self._book)
+
+    @contextlib.contextmanager
+    def applying(self, actions: Sequence[Action], *, resolve: Resolver) -> Iterator[None]:
+        """Apply ``actions`` inside: their creates' intents are written ahead, many per request."""
+        self._applier.begin(actions, resolve)
+        try:
+            yield
+        finally:
+            self._applier.end()
 
     def apply(self, action: Action, *, secrets: Secrets, resolve: Resolver) -> str | None:
         """Execute one action (journalled; ownership record kept); returns the resource id."""

@@ -6,12 +6,15 @@ bulk carries all of them: with N steps in parallel, bookkeeping costs about one 
 instead of one per step and document.
 
 Writes that nothing waits for (an ownership record whose intent is already journalled) are ``post``-ed:
-they join the queue and a background flush sends them, off the caller's path; ``flush`` waits until
-every posted write is on the target and raises the first failure among them. The queue is first in,
-first out, so a posted write always lands before any write queued after it.
+they join the queue and a background flush sends them, off the caller's path, ``LINGER`` seconds after
+the first of them (the posts of concurrent steps share its request); a waited write sent meanwhile takes
+them along. ``flush`` sends them at once, waits until every posted write is on the target and raises the
+first failure among them. The queue is first in, first out, so a posted write always lands before any
+write queued after it.
 """
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -38,16 +41,22 @@ def _item_error(operation: BulkOperation, result: Json) -> BackendError | None:
     return http.error_class(status or 500)(message, status or None)
 
 
+# How long a posted write waits for others to share its request.
+LINGER = 0.05
+
+
 class GroupWriter:
     """Writes lists of bulk operations; concurrent callers are batched into one request."""
 
-    def __init__(self, client: MLCommonsClient) -> None:
-        """Write through ``client``."""
+    def __init__(self, client: MLCommonsClient, linger: float = LINGER) -> None:
+        """Write through ``client``; posted writes are sent ``linger`` seconds after the first."""
         self._client = client
+        self._linger = linger
         self._cond = threading.Condition()
         self._queue: list[_Pending] = []
         self._posted: list[_Pending] = []
         self._flushing = False
+        self._lingering = False
 
     def write(self, operations: Sequence[BulkOperation]) -> None:
         """Apply ``operations`` in order; returns once they are on the target, raises the first failure."""
@@ -64,8 +73,9 @@ class GroupWriter:
         with self._cond:
             self._queue.append(pending)
             self._posted.append(pending)
-            if self._flushing:
-                return  # the flush in flight takes this batch next
+            if self._lingering:
+                return  # the background flush on its way takes this one too
+            self._lingering = True
         threading.Thread(target=self._background, name="mlgitops-bookkeeping", daemon=True).start()
 
     def flush(self) -> None:
@@ -78,8 +88,12 @@ class GroupWriter:
             raise error
 
     def _background(self) -> None:
+        time.sleep(self._linger)
         with self._cond:
-            self._drain(lambda: not self._queue)
+            self._lingering = False
+            if self._queue:  # what was queued by now; later posts wait for their own linger
+                last = self._queue[-1]
+                self._drain(lambda: last.done)
 
     def _drain(self, satisfied: Callable[[], bool]) -> None:
         """Send queued batches (or wait for the flush in flight) until ``satisfied``; holds ``_cond``."""

@@ -278,15 +278,20 @@ class MLCommonsClient(DocumentApi):
             pause = min(pause * 2, 5.0)
 
     def wait_for_model_state(self, model_id: str, timeout: float = 300.0) -> str:
-        """Poll a model until it leaves DEPLOYING/REGISTERING; returns its state ("" when it is gone)."""
+        """Poll a model until it leaves DEPLOYING/REGISTERING; returns its state ("" when it is gone).
+
+        The first poll comes ``FIRST_POLL_PAUSE`` after the call: a deploy answered a moment ago is
+        still running on the server (even a local engine's takes a few milliseconds), so a poll at
+        once would only find it DEPLOYING and cost the server a request among the apply's others.
+        """
         deadline = self._clock() + timeout
         pause = FIRST_POLL_PAUSE
         while True:
+            self._sleep(pause)
             state = str((self.get_model(model_id) or {}).get("model_state", "")).upper()
+            pause = min(pause * 2, 5.0)
             if state not in ("DEPLOYING", "REGISTERING") or self._clock() + pause > deadline:
                 return state
-            self._sleep(pause)
-            pause = min(pause * 2, 5.0)
 
     def _ensure_index(self, index: str) -> None:
         """Create ``index`` before its first write and wait for its shard (once per client)."""
