@@ -8,9 +8,11 @@ import time
 import httpx
 import pytest
 
-from mlgitops.backends.opensearch.applying import TASK_SLOTS, Applier
+from mlgitops.backends.opensearch.applying import Applier
 from mlgitops.backends.opensearch.client import MLCommonsClient
 from mlgitops.backends.opensearch.records import Bookkeeping
+from mlgitops.backends.opensearch.tasklimits import HIGHEST as TASK_SLOTS
+from mlgitops.backends.opensearch.tasklimits import TaskLimits
 from mlgitops.errors import BackendRejectedError, BackendUnavailableError
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Action, Verb
@@ -180,3 +182,29 @@ def test_registers_waiting_for_their_tasks_do_not_hold_up_a_deploy():
         release.set()
         for thread in registers:
             thread.join(10)
+
+
+def test_deploys_awaiting_confirmation_stay_within_the_targets_task_limit():
+    lock = threading.Lock()
+    unconfirmed = [0, 0]  # deployed and not yet seen DEPLOYED: now, most
+
+    def handler(request):
+        if request.url.path.endswith("/_deploy"):
+            with lock:
+                unconfirmed[0] += 1
+                unconfirmed[1] = max(unconfirmed)
+            return httpx.Response(200, json={"task_id": "d", "status": "COMPLETED"})
+        time.sleep(0.02)
+        with lock:
+            unconfirmed[0] -= 1
+        return httpx.Response(200, json={"model_state": "DEPLOYED"})
+
+    client = MLCommonsClient(httpx.Client(transport=httpx.MockTransport(handler), base_url="http://t"))
+    applier = Applier(client, Bookkeeping(client))
+    applier.begin([], {}.get, TaskLimits(register=10, deploy=2))  # the target runs 2 deploy tasks per node
+    threads = [threading.Thread(target=applier.deploy, args=(f"m{n}",)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert unconfirmed == [0, 2]

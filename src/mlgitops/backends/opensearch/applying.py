@@ -17,6 +17,7 @@ from mlgitops.backends.opensearch import bodies, dependents, resources
 from mlgitops.backends.opensearch.client import TASK_DONE, MLCommonsClient
 from mlgitops.backends.opensearch.journal import JournalAhead
 from mlgitops.backends.opensearch.records import Bookkeeping, Intent
+from mlgitops.backends.opensearch.tasklimits import TaskLimits
 from mlgitops.errors import (
     BackendError,
     BackendRejectedError,
@@ -34,13 +35,11 @@ _CREATES = (Verb.CREATE, Verb.REGISTER, Verb.REPLACE)
 # Steps that a crash recovery only closes (the next plan redoes them): their intents are informational
 # (a pending-step warning), so they are journalled without waiting.
 _IDEMPOTENT = (Verb.UPDATE, Verb.ADOPT, Verb.DEPLOY, Verb.UNDEPLOY)
-# ML Commons refuses more than 10 running register (or deploy) tasks per node by default
-# (max_register_model_tasks_per_node, max_deploy_model_tasks_per_node: "exceed max running task limit"),
-# counted per task type, so registers and deploys each run at most this many at once whatever the
-# parallelism (a register waiting for its task never holds up a deploy). Register requests into
-# one model group go one at a time: each bumps the group's latest_version (a conditional update), and
-# ML Commons fails concurrent ones ("Failed to update data object in index .plugins-ml-model-group").
-TASK_SLOTS = 8
+# Registers and deploys each run at most as many at once as ML Commons runs tasks of that type per node
+# (see tasklimits), whatever the parallelism: a register waiting for its task never holds up a deploy.
+# Register requests into one model group go one at a time: each bumps the group's latest_version (a
+# conditional update), and ML Commons fails concurrent ones ("Failed to update data object in index
+# .plugins-ml-model-group").
 
 
 class Applier:
@@ -69,19 +68,22 @@ class Applier:
         self._seq = itertools.count(1)
         self._guard = threading.Lock()
         self._replaced: dict[tuple[ResourceKey, str], Intent] = {}
-        self._register_slots = threading.BoundedSemaphore(TASK_SLOTS)
-        self._deploy_slots = threading.BoundedSemaphore(TASK_SLOTS)
+        self._register_slots = threading.BoundedSemaphore(TaskLimits().register)
+        self._deploy_slots = threading.BoundedSemaphore(TaskLimits().deploy)
         self.touched: set[tuple[Kind, str]] = set()  # resources this process changed (see reading.settle)
         self._ahead = JournalAhead(book)
         self._resolve: Resolver = lambda _key: None
         self._planned: set[ResourceKey] = set()
         self._group_ids: dict[str, str | None] = {}  # groups the plan does not touch: their ids are final
 
-    def begin(self, actions: Sequence[Action], resolve: Resolver) -> None:
+    def begin(self, actions: Sequence[Action], resolve: Resolver, limits: TaskLimits) -> None:
         """The plan about to be applied: its creates' intents may then be written ahead, many at once.
 
-        ``resolve`` gives the ids of resources this run applied (it must not read the target).
+        ``resolve`` gives the ids of resources this run applied (it must not read the target);
+        ``limits`` how many register and deploy tasks the target runs at once.
         """
+        self._register_slots = threading.BoundedSemaphore(limits.register)
+        self._deploy_slots = threading.BoundedSemaphore(limits.deploy)
         with self._guard:
             self._resolve = resolve
             self._planned = {action.key for action in actions}

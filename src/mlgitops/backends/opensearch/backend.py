@@ -17,6 +17,7 @@ from mlgitops.backends.opensearch.http import RetryPolicy
 from mlgitops.backends.opensearch.locking import TargetLock
 from mlgitops.backends.opensearch.records import Bookkeeping
 from mlgitops.backends.opensearch.recovery import Recovery
+from mlgitops.backends.opensearch.tasklimits import task_limits
 from mlgitops.errors import BackendNotFoundError, ConfigError
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Action
@@ -64,11 +65,14 @@ class OpenSearchBackend:
         self._lock = lock or TargetLock(client, clock=clock)
         self._applier = Applier(client, self._book, clock=clock, task_timeout=task_timeout)
         self._recovery = Recovery(client, self._book, self._applier.now_ms)
+        self._settings: Mapping[str, Any] = {}  # the ML settings last read (their task limits)
 
     def read_state(self, desired: Sequence[DesiredResource]) -> ActualState:
         """Owned resources, unowned look-alikes of desired ones, ML settings, and a fingerprint."""
         self._applier.flush()
-        return reading.read_state(self.client, self._book, desired, sorted(self._applier.touched))
+        state = reading.read_state(self.client, self._book, desired, sorted(self._applier.touched))
+        self._settings = state.settings
+        return state
 
     def read_snapshot(self) -> TargetSnapshot:
         """Everything the target holds (settings, every resource, mlgitops' ownership), for an import."""
@@ -77,7 +81,7 @@ class OpenSearchBackend:
     @contextlib.contextmanager
     def applying(self, actions: Sequence[Action], *, resolve: Resolver) -> Iterator[None]:
         """Apply ``actions`` inside: their creates' intents are written ahead, many per request."""
-        self._applier.begin(actions, resolve)
+        self._applier.begin(actions, resolve, task_limits(self._settings, actions))
         try:
             yield
         finally:
