@@ -6,6 +6,7 @@ import struct
 from array import array
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from operator import eq
 from typing import Any
 
 
@@ -32,6 +33,7 @@ _FLOAT32 = struct.Struct("f")
 _FLOAT32_BITS = struct.Struct("I")
 _FORMATS = {digits: f"%.{digits}g" for digits in range(1, 10)}
 _GROUPED_FROM = 48  # shorter vectors are searched value by value (less set-up per value)
+_SAMPLE = 8
 
 
 def _as_float32(value: float) -> float:
@@ -63,29 +65,57 @@ def to_float32(value: float) -> float:
 def to_float32_all(values: Sequence[float]) -> list[float]:
     """``[to_float32(v) for v in values]``, computed a whole vector at a time.
 
-    The same binary search over digit counts as ``to_float32``; on long vectors it runs on groups of
-    values that share their search bounds, each step formatting, parsing and rounding to float32 a
-    whole group in C. Powers of two, zeros, infinities and NaN take ``to_float32`` itself.
+    A value that is a decimal of at most six significant digits (``%.6g`` gives it back) and
+    rounds to a normal float32 is its own answer: distinct decimals of at most six digits lie more
+    than a float32 spacing apart (FLT_DIG is 6), so the shortest decimal that reads back is that
+    one. Otherwise the same binary search over digit counts as ``to_float32``; on long vectors it
+    runs on groups of values that share their search bounds, each step formatting, parsing and
+    rounding to float32 a whole group in C. Powers of two, zeros, infinities and NaN take
+    ``to_float32`` itself.
     """
     singles = array("f", values).tolist()
     bits = array("I", array("f", singles).tobytes())
     out = list(singles)
+    short = _short_decimals(values)
     regular: list[int] = []
     for index, pattern in enumerate(bits):
         if pattern & 0x7FFFFF == 0 or pattern & 0x7F800000 == 0x7F800000:
             out[index] = to_float32(values[index])
+        elif short[index] and pattern & 0x7F800000:
+            out[index] = float(values[index])
         else:
             regular.append(index)
     if len(regular) < _GROUPED_FROM:
         for index in regular:
             out[index] = _shortest(singles[index])
         return out
+    return _grouped(regular, singles, out)
+
+
+def _short_decimals(values: Sequence[float]) -> list[bool]:
+    """Which values are decimals of at most six significant digits (none looked for when a sample
+    of the first ones has none: model output printed from float32 seldom has)."""
+    sample = values[:_SAMPLE]
+    if not any(map(eq, _reparsed(sample, 6), sample)):
+        return [False] * len(values)
+    return list(map(eq, _reparsed(values, 6), values))
+
+
+def _reparsed(values: Sequence[float], digits: int) -> list[float]:
+    """Each value rounded to ``digits`` significant digits and read back (one formatting call)."""
+    if not values:
+        return []
+    text = ",".join([_FORMATS[digits]] * len(values)) % tuple(values)
+    return list(map(float, text.split(",")))
+
+
+def _grouped(regular: list[int], singles: list[float], out: list[float]) -> list[float]:
     groups = [(1, 9, regular)]
     while groups:
         low, high, members = groups.pop()
         targets = [singles[index] for index in members]
         digits = low if low == high else (low + high) >> 1
-        candidates = _rounded_all(digits, targets)
+        candidates = _reparsed(targets, digits)
         back = array("f", candidates)
         if low == high:
             for index, candidate, single, target in zip(members, candidates, back, targets, strict=True):
@@ -118,12 +148,6 @@ def _shortest(single: float) -> float:
             low = middle + 1
     candidate = float(formats[low] % single)
     return candidate if unpack(pack(candidate))[0] == single else single
-
-
-def _rounded_all(digits: int, values: list[float]) -> list[float]:
-    """Each value rounded to ``digits`` significant digits (one formatting call for all)."""
-    text = ",".join([_FORMATS[digits]] * len(values)) % tuple(values)
-    return list(map(float, text.split(",")))
 
 
 def java_string(value: Any) -> str:
