@@ -95,10 +95,11 @@ def to_float32_all(values: Sequence[float]) -> list[float]:
 def _short_decimals(values: Sequence[float]) -> list[bool]:
     """Which values are decimals of at most six significant digits (none looked for when a sample
     of the first ones has none: model output printed from float32 seldom has)."""
-    sample = values[:_SAMPLE]
-    if not any(map(eq, _reparsed(sample, 6), sample)):
+    sample = list(map(eq, _reparsed(values[:_SAMPLE], 6), values[:_SAMPLE]))
+    if True not in sample:
         return [False] * len(values)
-    return list(map(eq, _reparsed(values, 6), values))
+    rest = values[_SAMPLE:]
+    return sample + list(map(eq, _reparsed(rest, 6), rest))
 
 
 def _reparsed(values: Sequence[float], digits: int) -> list[float]:

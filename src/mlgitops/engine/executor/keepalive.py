@@ -10,7 +10,7 @@ once (a request waits up to its ``pool`` timeout for one), at most ``max_keepali
 """
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from ssl import SSLContext
 
 import httpcore
@@ -48,10 +48,9 @@ class KeepAlivePool:
         except BaseException:
             self._release()
             raise
-        stream = _Returning(response, self, connection)
-        return httpcore.Response(
-            response.status, headers=response.headers, content=stream, extensions=response.extensions
-        )
+        assert isinstance(response.stream, Iterable)  # a sync connection's body
+        response.stream = _Returning(response.stream, self, connection)
+        return response
 
     def _send(self, request: httpcore.Request) -> tuple[httpcore.HTTPConnection, httpcore.Response]:
         origin = request.url.origin
@@ -118,19 +117,23 @@ class KeepAlivePool:
 class _Returning:
     """A response body that gives its connection back to the pool once closed."""
 
-    def __init__(self, response: httpcore.Response, pool: KeepAlivePool, connection: httpcore.HTTPConnection):
-        self._response = response
+    def __init__(
+        self, stream: Iterable[bytes], pool: KeepAlivePool, connection: httpcore.HTTPConnection
+    ) -> None:
+        self._stream = stream
         self._pool = pool
         self._connection: httpcore.HTTPConnection | None = connection
 
     def __iter__(self) -> Iterator[bytes]:
-        yield from self._response.iter_stream()
+        yield from self._stream
 
     def close(self) -> None:
         connection, self._connection = self._connection, None
         if connection is None:
             return
         try:
-            self._response.close()
+            close = getattr(self._stream, "close", None)
+            if close is not None:
+                close()
         finally:
             self._pool.give_back(connection)
