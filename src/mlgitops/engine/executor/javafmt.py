@@ -110,25 +110,41 @@ def _reparsed(values: Sequence[float], digits: int) -> list[float]:
     return list(map(float, text.split(",")))
 
 
+def _probe(low: int, high: int) -> int:
+    """The digit count to try next. Values printed from float32 mostly need 7 or 8 digits: try 7
+    first, then 8 (or 9) when 7 does not read back, else one digit fewer each time."""
+    if high >= 9:
+        return max(low, 7)
+    return max(low, high - 1)
+
+
 def _grouped(regular: list[int], singles: list[float], out: list[float]) -> list[float]:
-    groups = [(1, 9, regular)]
+    """The search on groups of values; ``known`` marks a group whose ``high`` digits read back (its
+    candidates are in ``out`` already)."""
+    groups = [(1, 9, regular, False)]
     while groups:
-        low, high, members = groups.pop()
+        low, high, members, known = groups.pop()
+        if low == high and known:
+            continue
         targets = [singles[index] for index in members]
-        digits = low if low == high else (low + high) >> 1
+        digits = low if low == high else _probe(low, high)
         candidates = _reparsed(targets, digits)
         back = array("f", candidates)
         if low == high:
             for index, candidate, single, target in zip(members, candidates, back, targets, strict=True):
                 out[index] = candidate if single == target else target
             continue
-        kept = [
-            index for index, single, target in zip(members, back, targets, strict=True) if single == target
+        kept: list[int] = []
+        lost: list[int] = []
+        for index, candidate, single, target in zip(members, candidates, back, targets, strict=True):
+            if single == target:
+                out[index] = candidate
+                kept.append(index)
+            else:
+                lost.append(index)
+        groups += [
+            group for group in ((low, digits, kept, True), (digits + 1, high, lost, known)) if group[2]
         ]
-        lost = [
-            index for index, single, target in zip(members, back, targets, strict=True) if single != target
-        ]
-        groups += [group for group in ((low, digits, kept), (digits + 1, high, lost)) if group[2]]
     return out
 
 
@@ -137,16 +153,19 @@ def _shortest(single: float) -> float:
 
     Away from powers of two the float32 rounding interval is symmetric around the value, and the
     rounding to n+1 digits is at least as close as the rounding to n: the digit counts that read back
-    form a range up to 9, so a binary search finds the shortest.
+    form a range up to 9, so a search (in ``_probe``'s order) finds the shortest.
     """
     pack, unpack, formats = _FLOAT32.pack, _FLOAT32.unpack, _FORMATS
-    low, high = 1, 9
+    low, high, best = 1, 9, None
     while low < high:
-        middle = (low + high) >> 1
-        if unpack(pack(float(formats[middle] % single)))[0] == single:
-            high = middle
+        middle = _probe(low, high)
+        candidate = float(formats[middle] % single)
+        if unpack(pack(candidate))[0] == single:
+            high, best = middle, candidate
         else:
             low = middle + 1
+    if best is not None and high == low:
+        return best
     candidate = float(formats[low] % single)
     return candidate if unpack(pack(candidate))[0] == single else single
 
