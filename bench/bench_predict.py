@@ -170,7 +170,9 @@ NOTE = (
     "REST routing and a database change check (model, settings, connector and decrypted\n"
     "credentials are read again only after a write; 're-read every call' reads and decrypts them "
     "each time), on its shared pinned pool (resolve once, address check, connect to the checked\n"
-    "address); 'per call' pays a new TLS context, CA bundle and connection per predict"
+    "address); 'per call' pays a new TLS context, CA bundle and connection per predict. The stand-in's\n"
+    "embedding values have 4 decimals, which keep their float32 form without a digit search; values\n"
+    "printed from float32 (8-9 digits, as real models send) take a search of about two rounds each"
 )
 
 
