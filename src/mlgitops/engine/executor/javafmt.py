@@ -68,7 +68,7 @@ def to_float32_all(values: Sequence[float]) -> list[float]:
     A value that is a decimal of at most six significant digits (``%.6g`` gives it back) and
     rounds to a normal float32 is its own answer: distinct decimals of at most six digits lie more
     than a float32 spacing apart (FLT_DIG is 6), so the shortest decimal that reads back is that
-    one. Otherwise the same binary search over digit counts as ``to_float32``; on long vectors it
+    one. Otherwise the same search over digit counts as ``to_float32``; on long vectors it
     runs on groups of values that share their search bounds, each step formatting, parsing and
     rounding to float32 a whole group in C. Powers of two, zeros, infinities and NaN take
     ``to_float32`` itself.
