@@ -6,6 +6,7 @@ import struct
 from array import array
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from operator import eq
 from typing import Any
 
 
@@ -32,6 +33,7 @@ _FLOAT32 = struct.Struct("f")
 _FLOAT32_BITS = struct.Struct("I")
 _FORMATS = {digits: f"%.{digits}g" for digits in range(1, 10)}
 _GROUPED_FROM = 48  # shorter vectors are searched value by value (less set-up per value)
+_SAMPLE = 8
 
 
 def _as_float32(value: float) -> float:
@@ -63,41 +65,86 @@ def to_float32(value: float) -> float:
 def to_float32_all(values: Sequence[float]) -> list[float]:
     """``[to_float32(v) for v in values]``, computed a whole vector at a time.
 
-    The same binary search over digit counts as ``to_float32``; on long vectors it runs on groups of
-    values that share their search bounds, each step formatting, parsing and rounding to float32 a
-    whole group in C. Powers of two, zeros, infinities and NaN take ``to_float32`` itself.
+    A value that is a decimal of at most six significant digits (``%.6g`` gives it back) and
+    rounds to a normal float32 is its own answer: distinct decimals of at most six digits lie more
+    than a float32 spacing apart (FLT_DIG is 6), so the shortest decimal that reads back is that
+    one. Otherwise the same search over digit counts as ``to_float32``; on long vectors it
+    runs on groups of values that share their search bounds, each step formatting, parsing and
+    rounding to float32 a whole group in C. Powers of two, zeros, infinities and NaN take
+    ``to_float32`` itself.
     """
     singles = array("f", values).tolist()
     bits = array("I", array("f", singles).tobytes())
     out = list(singles)
+    short = _short_decimals(values)
     regular: list[int] = []
     for index, pattern in enumerate(bits):
         if pattern & 0x7FFFFF == 0 or pattern & 0x7F800000 == 0x7F800000:
             out[index] = to_float32(values[index])
+        elif short[index] and pattern & 0x7F800000:
+            out[index] = float(values[index])
         else:
             regular.append(index)
     if len(regular) < _GROUPED_FROM:
         for index in regular:
             out[index] = _shortest(singles[index])
         return out
-    groups = [(1, 9, regular)]
+    return _grouped(regular, singles, out)
+
+
+def _short_decimals(values: Sequence[float]) -> list[bool]:
+    """Which values are decimals of at most six significant digits (none looked for when a sample
+    of the first ones has none: model output printed from float32 seldom has)."""
+    sample = list(map(eq, _reparsed(values[:_SAMPLE], 6), values[:_SAMPLE]))
+    if True not in sample:
+        return [False] * len(values)
+    rest = values[_SAMPLE:]
+    return sample + list(map(eq, _reparsed(rest, 6), rest))
+
+
+def _reparsed(values: Sequence[float], digits: int) -> list[float]:
+    """Each value rounded to ``digits`` significant digits and read back (one formatting call)."""
+    if not values:
+        return []
+    text = ",".join([_FORMATS[digits]] * len(values)) % tuple(values)
+    return list(map(float, text.split(",")))
+
+
+def _probe(low: int, high: int) -> int:
+    """The digit count to try next. Values printed from float32 mostly need 7 or 8 digits: try 7
+    first, then 8 (or 9) when 7 does not read back, else one digit fewer each time."""
+    if high >= 9:
+        return max(low, 7)
+    return max(low, high - 1)
+
+
+def _grouped(regular: list[int], singles: list[float], out: list[float]) -> list[float]:
+    """The search on groups of values; ``known`` marks a group whose ``high`` digits read back (its
+    candidates are in ``out`` already)."""
+    groups = [(1, 9, regular, False)]
     while groups:
-        low, high, members = groups.pop()
+        low, high, members, known = groups.pop()
+        if low == high and known:
+            continue
         targets = [singles[index] for index in members]
-        digits = low if low == high else (low + high) >> 1
-        candidates = _rounded_all(digits, targets)
+        digits = low if low == high else _probe(low, high)
+        candidates = _reparsed(targets, digits)
         back = array("f", candidates)
         if low == high:
             for index, candidate, single, target in zip(members, candidates, back, targets, strict=True):
                 out[index] = candidate if single == target else target
             continue
-        kept = [
-            index for index, single, target in zip(members, back, targets, strict=True) if single == target
+        kept: list[int] = []
+        lost: list[int] = []
+        for index, candidate, single, target in zip(members, candidates, back, targets, strict=True):
+            if single == target:
+                out[index] = candidate
+                kept.append(index)
+            else:
+                lost.append(index)
+        groups += [
+            group for group in ((low, digits, kept, True), (digits + 1, high, lost, known)) if group[2]
         ]
-        lost = [
-            index for index, single, target in zip(members, back, targets, strict=True) if single != target
-        ]
-        groups += [group for group in ((low, digits, kept), (digits + 1, high, lost)) if group[2]]
     return out
 
 
@@ -106,24 +153,21 @@ def _shortest(single: float) -> float:
 
     Away from powers of two the float32 rounding interval is symmetric around the value, and the
     rounding to n+1 digits is at least as close as the rounding to n: the digit counts that read back
-    form a range up to 9, so a binary search finds the shortest.
+    form a range up to 9, so a search (in ``_probe``'s order) finds the shortest.
     """
     pack, unpack, formats = _FLOAT32.pack, _FLOAT32.unpack, _FORMATS
-    low, high = 1, 9
+    low, high, best = 1, 9, None
     while low < high:
-        middle = (low + high) >> 1
-        if unpack(pack(float(formats[middle] % single)))[0] == single:
-            high = middle
+        middle = _probe(low, high)
+        candidate = float(formats[middle] % single)
+        if unpack(pack(candidate))[0] == single:
+            high, best = middle, candidate
         else:
             low = middle + 1
+    if best is not None and high == low:
+        return best
     candidate = float(formats[low] % single)
     return candidate if unpack(pack(candidate))[0] == single else single
-
-
-def _rounded_all(digits: int, values: list[float]) -> list[float]:
-    """Each value rounded to ``digits`` significant digits (one formatting call for all)."""
-    text = ",".join([_FORMATS[digits]] * len(values)) % tuple(values)
-    return list(map(float, text.split(",")))
 
 
 def java_string(value: Any) -> str:

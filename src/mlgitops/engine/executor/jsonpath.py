@@ -54,9 +54,7 @@ def read_path(document: Any, path: str) -> Any:
     steps = _steps(path)
     if _WILDCARD not in steps:
         return _walk_definite(document, steps)
-    results: list[Any] = []
-    _walk_indefinite(document, steps, results)
-    return results
+    return _walk_indefinite(document, steps)
 
 
 def _child(node: Any, step: object) -> Any:
@@ -74,18 +72,24 @@ def _walk_definite(node: Any, steps: list[object]) -> Any:
     return node
 
 
-def _walk_indefinite(node: Any, steps: list[object], out: list[Any]) -> None:
-    if not steps:
-        out.append(node)
-        return
-    step, rest = steps[0], steps[1:]
-    if step is _WILDCARD:
-        children = list(node.values()) if isinstance(node, dict) else node if isinstance(node, list) else []
-        for child in children:
-            _walk_indefinite(child, rest, out)
-        return
-    try:
-        child = _child(node, step)
-    except PathNotFoundError:
-        return
-    _walk_indefinite(child, rest, out)
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, dict):
+        return list(node.values())
+    return node if isinstance(node, list) else []
+
+
+def _walk_indefinite(document: Any, steps: list[object]) -> list[Any]:
+    """Every match, in document order, level by level; a branch missing the rest of the path is skipped."""
+    nodes = [document]
+    for step in steps:
+        if step is _WILDCARD:
+            nodes = [child for node in nodes for child in _children(node)]
+        elif isinstance(step, str):
+            nodes = [node[step] for node in nodes if isinstance(node, dict) and step in node]
+        else:
+            nodes = [_child(node, step) for node in nodes if _has_index(node, step)]
+    return nodes
+
+
+def _has_index(node: Any, step: object) -> bool:
+    return isinstance(step, int) and isinstance(node, list) and -len(node) <= step < len(node)

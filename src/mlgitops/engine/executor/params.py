@@ -18,11 +18,21 @@ def prepare_request_parameters(
 
     ``no_escape_params`` (comma-separated names) comes from the request, else from the connector.
     """
-    strings = {str(key): stringify(value) for key, value in raw.items()}
+    strings: dict[str, str] = {}
+    containers: set[str] = set()  # values given as JSON arrays or objects: their text is JSON already
+    for key, value in raw.items():
+        name = str(key)
+        strings[name] = stringify(value)
+        if isinstance(value, list | dict):
+            containers.add(name)
+        else:
+            containers.discard(name)
     listed = strings.get(NO_ESCAPE_PARAMS, str((connector_params or {}).get(NO_ESCAPE_PARAMS, "")))
-    no_escape = {name.strip() for name in listed.split(",") if name.strip()}
+    no_escape = {name.strip() for name in listed.split(",") if name.strip()} if listed else set()
     return {
-        key: value if key in no_escape or is_json_container(value) else escape_json(value)
+        key: value
+        if key in containers or key in no_escape or is_json_container(value)
+        else escape_json(value)
         for key, value in strings.items()
     }
 

@@ -3,6 +3,7 @@
 import json
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from mlgitops.engine.executor.javafmt import escape_json
@@ -17,20 +18,33 @@ SKIP_VALIDATING_MISSING = "skip_validating_missing_parameters"
 HTTP_BODY = "http_body"
 
 
+@lru_cache(maxsize=1024)  # connectors share a few templates
+def _null_defaults(template: str) -> tuple[str, ...]:
+    return tuple(_NULL_DEFAULT.findall(template))
+
+
+@lru_cache(maxsize=1024)
+def _to_string_names(template: str) -> tuple[str, ...]:
+    return tuple(_TO_STRING.findall(template))
+
+
 def fill_null_parameters(template: str, params: Mapping[str, str]) -> str:
     """Replace ``"${parameters.k:-null}"`` (quotes included) by ``null`` when ``k`` is absent."""
-    for name in _NULL_DEFAULT.findall(template):
+    for name in _null_defaults(template):
         if params.get(name) is None:
             template = template.replace('"${parameters.' + name + ':-null}"', "null")
     return template
 
 
-def add_to_string_parameters(template: str, params: Mapping[str, str]) -> dict[str, str]:
-    """Add ``k.toString()`` = JSON-escaped ``k`` for every ``${parameters.k.toString()}`` used."""
+def add_to_string_parameters(template: str, params: Mapping[str, str]) -> Mapping[str, str]:
+    """Add ``k.toString()`` = JSON-escaped ``k`` for every ``${parameters.k.toString()}`` used
+    (``params`` itself when there is none)."""
+    names = [name for name in _to_string_names(template) if name in params]
+    if not names:
+        return params
     extended = dict(params)
-    for name in _TO_STRING.findall(template):
-        if name in params:
-            extended[f"{name}.toString()"] = escape_json(params[name])
+    for name in names:
+        extended[f"{name}.toString()"] = escape_json(params[name])
     return extended
 
 

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Callable, Mapping
+from itertools import chain
 from typing import Any
 
 from mlgitops.engine.executor.javafmt import to_float32, to_float32_all
@@ -27,11 +28,25 @@ DATA_TYPES = (
 Tensor = dict[str, Any]
 
 
-def _embedding_tensor(values: Any, data_type: str) -> Tensor:
-    if not isinstance(values, list) or not values or not all(_is_number(v) for v in values):
+_NUMBER_TYPES = frozenset({int, float})
+
+
+def _checked_vector(values: Any) -> list[Any]:
+    if not isinstance(values, list) or not values:
         raise EngineError("The embedding should be a non-empty List containing Float values.")
-    data = to_float32_all([float(v) for v in values]) if data_type == "FLOAT32" else list(values)
+    if not _NUMBER_TYPES.issuperset(map(type, values)) and not all(_is_number(v) for v in values):
+        raise EngineError("The embedding should be a non-empty List containing Float values.")
+    return values
+
+
+def _tensor(data: list[Any], data_type: str) -> Tensor:
     return {"name": "sentence_embedding", "data_type": data_type, "shape": [len(data)], "data": data}
+
+
+def _embedding_tensor(values: Any, data_type: str) -> Tensor:
+    values = _checked_vector(values)
+    data = to_float32_all(list(map(float, values))) if data_type == "FLOAT32" else list(values)
+    return _tensor(data, data_type)
 
 
 def _is_number(value: Any) -> bool:
@@ -41,7 +56,15 @@ def _is_number(value: Any) -> bool:
 def _embeddings(filtered: Any, data_type: str) -> list[Tensor]:
     if not isinstance(filtered, list):
         raise EngineError("Post process function input is not a List.")
-    return [_embedding_tensor(item, data_type) for item in filtered]
+    if data_type != "FLOAT32":
+        return [_tensor(list(_checked_vector(item)), data_type) for item in filtered]
+    vectors = [list(map(float, _checked_vector(item))) for item in filtered]
+    rounded = to_float32_all(list(chain.from_iterable(vectors)))
+    tensors, start = [], 0
+    for vector in vectors:
+        tensors.append(_tensor(rounded[start : start + len(vector)], data_type))
+        start += len(vector)
+    return tensors
 
 
 def _single_embedding(filtered: Any, data_type: str) -> list[Tensor]:

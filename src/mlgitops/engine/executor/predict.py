@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from mlgitops.engine.executor import payload, preprocess, remote, safety, sigv4
+from mlgitops.engine.executor import payload, preprocess, remote, safety, sigv4, wire
 from mlgitops.engine.executor.params import merge_parameters, prepare_request_parameters, stringify
 from mlgitops.engine.executor.pinning import RemotePools, TransportPool
 from mlgitops.engine.executor.postprocess import postprocess
@@ -36,10 +36,10 @@ def _function_name(action: Mapping[str, Any], key: str, params: Mapping[str, str
 
 
 def _processed_batches(
-    action: Mapping[str, Any], request: Mapping[str, Any], base: Mapping[str, str]
+    prepared: "PreparedConnector", request: Mapping[str, Any], base: Mapping[str, str]
 ) -> list[dict[str, str]]:
     """Pre-process output parameters of every remote request this input needs."""
-    function = _function_name(action, "pre_process_function", base)
+    function = prepared.function_name("pre_process_function", base)
     docs = request.get("text_docs")
     if docs is not None:
         if not isinstance(docs, list):
@@ -105,14 +105,14 @@ def _build_request(
     if method == "POST" and not body:
         raise EngineError("Content-Length is 0. Aborting request to remote model")
     headers = prepared.headers()
-    sign = None
-    if prepared.signed:
-        region, service = sigv4.signing_scope(prepared.params, credentials)
+    if not prepared.signed:
+        return remote.RemoteRequest(method, url, headers, body, wire_headers=prepared.wire_headers())
+    region, service = sigv4.signing_scope(prepared.params, credentials)
 
-        def sign(unsigned: dict[str, str]) -> dict[str, str]:
-            return sigv4.sign_headers(
-                method, url, unsigned, body, credentials=credentials, region=region, service=service
-            )
+    def sign(unsigned: dict[str, str]) -> dict[str, str]:
+        return sigv4.sign_headers(
+            method, url, unsigned, body, credentials=credentials, region=region, service=service
+        )
 
     return remote.RemoteRequest(method, url, headers, body, sign)
 
@@ -134,6 +134,8 @@ class PreparedConnector:
         self.redact = remote.build_redactor(str(value) for value in credentials.values())
         self.signed = str(connector.get("protocol", "")).lower() == AWS_SIGV4
         self._headers: dict[str, str] | None = None
+        self._wire_headers: wire.Headers | None = None
+        self._functions: dict[str, str | None] = {}
 
     def __repr__(self) -> str:
         return f"PreparedConnector({self.connector.get('name')!r})"  # never the credentials
@@ -144,6 +146,21 @@ class PreparedConnector:
             self._headers = payload.build_headers(self.action.get("headers"), self.credentials, self.params)
         return self._headers
 
+    def wire_headers(self) -> wire.Headers:
+        """``headers()`` with the default headers, encoded for the wire (built once)."""
+        if self._wire_headers is None:
+            self._wire_headers = wire.encode_headers(remote.with_defaults(self.headers()))
+        return self._wire_headers
+
+    def function_name(self, key: str, params: Mapping[str, str]) -> str | None:
+        """The action's pre/post-process function; kept when it has no placeholder to fill."""
+        if key in self._functions:
+            return self._functions[key]
+        name = _function_name(self.action, key, params)
+        if "${" not in str(self.action.get(key) or ""):
+            self._functions[key] = name
+        return name
+
     def run(
         self, request: Mapping[str, Any], *, settings: Mapping[str, Any], pools: TransportPool
     ) -> dict[str, Any]:
@@ -151,11 +168,11 @@ class PreparedConnector:
         raw_params = self.connector.get("parameters")
         request_params = prepare_request_parameters(request.get("parameters") or {}, raw_params)
         base = merge_parameters(self.params, request_params, {})
-        post_function = _function_name(self.action, "post_process_function", base)
+        post_function = self.function_name("post_process_function", base)
         pool = pools.transport(allow_private=safety.allows_private(settings))
         results: list[dict[str, Any]] = []
-        for processed in _processed_batches(self.action, request, base):
-            params = merge_parameters(self.params, request_params, processed)
+        for processed in _processed_batches(self, request, base):
+            params = merge_parameters(self.params, request_params, processed) if processed else base
             outgoing = _build_request(self, params, settings)
             logger.debug("predict: %s %s", outgoing.method, outgoing.url)
             response = remote.send(outgoing, self.config, self.redact, pool)

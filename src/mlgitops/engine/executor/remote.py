@@ -5,6 +5,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import httpcore
@@ -53,7 +54,7 @@ class ClientConfig:
         except (TypeError, ValueError) as exc:
             raise EngineError(f"Invalid client_config: {exc}") from None
 
-    @property
+    @cached_property
     def timeouts(self) -> dict[str, float]:
         """The request timeouts: connect/pool from connection_timeout, read/write from read_timeout."""
         return {
@@ -84,6 +85,7 @@ class RemoteRequest:
     headers: dict[str, str] = field(repr=False)  # filled with ${credential.*} values
     body: bytes | None = field(repr=False)
     sign: Signer | None = field(default=None, repr=False)  # closes over the AWS secret key
+    wire_headers: wire.Headers | None = field(default=None, repr=False)  # ``headers`` as sent, if unsigned
 
 
 @dataclass(frozen=True)
@@ -111,11 +113,19 @@ def _is_retryable(response: wire.Answer) -> bool:
     return response.status == 429 or response.status >= 500 or throttled
 
 
-def _attempt(pool: wire.Pool, request: RemoteRequest, config: ClientConfig) -> wire.Answer:
-    headers = request.sign(dict(request.headers)) if request.sign else request.headers
+def with_defaults(headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` after the default User-Agent and Accept (unless given, in any case)."""
     given = {name.lower() for name in headers}
     defaults = {name: value for name, value in DEFAULT_HEADERS.items() if name.lower() not in given}
-    outgoing = wire.frame(request.method, request.url, {**defaults, **headers}, request.body)
+    return {**defaults, **headers}
+
+
+def _attempt(pool: wire.Pool, request: RemoteRequest, config: ClientConfig) -> wire.Answer:
+    if request.sign is not None:
+        headers: dict[str, str] | wire.Headers = with_defaults(request.sign(dict(request.headers)))
+    else:
+        headers = request.wire_headers or with_defaults(request.headers)
+    outgoing = wire.frame(request.method, request.url, headers, request.body)
     return wire.exchange(pool, outgoing, config.timeouts)
 
 

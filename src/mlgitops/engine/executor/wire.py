@@ -25,7 +25,7 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 class Pool(Protocol):
-    """A connection pool (``httpcore.ConnectionPool`` over pinned connections)."""
+    """A connection pool (``keepalive.KeepAlivePool`` over pinned connections)."""
 
     def handle_request(self, request: httpcore.Request) -> httpcore.Response:
         """Send ``request``; the response body is read by the caller."""
@@ -68,12 +68,27 @@ class Answer:
         return ""
 
 
-def frame(method: str, url: str, headers: dict[str, str], body: bytes | None) -> httpcore.Request:
+@dataclass(frozen=True)
+class Headers:
+    """Header lines encoded for the wire, and their lower-cased names."""
+
+    lines: tuple[tuple[bytes, bytes], ...] = field(repr=False)  # may hold credentials
+    names: frozenset[bytes]
+
+
+def encode_headers(headers: dict[str, str]) -> Headers:
+    """``headers`` as the wire takes them (ASCII names and values)."""
+    lines = tuple((name.encode("ascii"), value.encode("ascii")) for name, value in headers.items())
+    return Headers(lines, frozenset(name.lower() for name, _ in lines))
+
+
+def frame(method: str, url: str, headers: dict[str, str] | Headers, body: bytes | None) -> httpcore.Request:
     """The httpcore request httpx would send for these parts (no extensions yet)."""
     aim = target(url)
-    raw = [(name.encode("ascii"), value.encode("ascii")) for name, value in headers.items()]
-    names = {name.lower() for name, _ in raw}
+    encoded = headers if isinstance(headers, Headers) else encode_headers(headers)
+    names = encoded.names
     first = [] if b"host" in names else [(b"Host", aim.host)]
+    raw = list(encoded.lines)
     if b"content-length" not in names and b"transfer-encoding" not in names:
         if body:
             raw.append((b"Content-Length", str(len(body)).encode("ascii")))

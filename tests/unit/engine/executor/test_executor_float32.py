@@ -73,3 +73,24 @@ def test_the_list_form_matches_the_full_scan_value_by_value() -> None:
     assert to_float32_all(finite) == [shortest_by_scan(v) for v in finite]
     short = [to_float32_all(finite[start : start + 7]) for start in range(0, len(finite), 7)]
     assert [value for chunk in short for value in chunk] == [shortest_by_scan(v) for v in finite]
+
+
+def test_short_decimals_across_every_exponent_match_the_full_scan() -> None:
+    rng = random.Random(20261203)
+    values = [
+        float(f"{sign}{rng.randint(1, 10**digits - 1)}e{exponent}")
+        for exponent in range(-50, 40)
+        for digits in (1, 2, 3, 4, 5, 6, 7)
+        for sign in ("", "-")
+    ]
+    values += [float(f"{rng.randint(1, 999999)}e-{rng.randint(38, 46)}") for _ in range(3000)]  # subnormal
+    values += [
+        float(f"{mantissa}e{exponent}") for mantissa in (1, 9999995, 999999) for exponent in range(-45, 39)
+    ]
+    for start in range(0, len(values), 200):  # whole vectors: every value is sampled as short
+        chunk = values[start : start + 200]
+        assert to_float32_all(chunk) == [shortest_by_scan(v) for v in chunk]
+    mixed = [
+        value for pair in zip(values, [rng.uniform(-1, 1) for _ in values], strict=True) for value in pair
+    ]
+    assert to_float32_all(mixed) == [shortest_by_scan(v) for v in mixed]
