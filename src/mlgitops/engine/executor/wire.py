@@ -25,7 +25,7 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 class Pool(Protocol):
-    """A connection pool (``keepalive.KeepAlivePool`` over pinned connections)."""
+    """A connection pool (``httpcore.ConnectionPool`` over pinned connections)."""
 
     def handle_request(self, request: httpcore.Request) -> httpcore.Response:
         """Send ``request``; the response body is read by the caller."""
