@@ -17,7 +17,6 @@ import httpcore
 import httpx
 
 from mlgitops.engine.executor import safety
-from mlgitops.engine.executor.keepalive import KeepAlivePool
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +74,7 @@ class PinnedBackend(httpcore.NetworkBackend):
         self._network.sleep(seconds)
 
 
-def pinned_pool(backend: PinnedBackend, verify: Verify = True) -> KeepAlivePool:
+def pinned_pool(backend: PinnedBackend, verify: Verify = True) -> httpcore.ConnectionPool:
     """A keep-alive connection pool whose new connections all go through ``backend``.
 
     httpx's TLS defaults (certifi, or SSL_CERT_FILE/SSL_CERT_DIR) and pool limits, no proxy.
@@ -83,19 +82,19 @@ def pinned_pool(backend: PinnedBackend, verify: Verify = True) -> KeepAlivePool:
     to the address that was checked when it was opened; every new one resolves and checks again.
     """
     limits = httpx.Limits()
-    return KeepAlivePool(
-        backend,
-        httpx.create_ssl_context(verify=verify),
+    return httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(verify=verify),
         max_connections=limits.max_connections,
-        max_keepalive=limits.max_keepalive_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,
+        network_backend=backend,
     )
 
 
 class TransportPool(Protocol):
     """Where predict gets its connection pool for a private-address policy."""
 
-    def transport(self, *, allow_private: bool) -> KeepAlivePool:
+    def transport(self, *, allow_private: bool) -> httpcore.ConnectionPool:
         """The pool to use; its connections must pass the address check."""
         ...
 
@@ -120,10 +119,10 @@ class RemotePools(TransportPool):
         self._resolver = resolver
         self._network = network
         self._verify = verify
-        self._pools: dict[bool, KeepAlivePool] = {}
+        self._pools: dict[bool, httpcore.ConnectionPool] = {}
         self._lock = threading.Lock()
 
-    def transport(self, *, allow_private: bool) -> KeepAlivePool:
+    def transport(self, *, allow_private: bool) -> httpcore.ConnectionPool:
         """The connection pool for this policy (created on first use)."""
         with self._lock:
             pool = self._pools.get(allow_private)
