@@ -91,20 +91,20 @@ class Lifecycle:
         return {"task_id": task_id, "task_type": "DEPLOY_MODEL", "status": "COMPLETED"}
 
     def finish_deploy(self, model_id: str, task_id: str) -> str | None:
-        """Run a deploy task to its end; returns the error message when it failed."""
-        with self._ctx.store.write() as tx:
-            tasks.set_state(tx, task_id, "RUNNING")
+        """Run a deploy task to its end, in one write; returns the error message when it failed.
+
+        ML Commons shows the task RUNNING while its nodes load the model; here loading is checking
+        that the connector resolves, done within the write that records the outcome.
+        """
         error: str | None = None
-        try:
-            with self._ctx.store.read() as tx:
-                row = tx.get(MODEL_INDEX, model_id)
+        with self._ctx.store.write() as tx:
+            row = tx.get(MODEL_INDEX, model_id)
+            try:
                 if row is None:
                     raise not_found(model_id)
                 resolve_connector(self._ctx, tx, model_id, row.source)
-        except MlGitOpsError as exc:
-            error = str(exc)
-        with self._ctx.store.write() as tx:
-            row = tx.get(MODEL_INDEX, model_id)
+            except MlGitOpsError as exc:
+                error = str(exc)
             if row is not None and row.source.get("model_state") == "DEPLOYING":
                 tx.put(MODEL_INDEX, model_id, self._deployed(row.source, error))
             node_error = None if error is None else json.dumps({ids.NODE_ID: error})
