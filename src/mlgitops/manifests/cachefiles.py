@@ -33,7 +33,8 @@ logger = logging.getLogger(__name__)
 
 FORMAT = "mlgitops-manifest-cache/2"
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
-FAST_KIND_NAMES = frozenset(kind.value for kind in FAST_KINDS)
+_KINDS = {kind.value: kind for kind in Kind}
+_FAST_MODELS = {kind.value: DOCUMENT_TYPES[kind] for kind in FAST_KINDS}
 _UNUSABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError)
 
 
@@ -184,30 +185,30 @@ def _decode(content: bytes, key: str, path: Path) -> FileOutcome | None:
 
 def _decode_document(item: dict[str, Any], data: bytes, marks: bytes, path: Path) -> DocumentOutcome | None:
     """One stored document, validated again through its model before any use."""
-    start = (int(item["start"][0]), int(item["start"][1]))
+    start, duplicates, retyped = item["start"], item["duplicates"], item["retyped"]
+    line, column, index = int(start[0]), int(start[1]), int(item["index"])
     positions = Positions(
-        start,
+        (line, column),
         _Marks(marks),
-        tuple(tuple(found) for found in item["duplicates"]),
-        tuple((tuple(found), str(text)) for found, text in item["retyped"]),
+        tuple(tuple(found) for found in duplicates) if duplicates else (),
+        tuple((tuple(found), str(text)) for found, text in retyped) if retyped else (),
     )
-    raw = RawDocument(path, int(item["index"]), None, positions)
-    document = _validated(raw, str(item["kind"]), data)
+    document = _validated(item["kind"], data, RawDocument(path, index, None, positions))
     if document is None:
         return None
-    sourced = SourcedDocument(document, path, start[0], start[1], raw.index, positions)
-    declared = tuple(ResourceKey(Kind(kind), str(name)) for kind, name in item["declared"])
+    sourced = SourcedDocument(document, path, line, column, index, positions)
+    declared = tuple(ResourceKey(_KINDS[kind], str(name)) for kind, name in item["declared"])
     return DocumentOutcome(declared, sourced, _issues(item["issues"]))  # never stored again: no data kept
 
 
-def _validated(raw: RawDocument, kind: str, data: bytes) -> Document | None:
+def _validated(kind: Any, data: bytes, raw: RawDocument) -> Document | None:
     """The document's model, or None when the stored data does not validate without any issue.
 
     Strict and by alias, pydantic's own JSON parser builds the model straight from the stored text;
     what it refuses (a kind that takes the full path, a lax-only value) goes through the full check.
     """
-    if kind in FAST_KIND_NAMES:
-        model = DOCUMENT_TYPES[Kind(kind)]
+    model = _FAST_MODELS.get(kind) if isinstance(kind, str) else None
+    if model is not None:
         try:
             return cast(Document, model.model_validate_json(data, strict=True, by_alias=True, by_name=False))
         except PydanticValidationError:
@@ -244,6 +245,8 @@ class _Marks(Mapping[JsonPath, tuple[int, int]]):
 
 
 def _issues(items: list[dict[str, Any]]) -> tuple[Issue, ...]:
+    if not items:
+        return ()
     issues = tuple(Issue(**item) for item in items)
     if any(issue.severity not in ("error", "warning") for issue in issues):
         raise ValueError("unknown severity")
