@@ -183,13 +183,16 @@ def _unowned(
     records: Mapping[ResourceKey, OwnershipRecord],
 ) -> dict[ResourceKey, ActualResource]:
     owned_ids = {record.resource_id for record in records.values()}
-    named = {kind: _by_name(kind, found) for kind, found in documents.items()}
+    named: dict[Kind, dict[str, list[tuple[str, Json]]]] = {}  # by kind, made when first needed
     unowned: dict[ResourceKey, ActualResource] = {}
     for item in desired:
-        if item.key in owned or item.key.kind is Kind.CLUSTER_SETTINGS:
+        kind = item.key.kind
+        if item.key in owned or kind is Kind.CLUSTER_SETTINGS:
             continue
+        if kind not in named:
+            named[kind] = _by_name(kind, documents[kind])
         group_id = _desired_group_id(item, records)
-        for resource_id, document in named[item.key.kind].get(ml_name(item), ()):
+        for resource_id, document in named[kind].get(ml_name(item), ()):
             in_group = group_id is None or document.get("model_group_id") == group_id
             if resource_id not in owned_ids and in_group:
                 unowned[item.key] = ActualResource(item.key, resource_id, document)
