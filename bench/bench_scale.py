@@ -2,7 +2,8 @@
 
 Every step is timed beside a baseline measured in the same run: a plain YAML load (validate, plan
 against an empty target), the same creates sent one by one over REST (apply), plain paged searches of
-the target's documents (no-op plan, one change). The growth exponent is between the last two sizes
+the target's documents (no-op plan, one change; the no-op plan and the reads alternate, medians of 3
+rounds at least, so both see the same load). The growth exponent is between the last two sizes
 (1 = linear). Every step uses the manifest cache as the CLI does (on disk, a new cache object per
 run, like a new process); "validate, first run" empties it before each run. Last, applies through a
 loopback server that adds 20 ms to every request: with every model in one group (ML Commons takes
@@ -53,6 +54,19 @@ def timed(run: Callable[[], object], repeat: int, before: Callable[[], object] |
         run()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
+
+
+def interleaved(
+    baseline: Callable[[], object], measured: Callable[[], object], rounds: int
+) -> tuple[float, float]:
+    """Medians of ``rounds`` alternating runs of ``baseline`` and ``measured`` (both see the same load)."""
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(rounds):
+        for run, into in ((baseline, samples[0]), (measured, samples[1])):
+            start = time.perf_counter()
+            run()
+            into.append(time.perf_counter() - start)
+    return statistics.median(samples[0]), statistics.median(samples[1])
 
 
 def yaml_load(root: Path) -> int:
@@ -261,10 +275,10 @@ def run_size(tmp: Path, n: int, table: Table) -> None:
         base_apply = (before + sequential_rest(tmp / f"plain-{n}-after", n)) / 2
         table.add("apply (vs sequential REST)", n, seconds, base_apply)
         with httpx.Client(transport=EngineTransport(engine), base_url=LOCAL_BASE_URL) as raw:
-            base_read = timed(lambda: plain_read(raw), repeat)
-        table.add(
-            "plan, converged (vs paged reads)", n, timed(lambda: plan(root, engine, True), repeat), base_read
-        )
+            base_read, converged = interleaved(
+                lambda: plain_read(raw), lambda: plan(root, engine, True), max(repeat, 3)
+            )
+        table.add("plan, converged (vs paged reads)", n, converged, base_read)
         one_change(root)
         table.add("one change, reconcile (vs reads)", n, timed(lambda: apply(root, backend), 1), base_read)
 

@@ -1,10 +1,12 @@
 """File results of the manifest cache on disk: one JSON file per result, checked before any use.
 
-Each file holds a header line (format, key, sha256 of the body) and the body: the data each document
-was validated from (credentials are ``{env: NAME}`` / ``{file: path}`` references; results of loads
-that allow literal credentials are never stored), where each field was written, and the issues. A
-file that is missing, truncated, altered, written by another format or for another key is ignored,
-and every document read back is validated again before it is used.
+Each file holds a header line (format, key, sha256 of the body) and the body, one JSON value per line:
+the file's issues and each document's identity, issues and start; then per document the data it was
+validated from (credentials are ``{env: NAME}`` / ``{file: path}`` references; results of loads that
+allow literal credentials are never stored) and where each field was written (decoded only when a
+message needs a position). A file that is missing, truncated, altered, written by another format or
+for another key is ignored, and every document read back is validated again through its model before
+it is used.
 """
 
 import contextlib
@@ -15,20 +17,24 @@ import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+
+from pydantic import ValidationError as PydanticValidationError
 
 from mlgitops.manifests.cache import DocumentOutcome, FileOutcome, ManifestCache
 from mlgitops.manifests.documents import SourcedDocument
 from mlgitops.manifests.issues import Issue
 from mlgitops.manifests.loading import RawDocument
 from mlgitops.manifests.positions import JsonPath, Positions
-from mlgitops.manifests.validation import validate_document
-from mlgitops.model.resources import Kind, ResourceKey
+from mlgitops.manifests.validation import FAST_KINDS, validate_document
+from mlgitops.model.resources import DOCUMENT_TYPES, Document, Kind, ResourceKey
 
 logger = logging.getLogger(__name__)
 
-FORMAT = "mlgitops-manifest-cache/1"
+FORMAT = "mlgitops-manifest-cache/2"
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
+_KINDS = {kind.value: kind for kind in Kind}
+_FAST_MODELS = {kind.value: DOCUMENT_TYPES[kind] for kind in FAST_KINDS}
 _UNUSABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError)
 
 
@@ -115,21 +121,26 @@ class DirectoryStore:
 
 
 def _encode(key: str, outcome: FileOutcome) -> bytes:
-    body = json.dumps(
-        {
-            "read": outcome.read,
-            "issues": [issue.as_dict() for issue in outcome.issues],
-            "documents": [_encode_document(doc) for doc in outcome.documents],
-        },
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    ).encode()
+    meta = {
+        "read": outcome.read,
+        "issues": [issue.as_dict() for issue in outcome.issues],
+        "documents": [_document_meta(doc) for doc in outcome.documents],
+    }
+    lines = [_json_line(meta)]
+    for doc in outcome.documents:
+        lines.append(_json_line(doc.data))
+        lines.append(_json_line(_marks_of(doc.sourced.positions if doc.sourced is not None else None)))
+    body = b"\n".join(lines)
     header = {"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()}
     return json.dumps(header).encode() + b"\n" + body
 
 
-def _encode_document(doc: DocumentOutcome) -> dict[str, Any]:
+def _json_line(value: Any) -> bytes:
+    """Compact JSON on one line (JSON escapes every line break inside strings)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def _document_meta(doc: DocumentOutcome) -> dict[str, Any]:
     sourced = doc.sourced
     if sourced is None or sourced.positions is None:
         raise ValueError("only valid documents are stored")
@@ -137,13 +148,18 @@ def _encode_document(doc: DocumentOutcome) -> dict[str, Any]:
     return {
         "declared": [[key.kind.value, key.name] for key in doc.declared],
         "issues": [issue.as_dict() for issue in doc.issues],
-        "data": doc.data,
+        "kind": sourced.kind.value,
         "index": sourced.index,
         "start": list(positions.start),
-        "marks": [[line, column, *path] for path, (line, column) in positions.marks.items()],
         "duplicates": [list(path) for path in positions.duplicate_keys],
         "retyped": [[list(path), text] for path, text in positions.retyped],
     }
+
+
+def _marks_of(positions: Positions | None) -> list[list[Any]]:
+    if positions is None:
+        raise ValueError("only valid documents are stored")
+    return [[line, column, *path] for path, (line, column) in positions.marks.items()]
 
 
 def _decode(content: bytes, key: str, path: Path) -> FileOutcome | None:
@@ -153,46 +169,66 @@ def _decode(content: bytes, key: str, path: Path) -> FileOutcome | None:
         return None
     if header.get("sha256") != hashlib.sha256(body).hexdigest():
         return None
-    entry = json.loads(body)
+    lines = body.split(b"\n")
+    meta = json.loads(lines[0])
+    items = meta["documents"]
+    if len(lines) != 1 + 2 * len(items):
+        return None
     documents = []
-    for item in entry["documents"]:
-        document = _decode_document(item, path)
+    for number, item in enumerate(items):
+        document = _decode_document(item, lines[1 + 2 * number], lines[2 + 2 * number], path)
         if document is None:
             return None
         documents.append(document)
-    return FileOutcome(tuple(documents), _issues(entry["issues"]), int(entry["read"]))
+    return FileOutcome(tuple(documents), _issues(meta["issues"]), int(meta["read"]))
 
 
-def _decode_document(item: dict[str, Any], path: Path) -> DocumentOutcome | None:
-    start = (int(item["start"][0]), int(item["start"][1]))
+def _decode_document(item: dict[str, Any], data: bytes, marks: bytes, path: Path) -> DocumentOutcome | None:
+    """One stored document, validated again through its model before any use."""
+    start, duplicates, retyped = item["start"], item["duplicates"], item["retyped"]
+    line, column, index = int(start[0]), int(start[1]), int(item["index"])
     positions = Positions(
-        start,
-        _Marks(item["marks"]),
-        tuple(tuple(found) for found in item["duplicates"]),
-        tuple((tuple(found), str(text)) for found, text in item["retyped"]),
+        (line, column),
+        _Marks(marks),
+        tuple(tuple(found) for found in duplicates) if duplicates else (),
+        tuple((tuple(found), str(text)) for found, text in retyped) if retyped else (),
     )
-    raw = RawDocument(path, int(item["index"]), item["data"], positions)
-    document, problems = validate_document(raw, raw.data, decoded_json=True)
-    if document is None or problems:
+    document = _validated(item["kind"], data, RawDocument(path, index, None, positions))
+    if document is None:
         return None
-    sourced = SourcedDocument(document, path, start[0], start[1], raw.index, positions)
-    declared = tuple(ResourceKey(Kind(kind), str(name)) for kind, name in item["declared"])
+    sourced = SourcedDocument(document, path, line, column, index, positions)
+    declared = tuple(ResourceKey(_KINDS[kind], str(name)) for kind, name in item["declared"])
     return DocumentOutcome(declared, sourced, _issues(item["issues"]))  # never stored again: no data kept
+
+
+def _validated(kind: Any, data: bytes, raw: RawDocument) -> Document | None:
+    """The document's model, or None when the stored data does not validate without any issue.
+
+    Strict and by alias, pydantic's own JSON parser builds the model straight from the stored text;
+    what it refuses (a kind that takes the full path, a lax-only value) goes through the full check.
+    """
+    model = _FAST_MODELS.get(kind) if isinstance(kind, str) else None
+    if model is not None:
+        try:
+            return cast(Document, model.model_validate_json(data, strict=True, by_alias=True, by_name=False))
+        except PydanticValidationError:
+            pass
+    document, problems = validate_document(raw, json.loads(data), decoded_json=True)
+    return None if problems else document
 
 
 class _Marks(Mapping[JsonPath, tuple[int, int]]):
     """Where each field is written, decoded on first use (most loads never report a position)."""
 
-    def __init__(self, stored: Any) -> None:
-        if not isinstance(stored, list):
-            raise TypeError("malformed positions")
-        self._stored: list[Any] | None = stored
+    def __init__(self, stored: bytes) -> None:
+        self._stored: bytes | None = stored
         self._marks: dict[JsonPath, tuple[int, int]] = {}
 
     def _decoded(self) -> dict[JsonPath, tuple[int, int]]:
         if self._stored is not None:
             try:
-                self._marks = {tuple(mark[2:]): (int(mark[0]), int(mark[1])) for mark in self._stored}
+                marks = json.loads(self._stored)
+                self._marks = {tuple(mark[2:]): (int(mark[0]), int(mark[1])) for mark in marks}
             except _UNUSABLE:  # an altered entry: positions fall back to the document's start
                 logger.debug("ignoring malformed positions in the manifest cache")
             self._stored = None
@@ -209,6 +245,8 @@ class _Marks(Mapping[JsonPath, tuple[int, int]]):
 
 
 def _issues(items: list[dict[str, Any]]) -> tuple[Issue, ...]:
+    if not items:
+        return ()
     issues = tuple(Issue(**item) for item in items)
     if any(issue.severity not in ("error", "warning") for issue in issues):
         raise ValueError("unknown severity")

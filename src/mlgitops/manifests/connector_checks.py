@@ -9,8 +9,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from mlgitops.manifests.documents import SourcedDocument
-from mlgitops.manifests.issues import Issue, Severity
+from mlgitops.manifests.issues import Severity
 from mlgitops.manifests.positions import JsonPath
 from mlgitops.manifests.raw_checks import blueprint_placeholder, literal_credential_message
 from mlgitops.manifests.redaction import SECRET_HEADERS, display_url, looks_secret
@@ -36,11 +35,21 @@ class TrustedEndpoints:
     )
 
 
+Finding = tuple[JsonPath, str, Severity]  # where in the document, what, how bad
+
+
+def _finding(path: JsonPath, message: str, severity: Severity = "error") -> Finding:
+    return path, message, severity
+
+
 @dataclass(frozen=True)
 class ConnectorContext:
-    """One connector body to check and where it sits in its document."""
+    """One connector body to check and where it sits in its document.
 
-    doc: SourcedDocument
+    The document itself is not here: what is found depends on the body and the settings only, so
+    equal bodies share their findings (``connector_memo``).
+    """
+
     spec: ConnectorSpec
     prefix: JsonPath
     trusted: TrustedEndpoints | None  # None: the desired settings are unknown (broken ClusterSettings)
@@ -54,29 +63,29 @@ def parameter_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
-def check_connector(ctx: ConnectorContext) -> list[Issue]:
-    """Every semantic problem of one connector body."""
-    issues = list(_credential_values(ctx))
-    issues.extend(_aws_sigv4(ctx))
-    issues.extend(_client_config(ctx))
-    issues.extend(_parameter_values(ctx))
+def connector_findings(ctx: ConnectorContext) -> tuple[Finding, ...]:
+    """Every semantic problem of one connector body, located by path inside its document."""
+    found = list(_credential_values(ctx))
+    found.extend(_aws_sigv4(ctx))
+    found.extend(_client_config(ctx))
+    found.extend(_parameter_values(ctx))
     for index, action in enumerate(ctx.spec.actions):
         at = (*ctx.prefix, "actions", index)
-        issues.extend(_action(ctx, action, at))
-        issues.extend(_templates(ctx, action, at))
-    return issues
+        found.extend(_action(ctx, action, at))
+        found.extend(_templates(ctx, action, at))
+    return tuple(found)
 
 
-def _credential_values(ctx: ConnectorContext) -> Iterator[Issue]:
+def _credential_values(ctx: ConnectorContext) -> Iterator[Finding]:
     if ctx.allow_plaintext:
         return
     for name, value in ctx.spec.credential.items():
         if isinstance(value, EnvRef | FileRef) or blueprint_placeholder(str(value), mustache=True):
             continue  # a blueprint placeholder is reported where it is written (raw_checks)
-        yield ctx.doc.issue((*ctx.prefix, "credential", name), literal_credential_message(name))
+        yield _finding((*ctx.prefix, "credential", name), literal_credential_message(name))
 
 
-def _aws_sigv4(ctx: ConnectorContext) -> Iterator[Issue]:
+def _aws_sigv4(ctx: ConnectorContext) -> Iterator[Finding]:
     spec = ctx.spec
     if spec.protocol != "aws_sigv4":
         return
@@ -85,14 +94,14 @@ def _aws_sigv4(ctx: ConnectorContext) -> Iterator[Issue]:
         message = (
             f"aws_sigv4 connector needs credential {' and '.join(missing)} (ML Commons: Missing credential)"
         )
-        yield ctx.doc.issue((*ctx.prefix, "credential"), message)
+        yield _finding((*ctx.prefix, "credential"), message)
     for key, label in (("service_name", "service name"), ("region", "region")):
         if key not in spec.parameters and key not in spec.credential:
             message = f"aws_sigv4 connector needs parameters.{key} (ML Commons: Missing {label})"
-            yield ctx.doc.issue((*ctx.prefix, "parameters"), message)
+            yield _finding((*ctx.prefix, "parameters"), message)
 
 
-def _client_config(ctx: ConnectorContext) -> Iterator[Issue]:
+def _client_config(ctx: ConnectorContext) -> Iterator[Finding]:
     config = ctx.spec.client_config
     if config is None:
         return
@@ -101,35 +110,35 @@ def _client_config(ctx: ConnectorContext) -> Iterator[Issue]:
     if policy is not None and policy.lower() not in mlcommons.RETRY_BACKOFF_POLICIES:
         allowed = ", ".join(sorted(mlcommons.RETRY_BACKOFF_POLICIES))
         message = f"Unsupported retry backoff policy '{policy}' (one of {allowed})"
-        yield ctx.doc.issue((*at, "retry_backoff_policy"), message)
+        yield _finding((*at, "retry_backoff_policy"), message)
     if config.skip_ssl_verification is not None:
         message = "client_config.skip_ssl_verification is ML Commons 3.5+; 2.19 ignores it"
-        yield ctx.doc.issue((*at, "skip_ssl_verification"), message, "warning")
+        yield _finding((*at, "skip_ssl_verification"), message, "warning")
 
 
-def _action(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Iterator[Issue]:
+def _action(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Iterator[Finding]:
     method = action.method.upper()
     if method in mlcommons.PREDICT_METHODS_3_5 - mlcommons.PREDICT_METHODS_2_19:
         message = f"method {action.method}: ML Commons 2.19 calls only POST or GET ({method} needs 3.5+)"
-        yield ctx.doc.issue((*at, "method"), message)
+        yield _finding((*at, "method"), message)
     elif method not in mlcommons.PREDICT_METHODS_2_19:
-        yield ctx.doc.issue((*at, "method"), f"method {action.method}: ML Commons calls only POST or GET")
+        yield _finding((*at, "method"), f"method {action.method}: ML Commons calls only POST or GET")
     values = {key: parameter_text(value) for key, value in ctx.spec.parameters.items()}
     url = substitute(action.url, PARAMETERS, values)
     yield from _url_trusted(ctx, url, lambda: display_url(action.url, values), at)
     yield from _private_host(ctx, url, at)
-    yield from _functions(ctx, action, at)
+    yield from _functions(action, at)
     yield from _headers(ctx, action, at)
     if action.supports_structured_output is not None:
         message = "supports_structured_output is ML Commons 3.7+; 2.19 ignores it"
-        yield ctx.doc.issue((*at, "supports_structured_output"), message, "warning")
+        yield _finding((*at, "supports_structured_output"), message, "warning")
     if action.name is not None:
-        yield ctx.doc.issue((*at, "name"), "action name is ML Commons 3.5+; 2.19 ignores it", "warning")
+        yield _finding((*at, "name"), "action name is ML Commons 3.5+; 2.19 ignores it", "warning")
 
 
 def _url_trusted(
     ctx: ConnectorContext, url: str, shown_url: Callable[[], str], at: JsonPath
-) -> Iterator[Issue]:
+) -> Iterator[Finding]:
     """Create-time check (section 2.1): the URL, filled from connector parameters, fully matches a regex.
 
     ``shown_url``: the URL as a message may quote it, made only when there is a message.
@@ -140,7 +149,7 @@ def _url_trusted(
     if outcome.matched and not outcome.timed_out:
         return
     shown = shown_url()
-    yield from _slow_patterns(ctx, ctx.trusted.source, outcome.timed_out, (shown, at))
+    yield from _slow_patterns(ctx.trusted.source, outcome.timed_out, (shown, at))
     if outcome.matched or outcome.timed_out:
         return
     if blueprint_placeholder(url, mustache=True):
@@ -153,12 +162,10 @@ def _url_trusted(
         f"{ctx.trusted.source}{hint}; "
         "ML Commons rejects it: Connector URL is not matching the trusted connector endpoint regex"
     )
-    yield ctx.doc.issue((*at, "url"), message)
+    yield _finding((*at, "url"), message)
 
 
-def _slow_patterns(
-    ctx: ConnectorContext, source: str, patterns: tuple[str, ...], url: tuple[str, JsonPath]
-) -> Iterator[Issue]:
+def _slow_patterns(source: str, patterns: tuple[str, ...], url: tuple[str, JsonPath]) -> Iterator[Finding]:
     """An error at the URL for each trusted regex whose match against it ran out of time."""
     shown, at = url
     for pattern in patterns:
@@ -168,10 +175,10 @@ def _slow_patterns(
             "backtracks catastrophically (nested quantifiers such as (a|aa)+ or (a+)+), and ML Commons "
             "would hang the same way; rewrite it without nested repetition"
         )
-        yield ctx.doc.issue((*at, "url"), message)
+        yield _finding((*at, "url"), message)
 
 
-def _private_host(ctx: ConnectorContext, url: str, at: JsonPath) -> Iterator[Issue]:
+def _private_host(ctx: ConnectorContext, url: str, at: JsonPath) -> Iterator[Finding]:
     """Predict-time check (section 2.7), for literal hosts only: no DNS lookups while validating."""
     if ctx.private_ip_enabled:
         return
@@ -185,7 +192,7 @@ def _private_host(ctx: ConnectorContext, url: str, at: JsonPath) -> Iterator[Iss
         f"host {host} is a private address: ML Commons refuses it at predict unless "
         "plugins.ml_commons.connector.private_ip_enabled is true (2.15+)"
     )
-    yield ctx.doc.issue((*at, "url"), message, "warning")
+    yield _finding((*at, "url"), message, "warning")
 
 
 @lru_cache(maxsize=1024)  # thousands of connectors share a few hosts
@@ -198,7 +205,7 @@ def _is_private(host: str) -> bool:
         return False
 
 
-def _functions(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Iterator[Issue]:
+def _functions(action: ConnectorAction, at: JsonPath) -> Iterator[Finding]:
     checks = (
         ("pre_process_function", action.pre_process_function, mlcommons.PRE_PROCESS_PREFIX,
          mlcommons.BUILTIN_PRE_PROCESS_FUNCTIONS),
@@ -215,15 +222,15 @@ def _functions(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> 
                 "but every predict fails there (2.19 runs an unknown name as a Painless script); "
                 f"target {later}+ or write the processing as a Painless script"
             )
-            yield ctx.doc.issue((*at, field_name), message, "warning")
+            yield _finding((*at, field_name), message, "warning")
             continue
         close = difflib.get_close_matches(value, sorted(builtins), n=1, cutoff=0.5)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         message = f"unknown built-in {field_name} '{value}' for ML Commons 2.19{hint}"
-        yield ctx.doc.issue((*at, field_name), message)
+        yield _finding((*at, field_name), message)
 
 
-def _headers(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Iterator[Issue]:
+def _headers(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Iterator[Finding]:
     seen: dict[str, str] = {}
     for name, value in (action.headers or {}).items():
         lowered = name.lower()
@@ -233,14 +240,14 @@ def _headers(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> It
                 "${credential.NAME} so no secret lives in git"
             )
             severity: Severity = "error" if lowered in SECRET_HEADERS else "warning"
-            yield ctx.doc.issue((*at, "headers", name), message, severity)
+            yield _finding((*at, "headers", name), message, severity)
         if lowered in seen:
             message = f"header '{name}' is given twice (also as '{seen[lowered]}'; header names ignore case)"
-            yield ctx.doc.issue((*at, "headers", name), message)
+            yield _finding((*at, "headers", name), message)
         seen.setdefault(lowered, name)
 
 
-def _templates(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Iterator[Issue]:
+def _templates(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> Iterator[Finding]:
     fields: list[tuple[JsonPath, str, bool]] = [((*at, "url"), action.url, False)]
     if action.request_body is not None:
         fields.append(((*at, "request_body"), action.request_body, False))
@@ -249,10 +256,10 @@ def _templates(ctx: ConnectorContext, action: ConnectorAction, at: JsonPath) -> 
     for path, template, is_header in fields:
         yield from _credential_placeholders(ctx, path, template, allowed=is_header)
         if supplied is not None:
-            yield from _parameter_placeholders(ctx, path, template, supplied)
+            yield from _parameter_placeholders(path, template, supplied)
 
 
-def _parameter_values(ctx: ConnectorContext) -> Iterator[Issue]:
+def _parameter_values(ctx: ConnectorContext) -> Iterator[Finding]:
     for key, value in ctx.spec.parameters.items():
         if not isinstance(value, str):
             continue
@@ -263,7 +270,7 @@ def _parameter_values(ctx: ConnectorContext) -> Iterator[Issue]:
                 f"parameter '{key}' looks like a secret and holds a literal value: connector parameters "
                 "are stored in clear and returned by GET; put it under credential and use it in a header"
             )
-            yield ctx.doc.issue(path, message, "warning")
+            yield _finding(path, message, "warning")
 
 
 def _secret_parameter(key: str, value: str) -> bool:
@@ -288,9 +295,7 @@ def _supplied_parameters(
     return set(spec.parameters) | set(produced) | set(required)
 
 
-def _parameter_placeholders(
-    ctx: ConnectorContext, path: JsonPath, template: str, supplied: set[str]
-) -> Iterator[Issue]:
+def _parameter_placeholders(path: JsonPath, template: str, supplied: set[str]) -> Iterator[Finding]:
     for placeholder in find_placeholders(template, PARAMETERS):
         name = placeholder.name.removesuffix(_TO_STRING)
         if placeholder.default is not None or name in supplied:
@@ -299,7 +304,7 @@ def _parameter_placeholders(
             f"{placeholder.text} has no connector parameter and no ':-' default; "
             "the predict request must supply it"
         )
-        yield ctx.doc.issue(path, message, "warning")
+        yield _finding(path, message, "warning")
 
 
 def _secret_arn(ctx: ConnectorContext, name: str) -> bool:
@@ -319,18 +324,18 @@ def _secret_arn_message(text: str, name: str) -> str:
 
 def _credential_placeholders(
     ctx: ConnectorContext, path: JsonPath, template: str, *, allowed: bool
-) -> Iterator[Issue]:
+) -> Iterator[Finding]:
     defined = sorted(ctx.spec.credential)
     for placeholder in find_placeholders(template, CREDENTIAL):
         if _secret_arn(ctx, placeholder.name):
-            yield ctx.doc.issue(path, _secret_arn_message(placeholder.text, placeholder.name), "warning")
+            yield _finding(path, _secret_arn_message(placeholder.text, placeholder.name), "warning")
         elif placeholder.name not in ctx.spec.credential:
             close = difflib.get_close_matches(placeholder.name, defined, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
             message = f"{placeholder.text} is not defined in credential ({hint}defined: {', '.join(defined)})"
-            yield ctx.doc.issue(path, message)
+            yield _finding(path, message)
         if not allowed:
             message = (
                 f"{placeholder.text} is never filled here: ML Commons substitutes credentials only in headers"
             )
-            yield ctx.doc.issue(path, message)
+            yield _finding(path, message)

@@ -18,16 +18,16 @@ class SourcedDocument:
     column: int
     index: int
     positions: Positions | None = field(default=None, repr=False, compare=False)
+    key: ResourceKey = field(init=False, repr=False, compare=False)  # the identity, asked for often
 
-    @property
-    def key(self) -> ResourceKey:
-        """The resource's identity (kind and logical name)."""
-        return self.document.key
+    def __post_init__(self) -> None:
+        """Take the resource's identity (kind and logical name) from the immutable document once."""
+        object.__setattr__(self, "key", self.document.key)
 
     @property
     def kind(self) -> Kind:
         """The document's kind."""
-        return Kind(self.document.kind)
+        return self.key.kind
 
     def locate(self, json_path: str) -> tuple[int, int]:
         """Line/column of a field (``spec.actions[0].url``), or of its closest written ancestor."""

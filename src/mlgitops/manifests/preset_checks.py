@@ -8,6 +8,8 @@ from mlgitops.manifests.positions import JsonPath
 from mlgitops.model import presets
 from mlgitops.model.resources import ConnectorSpec, ModelDocument
 
+_PRESET_FIELDS = {"parameters", "actions"}  # all that decides the preset and whether it fits
+
 
 def check_preset(
     doc: SourcedDocument, document: ModelDocument, connectors: Mapping[str, ConnectorSpec]
@@ -27,6 +29,6 @@ def check_preset(
         at, connector = ("spec", "connector"), connectors[spec.connector]
     else:
         return
-    conflict = presets.preset_conflict(connector.model_dump(exclude_none=True))
+    conflict = presets.preset_conflict(connector.model_dump(include=_PRESET_FIELDS, exclude_none=True))
     if conflict is not None:
         yield doc.issue(at, conflict, "warning")

@@ -3,10 +3,11 @@
 import difflib
 import json
 from collections.abc import Iterator, Mapping, Sequence, Set
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from mlgitops.manifests.connector_checks import ConnectorContext, check_connector
+from mlgitops.manifests.connector_checks import ConnectorContext
+from mlgitops.manifests.connector_memo import ConnectorMemo
 from mlgitops.manifests.dependent_checks import check_dependents
 from mlgitops.manifests.documents import SourcedDocument
 from mlgitops.manifests.issues import Issue
@@ -54,46 +55,54 @@ def check_documents(
         for doc in documents
         if isinstance(doc.document, ConnectorDocument)
     }
+    checks = _Checks(names, settings, allow_plaintext_credentials, inputs, ConnectorMemo())
     for doc in documents:
-        issues.extend(_check_one(doc, names, settings, allow_plaintext_credentials, inputs))
+        issues.extend(_check_one(doc, checks))
         if isinstance(doc.document, ModelDocument):
             issues.extend(check_preset(doc, doc.document, connectors))
     issues.extend(check_dependents(documents, names))
     return issues
 
 
-def _check_one(
-    doc: SourcedDocument,
-    names: Set[ResourceKey],
-    settings: DesiredSettings,
-    allow_plaintext: bool,
-    inputs: Mapping[str, frozenset[str]],
-) -> Iterator[Issue]:
-    document = doc.document
-    if isinstance(document, ConnectorDocument):
-        ctx = _context(doc, document.spec, ("spec",), settings, allow_plaintext)
-        yield from check_connector(
-            replace(ctx, required_inputs=inputs.get(document.metadata.name, frozenset()))
+@dataclass(frozen=True)
+class _Checks:
+    """What the per-document checks need from the whole set."""
+
+    names: Set[ResourceKey]
+    settings: DesiredSettings
+    allow_plaintext: bool
+    inputs: Mapping[str, frozenset[str]]
+    memo: ConnectorMemo
+
+    def connector(
+        self, doc: SourcedDocument, spec: ConnectorSpec, at: JsonPath, required: frozenset[str]
+    ) -> Iterator[Issue]:
+        """The problems of one connector body (standalone or inline) of ``doc``."""
+        settings = self.settings
+        ctx = ConnectorContext(
+            spec,
+            at,
+            settings.trusted if settings.known else None,
+            self.allow_plaintext,
+            settings.private_ip_enabled or not settings.known,
+            required,
         )
+        for path, message, severity in self.memo.findings(ctx):
+            yield doc.issue(path, message, severity)
+
+
+def _check_one(doc: SourcedDocument, checks: _Checks) -> Iterator[Issue]:
+    document = doc.document
+    settings = checks.settings
+    if isinstance(document, ConnectorDocument):
+        required = checks.inputs.get(document.metadata.name, frozenset())
+        yield from checks.connector(doc, document.spec, ("spec",), required)
         if settings.known:
             yield from _access(doc, document.spec, settings.connector_access_control, "connector")
     elif isinstance(document, ModelGroupDocument) and settings.known:
         yield from _access(doc, document.spec, settings.model_access_control, "model group")
     elif isinstance(document, ModelDocument):
-        yield from _model(doc, document, names, settings, allow_plaintext)
-
-
-def _context(
-    doc: SourcedDocument, spec: ConnectorSpec, at: JsonPath, settings: DesiredSettings, allow_plaintext: bool
-) -> ConnectorContext:
-    return ConnectorContext(
-        doc,
-        spec,
-        at,
-        settings.trusted if settings.known else None,
-        allow_plaintext,
-        settings.private_ip_enabled or not settings.known,
-    )
+        yield from _model(doc, document, checks)
 
 
 def _duplicates(documents: Sequence[SourcedDocument]) -> Iterator[Issue]:
@@ -159,14 +168,9 @@ def _access_enabled(doc: SourcedDocument, spec: AccessFields, roles: list[str], 
         yield doc.issue(("spec", "access_mode"), message)
 
 
-def _model(
-    doc: SourcedDocument,
-    document: ModelDocument,
-    names: Set[ResourceKey],
-    settings: DesiredSettings,
-    allow_plaintext: bool,
-) -> Iterator[Issue]:
+def _model(doc: SourcedDocument, document: ModelDocument, checks: _Checks) -> Iterator[Issue]:
     spec = document.spec
+    names = checks.names
     for field_name, kind, name in (
         ("model_group", Kind.MODEL_GROUP, spec.model_group),
         ("connector", Kind.CONNECTOR, spec.connector),
@@ -188,8 +192,7 @@ def _model(
                 "when creating a remote model without connector id!"
             )
             yield doc.issue((*at, "actions"), message)
-        ctx = _context(doc, spec.inline_connector, at, settings, allow_plaintext)
-        yield from check_connector(replace(ctx, required_inputs=interface_parameters(document)))
+        yield from checks.connector(doc, spec.inline_connector, at, interface_parameters(document))
 
 
 def required_inputs(documents: Sequence[SourcedDocument]) -> dict[str, frozenset[str]]:

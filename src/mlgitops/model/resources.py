@@ -98,11 +98,12 @@ def any_case_pattern(words: tuple[str, ...]) -> str:
 
 
 ACTION_TYPE_PATTERN = any_case_pattern(ACTION_TYPES)
+_ACTION_TYPE = re.compile(ACTION_TYPE_PATTERN)
 
 
 def _check_action_type(value: str) -> str:
     """Any case of an action type, kept as written (a trailing newline is not one: unlike ``$``)."""
-    if re.fullmatch(ACTION_TYPE_PATTERN, value) is None:
+    if _ACTION_TYPE.fullmatch(value) is None:
         raise ValueError(f"'{value[:60]}' is not one of {', '.join(ACTION_TYPES)} (in any case)")
     return value
 

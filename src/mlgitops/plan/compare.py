@@ -12,7 +12,6 @@ from mlgitops.plan.normalize import (
     normalize_connector,
     normalize_group,
     normalize_model,
-    normalize_parameters,
     without_granted_roles,
 )
 from mlgitops.plan.state import ActualResource, ActualState, DesiredResource
@@ -89,9 +88,7 @@ def _connector_replace_reasons(
     digests: Mapping[str, str],
 ) -> tuple[str, ...]:
     reasons: list[str] = []
-    gone = sorted(
-        set(normalize_parameters(actual.get("parameters") or {})) - set(desired.get("parameters") or {})
-    )
+    gone = sorted(set(actual.get("parameters") or {}) - set(desired.get("parameters") or {}))
     if gone:
         reasons.append(f"parameter(s) {', '.join(gone)} cannot be removed in place")
     dropped = sorted(set(recorded or {}) - set(digests))

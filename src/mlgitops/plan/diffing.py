@@ -83,19 +83,37 @@ _SCALARS = (str, int, float, bool, type(None))
 
 def _identical(left: Any, right: Any) -> bool:
     """Equal values of equal types all the way down (``1``, ``1.0`` and ``True`` differ, as for deepdiff)."""
-    if type(left) is not type(right):
+    kind = type(left)
+    if kind is not type(right):
         return isinstance(left, Mapping) and isinstance(right, Mapping) and _same_mappings(left, right)
-    if isinstance(left, _SCALARS):  # before the (slower) Mapping check
+    if kind is dict:  # the usual containers first, by type identity (isinstance on an ABC is slow)
+        return _same_mappings(left, right)
+    if kind is list or kind is tuple:
+        return len(left) == len(right) and all(map(_identical, left, right))
+    if isinstance(left, _SCALARS):
         return bool(left == right)
     if isinstance(left, Mapping):
         return _same_mappings(left, right)
     if isinstance(left, list | tuple):
-        return len(left) == len(right) and all(_identical(a, b) for a, b in zip(left, right, strict=True))
+        return len(left) == len(right) and all(map(_identical, left, right))
     return bool(left == right)
 
 
 def _same_mappings(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
-    return left.keys() == right.keys() and all(_identical(left[key], right[key]) for key in left)
+    if left.keys() != right.keys():
+        return False
+    for key, value in left.items():
+        other = right[key]
+        kind = type(value)
+        if kind is not type(other):
+            if not _identical(value, other):
+                return False
+        elif kind is str or kind is int or kind is bool or kind is float:
+            if value != other:
+                return False
+        elif not _identical(value, other):
+            return False
+    return True
 
 
 def build_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[Change, ...]:

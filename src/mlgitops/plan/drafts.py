@@ -64,9 +64,12 @@ class Draft:
         )
 
 
+_APPLY_ORDER = {kind: index for index, kind in enumerate(Kind)}
+
+
 def sort_key(key: ResourceKey) -> tuple[int, str]:
     """Kinds in apply order, then names."""
-    return list(Kind).index(key.kind), key.name
+    return _APPLY_ORDER[key.kind], key.name
 
 
 def build_protection_change(resource: DesiredResource, actual: ActualResource) -> tuple[Change, ...]:

@@ -80,15 +80,18 @@ JSON_SCALARS = (str, int, float, bool, type(None))
 
 def drop_empty(value: Any) -> Any:
     """Recursively remove None, empty strings, empty mappings and empty lists from mappings."""
-    if isinstance(value, JSON_SCALARS):  # most values: answered before the (slower) Mapping check
-        return value
-    if type(value) is dict or isinstance(value, Mapping):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return value  # most values: answered by type identity, before any (slower) isinstance
+    if kind is list:
+        return [drop_empty(item) for item in value]
+    if kind is dict or isinstance(value, Mapping):
         cleaned: dict[Any, Any] = {}
         for key, item in value.items():
-            if isinstance(item, JSON_SCALARS):
-                if item is None or item == "":
-                    continue
-            else:
+            if item is None or item == "":
+                continue
+            item_kind = type(item)
+            if item_kind is dict or item_kind is list or not isinstance(item, JSON_SCALARS):
                 item = drop_empty(item)
                 if not item and type(item) in (dict, list):
                     continue

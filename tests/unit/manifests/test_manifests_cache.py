@@ -4,6 +4,7 @@ import hashlib
 import json
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from mlgitops.manifests import (
     project_variables,
     read_project_config,
 )
-from mlgitops.manifests.cachefiles import DirectoryStore, default_directory, open_cache
+from mlgitops.manifests.cachefiles import FORMAT, DirectoryStore, default_directory, open_cache
 
 EXAMPLES = Path(__file__).parents[3] / "manifests"
 VARIABLES = project_variables(read_project_config(EXAMPLES.parent / "mlgitops.yaml"), None)
@@ -69,6 +70,15 @@ def same(left: ManifestSet, right: ManifestSet) -> None:
 
 def store_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.json")) if directory.is_dir() else []
+
+
+def forge(entry: Path, edit: Callable[[list[bytes]], list[bytes]]) -> None:
+    """Rewrite an entry's body lines (file meta, then data and marks per document) with a valid digest."""
+    header, _, body = entry.read_bytes().partition(b"\n")
+    forged = b"\n".join(edit(body.split(b"\n")))
+    fields = json.loads(header)
+    fields["sha256"] = hashlib.sha256(forged).hexdigest()
+    entry.write_bytes(json.dumps(fields).encode() + b"\n" + forged)
 
 
 def test_memory_cache_gives_the_uncached_result_and_parses_only_edited_files(
@@ -150,7 +160,7 @@ def test_literal_credentials_and_failed_loads_are_never_stored(tmp_path: Path) -
         pytest.param(lambda text: "not json at all", id="garbage"),
         pytest.param(lambda text: text.replace("OpenAI", "Hacked"), id="body-altered"),
         pytest.param(lambda text: text.replace('"key": "', '"key": "0', 1), id="other-key"),
-        pytest.param(lambda text: text.replace("mlgitops-manifest-cache/1", "other/9"), id="foreign-format"),
+        pytest.param(lambda text: text.replace(FORMAT, "mlgitops-manifest-cache/1"), id="older-format"),
         pytest.param(lambda text: "[" * 100_000, id="deeply-nested"),
     ],
 )
@@ -166,7 +176,7 @@ def test_a_damaged_or_foreign_entry_is_ignored_and_rewritten(
     got = load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
     same(expected, got)
     assert got.documents[0].document.spec.name == "OpenAI"  # type: ignore[union-attr]
-    assert json.loads(entry.read_text().partition("\n")[0])["format"] == "mlgitops-manifest-cache/1"
+    assert json.loads(entry.read_text().partition("\n")[0])["format"] == FORMAT
 
 
 def test_a_stored_document_that_no_longer_validates_is_parsed_again(tmp_path: Path) -> None:
@@ -176,11 +186,7 @@ def test_a_stored_document_that_no_longer_validates_is_parsed_again(tmp_path: Pa
     directory = tmp_path / "cache"
     load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
     (entry,) = store_files(directory)
-    header, _, body = entry.read_bytes().partition(b"\n")
-    forged = body.replace(b'"protocol":"http"', b'"protocol":"ftp"')
-    fields = json.loads(header)
-    fields["sha256"] = hashlib.sha256(forged).hexdigest()
-    entry.write_bytes(json.dumps(fields).encode() + b"\n" + forged)
+    forge(entry, lambda lines: [line.replace(b'"protocol":"http"', b'"protocol":"ftp"') for line in lines])
     got = load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
     assert got.documents[0].document.spec.protocol == "http"  # type: ignore[union-attr]
 
@@ -212,13 +218,7 @@ def test_forged_positions_fall_back_to_the_document_start(tmp_path: Path) -> Non
     directory = tmp_path / "cache"
     load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
     (entry,) = store_files(directory)
-    header, _, body = entry.read_bytes().partition(b"\n")
-    data = json.loads(body)
-    data["documents"][0]["marks"] = [["x"], "not a mark", 5]
-    forged = json.dumps(data).encode()
-    fields = json.loads(header)
-    fields["sha256"] = hashlib.sha256(forged).hexdigest()
-    entry.write_bytes(json.dumps(fields).encode() + b"\n" + forged)
+    forge(entry, lambda lines: [*lines[:2], json.dumps([["x"], "not a mark", 5]).encode()])
     got = load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
     assert got.ok
     document = got.documents[0]
@@ -238,3 +238,63 @@ def test_results_of_files_since_edited_are_pruned_oldest_first(tmp_path: Path) -
     assert len(store_files(directory)) == 2
     assert newest in store_files(directory)
     assert load_manifests([path], cache=ManifestCache(store)).documents[0].document.spec.name == "OpenAI 4"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(
+            lambda lines: [
+                lines[0],
+                lines[1].replace(b'"protocol":', b'"unknown_field":1,"protocol":'),
+                lines[2],
+            ],
+            id="field-the-model-forbids",
+        ),
+        pytest.param(
+            lambda lines: [
+                lines[0],
+                lines[1].replace(b'"credential":{"key":{"env":', b'"credential":{"key":{"x":'),
+                lines[2],
+            ],
+            id="credential-neither-env-nor-file",
+        ),
+        pytest.param(
+            lambda lines: [lines[0], lines[1].replace(b'"name":"openai"', b'"name":"Not A Name!"'), lines[2]],
+            id="name-against-its-pattern",
+        ),
+        pytest.param(lambda lines: [lines[0], b'{"kind":"Connector"}', lines[2]], id="data-missing-fields"),
+        pytest.param(lambda lines: [lines[0], lines[1]], id="marks-line-missing"),
+    ],
+)
+def test_a_forged_entry_never_yields_an_unvalidated_document(
+    tmp_path: Path, edit: Callable[[list[bytes]], list[bytes]], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A digest anyone can recompute proves nothing: the stored data is validated again by its model."""
+    caplog.set_level(logging.DEBUG, logger="mlgitops.manifests.pipeline")
+    path = tmp_path / "c.yaml"
+    path.write_text(CONNECTOR)
+    directory = tmp_path / "cache"
+    expected = load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
+    (entry,) = store_files(directory)
+    forge(entry, edit)
+    caplog.clear()
+    got = load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
+    assert parsed(caplog) == ["c.yaml"]
+    same(expected, got)
+
+
+def test_a_stored_kind_is_only_a_hint_the_data_decides(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="mlgitops.manifests.pipeline")
+    path = tmp_path / "c.yaml"
+    path.write_text(CONNECTOR)
+    directory = tmp_path / "cache"
+    expected = load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
+    (entry,) = store_files(directory)
+    forge(entry, lambda lines: [lines[0].replace(b'"kind":"Connector"', b'"kind":"Model"'), *lines[1:]])
+    caplog.clear()
+    got = load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
+    assert parsed(caplog) == []
+    same(expected, got)

@@ -47,10 +47,11 @@ def read_state(
     # on them (an ML-only role) can still reconcile the ML kinds.
     wanted = {item.key.kind for item in desired} & DEPENDENT_KINDS
     workers = len(ML_KINDS) + len(wanted) + 2
+    versions: dict[Kind, dict[str, str]] = {kind: {} for kind in ML_KINDS}
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlgitops-read") as pool:
         bookkeeping = pool.submit(book.read_all)
         settings_read = pool.submit(resources.read_ml_settings, client)
-        by_kind = {kind: pool.submit(resources.read_all, client, kind) for kind in ML_KINDS}
+        by_kind = {kind: pool.submit(resources.read_all, client, kind, versions[kind]) for kind in ML_KINDS}
         by_kind |= {kind: pool.submit(dependents.read_all, client, kind) for kind in wanted}
         records, intents = bookkeeping.result()
         owned_too = {key.kind for key in records} & DEPENDENT_KINDS - wanted
@@ -60,6 +61,7 @@ def read_state(
     documents |= {kind: {} for kind in DEPENDENT_KINDS - wanted - owned_too}
     fresh |= _confirm_missing(client, records, documents, fresh)
     for (kind, resource_id), document in fresh.items():
+        versions.get(kind, {}).pop(resource_id, None)  # read by GET: no version, the document counts
         if document is None:
             documents[kind].pop(resource_id, None)
         else:
@@ -71,7 +73,7 @@ def read_state(
         resources=owned,
         unowned=unowned,
         settings=settings,
-        fingerprint=build_fingerprint(owned, unowned, records, settings),
+        fingerprint=build_fingerprint(owned, unowned, records, settings, versions),
         pending=pending,
     )
 
@@ -181,13 +183,16 @@ def _unowned(
     records: Mapping[ResourceKey, OwnershipRecord],
 ) -> dict[ResourceKey, ActualResource]:
     owned_ids = {record.resource_id for record in records.values()}
-    named = {kind: _by_name(kind, found) for kind, found in documents.items()}
+    named: dict[Kind, dict[str, list[tuple[str, Json]]]] = {}  # by kind, made when first needed
     unowned: dict[ResourceKey, ActualResource] = {}
     for item in desired:
-        if item.key in owned or item.key.kind is Kind.CLUSTER_SETTINGS:
+        kind = item.key.kind
+        if item.key in owned or kind is Kind.CLUSTER_SETTINGS:
             continue
+        if kind not in named:
+            named[kind] = _by_name(kind, documents[kind])
         group_id = _desired_group_id(item, records)
-        for resource_id, document in named[item.key.kind].get(ml_name(item), ()):
+        for resource_id, document in named[kind].get(ml_name(item), ()):
             in_group = group_id is None or document.get("model_group_id") == group_id
             if resource_id not in owned_ids and in_group:
                 unowned[item.key] = ActualResource(item.key, resource_id, document)
@@ -209,16 +214,22 @@ def build_fingerprint(
     unowned: Mapping[ResourceKey, ActualResource],
     records: Mapping[ResourceKey, OwnershipRecord],
     settings: Mapping[str, Any],
+    versions: Mapping[Kind, Mapping[str, str]] | None = None,
 ) -> str:
     """sha256 over ids, documents, records and settings: differs whenever the target changed.
 
-    One JSON encoding of everything (the C encoder, keys sorted), not one per document.
+    A document read with its version (``resources.read_all``) counts by that version: the server
+    gives every write a new one, and hashing the pair is far cheaper than encoding the document
+    again. One JSON encoding of everything (the C encoder, keys sorted), not one per document.
     """
+    known = versions or {}
     parts: list[Any] = [sorted(settings.items())]
     for label, group in (("owned", owned), ("unowned", unowned)):
         for key in sorted(group):
             resource = group[key]
-            parts.append([label, str(key), resource.resource_id, resource.document])
+            version = known.get(key.kind, {}).get(resource.resource_id)
+            shown = [resource.document] if version is None else ["version", version]
+            parts.append([label, str(key), resource.resource_id, *shown])
     for key in sorted(records):
         record = records[key]
         parts.append(

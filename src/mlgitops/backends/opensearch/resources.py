@@ -75,8 +75,13 @@ _SEARCH_PATHS = {
 }
 
 
-def read_all(client: MLCommonsClient, kind: Kind) -> dict[str, Json]:
-    """Every resource of ``kind`` by id (paged searches, however many there are)."""
+def read_all(client: MLCommonsClient, kind: Kind, versions: dict[str, str] | None = None) -> dict[str, Json]:
+    """Every resource of ``kind`` by id (paged searches, however many there are).
+
+    ``versions``, when given, receives each document's ``<_seq_no>:<_primary_term>`` by id (where the
+    hit has both): a search server gives every write to a document a new pair, so equal pairs mean
+    equal documents.
+    """
     found: dict[str, Json] = {}
     for hit in client.scan(_SEARCH_PATHS[kind], {"match_all": {}}):
         document = dict(hit.get("_source") or {})
@@ -84,8 +89,18 @@ def read_all(client: MLCommonsClient, kind: Kind) -> dict[str, Json]:
         if isinstance(connector, dict) and "credential" in connector:
             # An inline connector's encrypted credential: GET leaves it out, so must a search read.
             document["connector"] = {k: v for k, v in connector.items() if k != "credential"}
-        found[str(hit["_id"])] = document
+        resource_id = str(hit["_id"])
+        found[resource_id] = document
+        if versions is not None and (version := _version(hit)) is not None:
+            versions[resource_id] = version
     return found
+
+
+def _version(hit: Mapping[str, Any]) -> str | None:
+    seq_no, term = hit.get("_seq_no"), hit.get("_primary_term")
+    if type(seq_no) is int and type(term) is int:
+        return f"{seq_no}:{term}"
+    return None
 
 
 def is_active(document: Mapping[str, Any] | None) -> bool:
