@@ -4,8 +4,10 @@ import threading
 
 import pytest
 
+from mlgitops.backends.opensearch.applying import Applier
 from mlgitops.backends.opensearch.journal import JournalAhead
 from mlgitops.backends.opensearch.records import Intent
+from mlgitops.backends.opensearch.tasklimits import TaskLimits
 from mlgitops.errors import BackendUnavailableError
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Action, Verb
@@ -115,3 +117,24 @@ def test_a_create_waits_for_the_write_carrying_its_intent() -> None:
     first.join(5)
     second.join(5)
     assert order == ["written", "intent:1"]
+
+
+def model(index: int, group: str, verb: Verb = Verb.REGISTER) -> Action:
+    body = {"function_name": "remote", "model_group": group, "connector": "c"}
+    return Action(index, verb, ResourceKey(Kind.MODEL, f"m{index}"), reason="new", body=body)
+
+
+def test_a_models_intent_is_written_ahead_only_with_a_group_id_that_is_final() -> None:
+    applier = Applier(None, Book())  # type: ignore[arg-type]  # nothing here reaches the target
+    replaced = Action(0, Verb.REPLACE, ResourceKey(Kind.MODEL_GROUP, "moving"), reason="changed")
+    plan = [replaced, model(1, "moving"), model(2, "moving"), model(3, "kept"), model(4, "kept")]
+    applier.begin(plan, {}.get, TaskLimits())
+    # the replaced group's id is its old one until the replace ran: not written ahead with it
+    assert applier._group_id(plan[1], lambda _key: "old-id") == "old-id"
+    assert applier._intent_ahead(plan[2]) is None
+    # a group the plan does not touch keeps its id for the whole apply
+    assert applier._group_id(plan[3], lambda _key: "kept-id") == "kept-id"
+    ahead = applier._intent_ahead(plan[4])
+    assert ahead is not None and ahead.group_id == "kept-id"
+    applier.end()
+    assert applier._intent_ahead(plan[4]) is None  # the next apply reads it again

@@ -73,7 +73,7 @@ class Applier:
         self.touched: set[tuple[Kind, str]] = set()  # resources this process changed (see reading.settle)
         self._ahead = JournalAhead(book)
         self._resolve: Resolver = lambda _key: None
-        self._planned: set[ResourceKey] = set()
+        self._planned: set[ResourceKey] | None = None  # the keys of the plan in ``begin``..``end``
         self._group_ids: dict[str, str | None] = {}  # groups the plan does not touch: their ids are final
 
     def begin(self, actions: Sequence[Action], resolve: Resolver, limits: TaskLimits) -> None:
@@ -92,6 +92,8 @@ class Applier:
 
     def end(self) -> None:
         """The apply is over: close the intents written ahead of creates that never ran."""
+        with self._guard:
+            self._planned, self._group_ids = None, {}
         left = self._ahead.close()
         if left:
             self._book.settle(finished=left, wait=False)
@@ -162,8 +164,8 @@ class Applier:
             return None
         key = ResourceKey(Kind.MODEL_GROUP, group)
         found = lookup(key)
-        if key not in self._planned:
-            with self._guard:
+        with self._guard:
+            if self._planned is not None and key not in self._planned:
                 self._group_ids[group] = found
         return found
 
