@@ -223,7 +223,7 @@ class Applier:
                 new_id = self._register_model(bodies.build_model_body(body, credential, lookup))
         except BackendError as exc:
             if _refused(exc):  # the server answered no: nothing was created, nothing to recover
-                self._book.settle(finished=[intent])
+                self._book.finish_intent(intent)
             raise
         record = self._record(action, new_id)
         old_id = action.resource_id
