@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from mlgitops.model.resources import ResourceKey
+from mlgitops.model.resources import Kind, ResourceKey
 
 
 class Verb(StrEnum):
@@ -82,6 +82,12 @@ class Action:
     def symbol(self) -> str:
         """Terraform-like symbol of the verb."""
         return SYMBOLS[self.verb]
+
+
+def model_group_of(action: Action) -> str | None:
+    """The logical name of the model group a Model action's body puts the model in (None otherwise)."""
+    group = (action.body or {}).get("model_group")
+    return group if action.key.kind is Kind.MODEL and isinstance(group, str) else None
 
 
 @dataclass(frozen=True)

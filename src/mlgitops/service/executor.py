@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from mlgitops.errors import MlGitOpsError
 from mlgitops.model.resources import Kind
-from mlgitops.plan.actions import Action, Verb
+from mlgitops.plan.actions import Action, Verb, model_group_of
 from mlgitops.plan.report import Status, StepResult
 
 logger = logging.getLogger(__name__)
@@ -46,9 +46,9 @@ def _lanes(action: Action) -> tuple[tuple[str, int], ...]:
     """The queues ``action`` waits in on the server, each with the number of steps worth starting."""
     if action.verb is Verb.DEPLOY:
         return (("deploy", DEPLOY_LANE_DEPTH),)
-    group = (action.body or {}).get("model_group")
     if action.key.kind is Kind.MODEL and action.verb in (Verb.REGISTER, Verb.REPLACE):
-        in_group = ((f"group:{group}", GROUP_LANE_DEPTH),) if isinstance(group, str) else ()
+        group = model_group_of(action)
+        in_group = ((f"group:{group}", GROUP_LANE_DEPTH),) if group is not None else ()
         return (("register", REGISTER_LANE_DEPTH), *in_group)
     return ()
 

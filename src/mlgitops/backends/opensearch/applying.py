@@ -26,7 +26,7 @@ from mlgitops.errors import (
     PlanError,
 )
 from mlgitops.model.resources import DEPENDENT_KINDS, Kind, ResourceKey
-from mlgitops.plan.actions import Action, Verb
+from mlgitops.plan.actions import Action, Verb, model_group_of
 from mlgitops.plan.state import OwnershipRecord
 
 logger = logging.getLogger(__name__)
@@ -159,8 +159,8 @@ class Applier:
 
     def _group_id(self, action: Action, lookup: Resolver) -> str | None:
         """The id of the model group a model action names (None for other kinds)."""
-        group = (action.body or {}).get("model_group")
-        if action.key.kind is not Kind.MODEL or not isinstance(group, str):
+        group = model_group_of(action)
+        if group is None:
             return None
         key = ResourceKey(Kind.MODEL_GROUP, group)
         found = lookup(key)
@@ -171,9 +171,9 @@ class Applier:
 
     def _intent_ahead(self, action: Action) -> Intent | None:
         """The intent of a create that has not started, when it is known without reading the target."""
-        group = (action.body or {}).get("model_group")
+        group = model_group_of(action)
         group_id = None
-        if action.key.kind is Kind.MODEL and isinstance(group, str):
+        if group is not None:
             group_id = self._resolve(ResourceKey(Kind.MODEL_GROUP, group))
             if group_id is None:
                 with self._guard:
