@@ -48,7 +48,8 @@ class Applier:
     A create's intent is on the target before the create is sent (written with the intents of the
     next creates of the plan, see ``journal``); what follows (its ownership record, closing the intent)
     is written in the background, shared with other steps' writes: a crash before it lands leaves the
-    intent, from which recovery adopts the resource. ``flush`` waits for it.
+    intent, from which recovery adopts the resource. ``Bookkeeping.flush``, and every read of the
+    bookkeeping, waits for it.
     """
 
     def __init__(
@@ -136,10 +137,6 @@ class Applier:
         records = [self._record(action, target_id)] if action.verb in (Verb.UPDATE, Verb.ADOPT) else []
         self._book.settle(records=records, finished=[intent], now_ms=self.now_ms(), wait=False)
         return target_id
-
-    def flush(self) -> None:
-        """Wait until the bookkeeping written in the background is on the target (raises its failure)."""
-        self._book.flush()
 
     def _touch(self, kind: Kind, resource_id: str) -> None:
         if kind is not Kind.CLUSTER_SETTINGS:

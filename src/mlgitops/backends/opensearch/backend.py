@@ -69,7 +69,6 @@ class OpenSearchBackend:
 
     def read_state(self, desired: Sequence[DesiredResource]) -> ActualState:
         """Owned resources, unowned look-alikes of desired ones, ML settings, and a fingerprint."""
-        self._applier.flush()
         state = reading.read_state(self.client, self._book, desired, sorted(self._applier.touched))
         self._settings = state.settings
         return state
@@ -115,7 +114,7 @@ class OpenSearchBackend:
     def release_lock(self, lock_id: str) -> None:
         """Release our lock, once the bookkeeping of this run is on the target."""
         try:
-            self._applier.flush()
+            self._book.flush()
         finally:
             self._lock.release(lock_id)
 
