@@ -5,7 +5,6 @@ import shutil
 import subprocess
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from mlgitops.cli.wiring import Missing
 from mlgitops.engine.storage.store import TASK_INDEX
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.service import plan_once, reconcile_once
-from serverkit import loopback_server
+from serverkit import JSONHandler, loopback_server
 
 CAP_SECONDS = 60
 KEY_ENV = "MLGITOPS_TEST_OPENAI_KEY"
@@ -135,7 +134,7 @@ def test_an_apply_creates_the_engine_and_later_plans_use_it(tmp_path: Path, mani
         assert planning.engine is applying.engine
 
 
-class CountingHandler(BaseHTTPRequestHandler):
+class CountingHandler(JSONHandler):
     """Answers ``GET /`` with keep-alive and counts the connections it was given."""
 
     protocol_version = "HTTP/1.1"
@@ -147,16 +146,8 @@ class CountingHandler(BaseHTTPRequestHandler):
         with self.lock:
             type(self).connections += 1
 
-    def do_GET(self) -> None:
-        payload = b'{"version": {"number": "2.19.1"}}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: object) -> None:
-        pass
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib handler's name
+        self.send_json(200, {"version": {"number": "2.19.1"}})
 
 
 def test_a_cluster_target_keeps_its_connection_across_passes() -> None:
