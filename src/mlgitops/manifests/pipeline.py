@@ -24,7 +24,7 @@ from mlgitops.manifests.schema_messages import is_secret_path, type_of
 from mlgitops.manifests.semantic import check_documents
 from mlgitops.manifests.validation import issue_at, validate_document
 from mlgitops.manifests.variables import describe_undefined, substitute_variables
-from mlgitops.model.resources import Kind, ResourceKey
+from mlgitops.model.resources import KIND_BY_NAME, ResourceKey
 
 logger = logging.getLogger(__name__)
 
@@ -108,11 +108,11 @@ def _file_outcome(
 def _declared_key(data: Any) -> list[ResourceKey]:
     """The identity a document declares, even when it does not validate (so references to it hold)."""
     kind = data.get("kind") if isinstance(data, dict) else None
-    if not isinstance(kind, str) or kind not in {k.value for k in Kind}:
+    if not isinstance(kind, str) or kind not in KIND_BY_NAME:
         return []
     metadata = data.get("metadata")
     name = metadata.get("name") if isinstance(metadata, dict) else None
-    return [ResourceKey(Kind(data["kind"]), name)] if isinstance(name, str) else []
+    return [ResourceKey(KIND_BY_NAME[kind], name)] if isinstance(name, str) else []
 
 
 def _document(raw: RawDocument, variables: Mapping[str, Any], allow_plaintext: bool) -> DocumentOutcome:
