@@ -55,10 +55,9 @@ def _load(
     context = load_context(variables, allow_plaintext_credentials) if cache is not None else ""
     documents: list[SourcedDocument] = []
     written: set[ResourceKey] = set()
-    fresh: dict[str, FileOutcome] = {}
     read = 0
     for file in files:
-        outcome = _file_outcome(file, variables, allow_plaintext_credentials, cache, context, fresh)
+        outcome = _file_outcome(file, variables, allow_plaintext_credentials, cache, context)
         issues.extend(outcome.issues)
         read += outcome.read
         for doc in outcome.documents:
@@ -73,7 +72,7 @@ def _load(
     result = ManifestSet(tuple(documents), sort_issues(issues), read)
     if cache is not None:
         # Only results of a load without errors, and never with literal credentials, outlive the process.
-        cache.finish(persist=fresh if result.ok and not allow_plaintext_credentials else {})
+        cache.finish(persist=result.ok and not allow_plaintext_credentials)
     return result
 
 
@@ -83,7 +82,6 @@ def _file_outcome(
     allow_plaintext: bool,
     cache: ManifestCache | None,
     context: str,
-    fresh: dict[str, FileOutcome],
 ) -> FileOutcome:
     """One file's documents and issues: from the cache when its text was seen, else parsed and checked."""
     try:
@@ -101,7 +99,6 @@ def _file_outcome(
     )
     if cache is not None and outcome.ok:
         cache.put(key, outcome)
-        fresh[key] = outcome
     return outcome
 
 
