@@ -80,6 +80,7 @@ class ManifestCache:
         self.store = store
         self._entries: dict[str, FileOutcome] = {}
         self._used: dict[str, FileOutcome] = {}
+        self._fresh: dict[str, FileOutcome] = {}  # computed by the current load
 
     def __len__(self) -> int:
         """Results held in memory."""
@@ -97,13 +98,14 @@ class ManifestCache:
     def put(self, key: str, outcome: FileOutcome) -> None:
         """Remember a result computed by this load."""
         self._used[key] = outcome
+        self._fresh[key] = outcome
 
-    def finish(self, *, persist: Mapping[str, FileOutcome]) -> None:
-        """End of a load: keep what it used; store ``persist`` (results of a load that passed)."""
-        self._entries = self._used
-        self._used = {}
-        if self.store is not None and persist:
-            for key, outcome in persist.items():
+    def finish(self, *, persist: bool) -> None:
+        """End of a load: keep what it used; with ``persist`` (a load that passed), store what it computed."""
+        self._entries, self._used = self._used, {}
+        fresh, self._fresh = self._fresh, {}
+        if self.store is not None and persist and fresh:
+            for key, outcome in fresh.items():
                 self.store.write(key, outcome)
             self.store.prune(max(KEEP_AT_LEAST, KEEP_PER_FILE * len(self._entries)))
 

@@ -27,13 +27,12 @@ from mlgitops.manifests.issues import Issue
 from mlgitops.manifests.loading import RawDocument
 from mlgitops.manifests.positions import JsonPath, Positions
 from mlgitops.manifests.validation import FAST_KINDS, validate_document
-from mlgitops.model.resources import DOCUMENT_TYPES, Document, Kind, ResourceKey
+from mlgitops.model.resources import DOCUMENT_TYPES, KIND_BY_NAME, Document, ResourceKey
 
 logger = logging.getLogger(__name__)
 
 FORMAT = "mlgitops-manifest-cache/2"
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
-_KINDS = {kind.value: kind for kind in Kind}
 _FAST_MODELS = {kind.value: DOCUMENT_TYPES[kind] for kind in FAST_KINDS}
 _UNUSABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError)
 
@@ -197,7 +196,7 @@ def _decode_document(item: dict[str, Any], data: bytes, marks: bytes, path: Path
     if document is None:
         return None
     sourced = SourcedDocument(document, path, line, column, index, positions)
-    declared = tuple(ResourceKey(_KINDS[kind], str(name)) for kind, name in item["declared"])
+    declared = tuple(ResourceKey(KIND_BY_NAME[kind], str(name)) for kind, name in item["declared"])
     return DocumentOutcome(declared, sourced, _issues(item["issues"]))  # never stored again: no data kept
 
 

@@ -24,7 +24,7 @@ from mlgitops.manifests.schema_messages import is_secret_path, type_of
 from mlgitops.manifests.semantic import check_documents
 from mlgitops.manifests.validation import issue_at, validate_document
 from mlgitops.manifests.variables import describe_undefined, substitute_variables
-from mlgitops.model.resources import Kind, ResourceKey
+from mlgitops.model.resources import KIND_BY_NAME, ResourceKey
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +55,9 @@ def _load(
     context = load_context(variables, allow_plaintext_credentials) if cache is not None else ""
     documents: list[SourcedDocument] = []
     written: set[ResourceKey] = set()
-    fresh: dict[str, FileOutcome] = {}
     read = 0
     for file in files:
-        outcome = _file_outcome(file, variables, allow_plaintext_credentials, cache, context, fresh)
+        outcome = _file_outcome(file, variables, allow_plaintext_credentials, cache, context)
         issues.extend(outcome.issues)
         read += outcome.read
         for doc in outcome.documents:
@@ -73,7 +72,7 @@ def _load(
     result = ManifestSet(tuple(documents), sort_issues(issues), read)
     if cache is not None:
         # Only results of a load without errors, and never with literal credentials, outlive the process.
-        cache.finish(persist=fresh if result.ok and not allow_plaintext_credentials else {})
+        cache.finish(persist=result.ok and not allow_plaintext_credentials)
     return result
 
 
@@ -83,7 +82,6 @@ def _file_outcome(
     allow_plaintext: bool,
     cache: ManifestCache | None,
     context: str,
-    fresh: dict[str, FileOutcome],
 ) -> FileOutcome:
     """One file's documents and issues: from the cache when its text was seen, else parsed and checked."""
     try:
@@ -101,18 +99,17 @@ def _file_outcome(
     )
     if cache is not None and outcome.ok:
         cache.put(key, outcome)
-        fresh[key] = outcome
     return outcome
 
 
 def _declared_key(data: Any) -> list[ResourceKey]:
     """The identity a document declares, even when it does not validate (so references to it hold)."""
     kind = data.get("kind") if isinstance(data, dict) else None
-    if not isinstance(kind, str) or kind not in {k.value for k in Kind}:
+    if not isinstance(kind, str) or kind not in KIND_BY_NAME:
         return []
     metadata = data.get("metadata")
     name = metadata.get("name") if isinstance(metadata, dict) else None
-    return [ResourceKey(Kind(data["kind"]), name)] if isinstance(name, str) else []
+    return [ResourceKey(KIND_BY_NAME[kind], name)] if isinstance(name, str) else []
 
 
 def _document(raw: RawDocument, variables: Mapping[str, Any], allow_plaintext: bool) -> DocumentOutcome:

@@ -298,7 +298,7 @@ class ModelSpec(_Strict):
     )
 
 
-_KIND_BY_NAME = {kind.value: kind for kind in Kind}
+KIND_BY_NAME = {kind.value: kind for kind in Kind}  # ``Kind(name)`` without the enum lookup
 
 
 class _Document(_Strict):
@@ -308,7 +308,7 @@ class _Document(_Strict):
     @property
     def key(self) -> ResourceKey:
         """The resource's identity."""
-        return ResourceKey(_KIND_BY_NAME[self.kind_name()], self.metadata.name)
+        return ResourceKey(KIND_BY_NAME[self.kind_name()], self.metadata.name)
 
     def kind_name(self) -> str:
         """The document's kind."""

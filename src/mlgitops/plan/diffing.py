@@ -105,11 +105,8 @@ def _same_mappings(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
     for key, value in left.items():
         other = right[key]
         kind = type(value)
-        if kind is not type(other):
-            if not _identical(value, other):
-                return False
-        elif kind is str or kind is int or kind is bool or kind is float:
-            if value != other:
+        if kind is type(other) and (kind is str or kind is int or kind is bool or kind is float):
+            if value != other:  # the usual leaf, compared without a call
                 return False
         elif not _identical(value, other):
             return False

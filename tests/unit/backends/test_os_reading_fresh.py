@@ -1,6 +1,7 @@
 """Searches see a cluster's writes only after a refresh: resources just changed are read fresh."""
 
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ class NearRealTime:
         self.may_refresh = may_refresh
         self.live = {"name": "m", "model_state": "DEPLOYED"}
         self.searchable = {"name": "m", "model_state": "REGISTERED"}
+        self.hit_fields: dict[str, Any] = {}  # beside the source in the model's search hit
         self.paths: list[str] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -40,7 +42,7 @@ class NearRealTime:
                 200, json={"hits": {"hits": [{"_id": record_id(MODEL), "_source": source, "sort": [0]}]}}
             )
         if path == "/_plugins/_ml/models/_search":
-            hit = {"_id": "mid", "_source": self.searchable, "sort": [0]}
+            hit = {"_id": "mid", "_source": self.searchable, "sort": [0], **self.hit_fields}
             return httpx.Response(200, json={"hits": {"hits": [hit]}})
         if path.endswith("/_search"):
             return httpx.Response(200, json={"hits": {"hits": []}})

@@ -5,6 +5,7 @@ import json
 import logging
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,35 @@ def forge(entry: Path, edit: Callable[[list[bytes]], list[bytes]]) -> None:
     fields = json.loads(header)
     fields["sha256"] = hashlib.sha256(forged).hexdigest()
     entry.write_bytes(json.dumps(fields).encode() + b"\n" + forged)
+
+
+def in_data(old: bytes, new: bytes) -> Callable[[list[bytes]], list[bytes]]:
+    """An edit of the stored data of an entry's one document (its meta and marks lines kept)."""
+    return lambda lines: [lines[0], lines[1].replace(old, new), lines[2]]
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The example connector loaded once through a directory store: that result and its one entry."""
+
+    path: Path
+    directory: Path
+    expected: ManifestSet
+    entry: Path
+
+    def load_again(self) -> ManifestSet:
+        """The file loaded as a new process would: a new cache over the same directory."""
+        return load_manifests([self.path], cache=ManifestCache(DirectoryStore(self.directory)))
+
+
+@pytest.fixture
+def stored(tmp_path: Path) -> Stored:
+    path = tmp_path / "c.yaml"
+    path.write_text(CONNECTOR)
+    directory = tmp_path / "cache"
+    expected = load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
+    (entry,) = store_files(directory)
+    return Stored(path, directory, expected, entry)
 
 
 def test_memory_cache_gives_the_uncached_result_and_parses_only_edited_files(
@@ -165,29 +195,22 @@ def test_literal_credentials_and_failed_loads_are_never_stored(tmp_path: Path) -
     ],
 )
 def test_a_damaged_or_foreign_entry_is_ignored_and_rewritten(
-    tmp_path: Path, damage: object, fake_secrets: dict[str, str]
+    damage: object, fake_secrets: dict[str, str], stored: Stored
 ) -> None:
-    path = tmp_path / "c.yaml"
-    path.write_text(CONNECTOR)
-    directory = tmp_path / "cache"
-    expected = load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
-    (entry,) = store_files(directory)
-    entry.write_text(damage(entry.read_text()))  # type: ignore[operator]
-    got = load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
-    same(expected, got)
+    stored.entry.write_text(damage(stored.entry.read_text()))  # type: ignore[operator]
+    got = stored.load_again()
+    same(stored.expected, got)
     assert got.documents[0].document.spec.name == "OpenAI"  # type: ignore[union-attr]
-    assert json.loads(entry.read_text().partition("\n")[0])["format"] == FORMAT
+    assert json.loads(stored.entry.read_text().partition("\n")[0])["format"] == FORMAT
 
 
-def test_a_stored_document_that_no_longer_validates_is_parsed_again(tmp_path: Path) -> None:
+def test_a_stored_document_that_no_longer_validates_is_parsed_again(stored: Stored) -> None:
     """Even with a matching digest, what comes back from disk goes through the model again."""
-    path = tmp_path / "c.yaml"
-    path.write_text(CONNECTOR)
-    directory = tmp_path / "cache"
-    load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
-    (entry,) = store_files(directory)
-    forge(entry, lambda lines: [line.replace(b'"protocol":"http"', b'"protocol":"ftp"') for line in lines])
-    got = load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
+    forge(
+        stored.entry,
+        lambda lines: [line.replace(b'"protocol":"http"', b'"protocol":"ftp"') for line in lines],
+    )
+    got = stored.load_again()
     assert got.documents[0].document.spec.protocol == "http"  # type: ignore[union-attr]
 
 
@@ -212,14 +235,9 @@ def test_where_the_cache_lives(tmp_path: Path) -> None:
     assert open_cache({"MLGITOPS_CACHE_DIR": "off"}).store is None
 
 
-def test_forged_positions_fall_back_to_the_document_start(tmp_path: Path) -> None:
-    path = tmp_path / "c.yaml"
-    path.write_text(CONNECTOR)
-    directory = tmp_path / "cache"
-    load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
-    (entry,) = store_files(directory)
-    forge(entry, lambda lines: [*lines[:2], json.dumps([["x"], "not a mark", 5]).encode()])
-    got = load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
+def test_forged_positions_fall_back_to_the_document_start(stored: Stored) -> None:
+    forge(stored.entry, lambda lines: [*lines[:2], json.dumps([["x"], "not a mark", 5]).encode()])
+    got = stored.load_again()
     assert got.ok
     document = got.documents[0]
     assert document.locate("spec.actions[0].url") == (document.line, document.column) == (1, 1)
@@ -243,58 +261,36 @@ def test_results_of_files_since_edited_are_pruned_oldest_first(tmp_path: Path) -
 @pytest.mark.parametrize(
     "edit",
     [
+        pytest.param(in_data(b'"protocol":', b'"unknown_field":1,"protocol":'), id="field-the-model-forbids"),
         pytest.param(
-            lambda lines: [
-                lines[0],
-                lines[1].replace(b'"protocol":', b'"unknown_field":1,"protocol":'),
-                lines[2],
-            ],
-            id="field-the-model-forbids",
-        ),
-        pytest.param(
-            lambda lines: [
-                lines[0],
-                lines[1].replace(b'"credential":{"key":{"env":', b'"credential":{"key":{"x":'),
-                lines[2],
-            ],
+            in_data(b'"credential":{"key":{"env":', b'"credential":{"key":{"x":'),
             id="credential-neither-env-nor-file",
         ),
-        pytest.param(
-            lambda lines: [lines[0], lines[1].replace(b'"name":"openai"', b'"name":"Not A Name!"'), lines[2]],
-            id="name-against-its-pattern",
-        ),
+        pytest.param(in_data(b'"name":"openai"', b'"name":"Not A Name!"'), id="name-against-its-pattern"),
         pytest.param(lambda lines: [lines[0], b'{"kind":"Connector"}', lines[2]], id="data-missing-fields"),
         pytest.param(lambda lines: [lines[0], lines[1]], id="marks-line-missing"),
     ],
 )
 def test_a_forged_entry_never_yields_an_unvalidated_document(
-    tmp_path: Path, edit: Callable[[list[bytes]], list[bytes]], caplog: pytest.LogCaptureFixture
+    stored: Stored, edit: Callable[[list[bytes]], list[bytes]], caplog: pytest.LogCaptureFixture
 ) -> None:
     """A digest anyone can recompute proves nothing: the stored data is validated again by its model."""
     caplog.set_level(logging.DEBUG, logger="mlgitops.manifests.pipeline")
-    path = tmp_path / "c.yaml"
-    path.write_text(CONNECTOR)
-    directory = tmp_path / "cache"
-    expected = load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
-    (entry,) = store_files(directory)
-    forge(entry, edit)
+    forge(stored.entry, edit)
     caplog.clear()
-    got = load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
+    got = stored.load_again()
     assert parsed(caplog) == ["c.yaml"]
-    same(expected, got)
+    same(stored.expected, got)
 
 
 def test_a_stored_kind_is_only_a_hint_the_data_decides(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    stored: Stored, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="mlgitops.manifests.pipeline")
-    path = tmp_path / "c.yaml"
-    path.write_text(CONNECTOR)
-    directory = tmp_path / "cache"
-    expected = load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
-    (entry,) = store_files(directory)
-    forge(entry, lambda lines: [lines[0].replace(b'"kind":"Connector"', b'"kind":"Model"'), *lines[1:]])
+    forge(
+        stored.entry, lambda lines: [lines[0].replace(b'"kind":"Connector"', b'"kind":"Model"'), *lines[1:]]
+    )
     caplog.clear()
-    got = load_manifests([path], cache=ManifestCache(DirectoryStore(directory)))
+    got = stored.load_again()
     assert parsed(caplog) == []
-    same(expected, got)
+    same(stored.expected, got)

@@ -214,7 +214,7 @@ def build_fingerprint(
     unowned: Mapping[ResourceKey, ActualResource],
     records: Mapping[ResourceKey, OwnershipRecord],
     settings: Mapping[str, Any],
-    versions: Mapping[Kind, Mapping[str, str]] | None = None,
+    versions: Mapping[Kind, Mapping[str, str]],
 ) -> str:
     """sha256 over ids, documents, records and settings: differs whenever the target changed.
 
@@ -222,12 +222,11 @@ def build_fingerprint(
     gives every write a new one, and hashing the pair is far cheaper than encoding the document
     again. One JSON encoding of everything (the C encoder, keys sorted), not one per document.
     """
-    known = versions or {}
     parts: list[Any] = [sorted(settings.items())]
     for label, group in (("owned", owned), ("unowned", unowned)):
         for key in sorted(group):
             resource = group[key]
-            version = known.get(key.kind, {}).get(resource.resource_id)
+            version = versions.get(key.kind, {}).get(resource.resource_id)
             shown = [resource.document] if version is None else ["version", version]
             parts.append([label, str(key), resource.resource_id, *shown])
     for key in sorted(records):
