@@ -10,7 +10,7 @@ import httpx
 
 from mlgitops.engine.executor import payload, preprocess, remote, safety, sigv4, wire
 from mlgitops.engine.executor.params import merge_parameters, prepare_request_parameters, stringify
-from mlgitops.engine.executor.pinning import RemotePools, TransportPool
+from mlgitops.engine.executor.pinning import PoolSource, RemotePools
 from mlgitops.engine.executor.postprocess import postprocess
 from mlgitops.errors import EngineError
 from mlgitops.model.mlcommons import PREDICT_METHODS_2_19
@@ -153,14 +153,14 @@ class PreparedConnector:
         return self._wire_headers
 
     def run(
-        self, request: Mapping[str, Any], *, settings: Mapping[str, Any], pools: TransportPool
+        self, request: Mapping[str, Any], *, settings: Mapping[str, Any], pools: PoolSource
     ) -> dict[str, Any]:
         """One predict (see ``run_predict``)."""
         raw_params = self.connector.get("parameters")
         request_params = prepare_request_parameters(request.get("parameters") or {}, raw_params)
         base = merge_parameters(self.params, request_params, {})
         post_function = _function_name(self.action, "post_process_function", base)
-        pool = pools.transport(allow_private=safety.allows_private(settings))
+        pool = pools.pool(allow_private=safety.allows_private(settings))
         results: list[dict[str, Any]] = []
         for processed in _processed_batches(self, request, base):
             params = merge_parameters(self.params, request_params, processed) if processed else base
@@ -179,7 +179,7 @@ def run_predict(
     *,
     settings: Mapping[str, Any],
     action_type: str = "PREDICT",
-    pools: TransportPool | None = None,
+    pools: PoolSource | None = None,
 ) -> dict[str, Any]:
     """Run a predict through ``connector``; returns ``{"inference_results": [...]}``.
 

@@ -205,7 +205,7 @@ class OnePool:
     def __init__(self, pool: MockPool) -> None:
         self.given = pool
 
-    def transport(self, *, allow_private: bool) -> MockPool:
+    def pool(self, *, allow_private: bool) -> MockPool:
         return self.given
 
 
@@ -339,7 +339,7 @@ def test_charset_parameter_encodes_the_body(settings) -> None:
 
 
 def scripted_client(outcomes: list[object], calls: list[httpx.Request]) -> MockPool:
-    """A transport whose successive calls raise or answer the given outcomes in order."""
+    """A pool whose successive calls raise or answer the given outcomes in order."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request)
