@@ -68,13 +68,6 @@ def test_search_and_index_api(client: httpx.Client) -> None:
     assert client.head("/.mlgitops").status_code == 404
 
 
-def test_refresh_of_missing_indices_is_refused_unless_ignore_unavailable(client: httpx.Client) -> None:
-    """As on OpenSearch: the reader refreshes every ML index, some of which a target may not have yet."""
-    indices = "/.plugins-ml-connector,.plugins-ml-agent/_refresh"
-    assert client.post(indices).status_code == 404
-    ok(client.post(indices, params={"ignore_unavailable": "true"}))
-
-
 def test_system_indices_are_read_only(client: httpx.Client) -> None:
     create_connector(client)
     assert client.put("/.plugins-ml-connector/_doc/x", json={}).status_code == 403
@@ -124,10 +117,3 @@ def test_malformed_search_bodies_are_400s(client: httpx.Client) -> None:
         "value": 1,
         "relation": "eq",
     }
-
-
-def test_refresh_of_a_missing_index_is_refused_unless_told_to_skip_it(client: httpx.Client) -> None:
-    create_connector(client)
-    indices = "/.plugins-ml-connector,.plugins-ml-agent/_refresh"
-    assert error(client.post(indices), 404) == "no such index [.plugins-ml-agent]"
-    assert ok(client.post(indices, params={"ignore_unavailable": "true"}))["_shards"]["failed"] == 0

@@ -164,7 +164,7 @@ def _shortest(single: float) -> float:
             high, best = middle, candidate
         else:
             low = middle + 1
-    if best is not None and high == low:
+    if best is not None:  # the search ends with low == high, and best read back at high digits
         return best
     candidate = float(formats[low] % single)
     return candidate if unpack(pack(candidate))[0] == single else single

@@ -87,7 +87,7 @@ def _walk_indefinite(document: Any, steps: list[object]) -> list[Any]:
         elif isinstance(step, str):
             nodes = [node[step] for node in nodes if isinstance(node, dict) and step in node]
         else:
-            nodes = [_child(node, step) for node in nodes if _has_index(node, step)]
+            nodes = [node[step] for node in nodes if _has_index(node, step)]
     return nodes
 
 

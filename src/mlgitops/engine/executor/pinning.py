@@ -16,7 +16,7 @@ from typing import Protocol
 import httpcore
 import httpx
 
-from mlgitops.engine.executor import safety
+from mlgitops.engine.executor import safety, wire
 
 logger = logging.getLogger(__name__)
 
@@ -91,15 +91,15 @@ def pinned_pool(backend: PinnedBackend, verify: Verify = True) -> httpcore.Conne
     )
 
 
-class TransportPool(Protocol):
+class PoolSource(Protocol):
     """Where predict gets its connection pool for a private-address policy."""
 
-    def transport(self, *, allow_private: bool) -> httpcore.ConnectionPool:
+    def pool(self, *, allow_private: bool) -> wire.Pool:
         """The pool to use; its connections must pass the address check."""
         ...
 
 
-class RemotePools(TransportPool):
+class RemotePools(PoolSource):
     """The shared connection pools of remote model calls: one per private-address policy.
 
     Two pools, so that a connection opened while ``private_ip_enabled`` was true is never reused
@@ -122,7 +122,7 @@ class RemotePools(TransportPool):
         self._pools: dict[bool, httpcore.ConnectionPool] = {}
         self._lock = threading.Lock()
 
-    def transport(self, *, allow_private: bool) -> httpcore.ConnectionPool:
+    def pool(self, *, allow_private: bool) -> httpcore.ConnectionPool:
         """The connection pool for this policy (created on first use)."""
         with self._lock:
             pool = self._pools.get(allow_private)

@@ -32,9 +32,12 @@ _NUMBER_TYPES = frozenset({int, float})
 
 
 def _checked_vector(values: Any) -> list[Any]:
-    if not isinstance(values, list) or not values:
-        raise EngineError("The embedding should be a non-empty List containing Float values.")
-    if not _NUMBER_TYPES.issuperset(map(type, values)) and not all(_is_number(v) for v in values):
+    """``values``, a non-empty list of numbers (plain ints and floats are recognised by type at once)."""
+    if (
+        not isinstance(values, list)
+        or not values
+        or not (_NUMBER_TYPES.issuperset(map(type, values)) or all(_is_number(v) for v in values))
+    ):
         raise EngineError("The embedding should be a non-empty List containing Float values.")
     return values
 
@@ -57,7 +60,7 @@ def _embeddings(filtered: Any, data_type: str) -> list[Tensor]:
     if not isinstance(filtered, list):
         raise EngineError("Post process function input is not a List.")
     if data_type != "FLOAT32":
-        return [_tensor(list(_checked_vector(item)), data_type) for item in filtered]
+        return [_embedding_tensor(item, data_type) for item in filtered]
     vectors = [list(map(float, _checked_vector(item))) for item in filtered]
     rounded = to_float32_all(list(chain.from_iterable(vectors)))
     tensors, start = [], 0

@@ -10,7 +10,7 @@ import httpx
 
 from mlgitops.engine.executor import payload, preprocess, remote, safety, sigv4, wire
 from mlgitops.engine.executor.params import merge_parameters, prepare_request_parameters, stringify
-from mlgitops.engine.executor.pinning import RemotePools, TransportPool
+from mlgitops.engine.executor.pinning import PoolSource, RemotePools
 from mlgitops.engine.executor.postprocess import postprocess
 from mlgitops.errors import EngineError
 from mlgitops.model.mlcommons import PREDICT_METHODS_2_19
@@ -31,6 +31,7 @@ def find_action(connector: Mapping[str, Any], action_type: str) -> Mapping[str, 
 
 
 def _function_name(action: Mapping[str, Any], key: str, params: Mapping[str, str]) -> str | None:
+    """The action's pre/post-process function, its ``${parameters.*}`` filled in."""
     name = action.get(key)
     return substitute(str(name), PARAMETERS, params) if name else None
 
@@ -39,7 +40,7 @@ def _processed_batches(
     prepared: "PreparedConnector", request: Mapping[str, Any], base: Mapping[str, str]
 ) -> list[dict[str, str]]:
     """Pre-process output parameters of every remote request this input needs."""
-    function = prepared.function_name("pre_process_function", base)
+    function = _function_name(prepared.action, "pre_process_function", base)
     docs = request.get("text_docs")
     if docs is not None:
         if not isinstance(docs, list):
@@ -135,7 +136,6 @@ class PreparedConnector:
         self.signed = str(connector.get("protocol", "")).lower() == AWS_SIGV4
         self._headers: dict[str, str] | None = None
         self._wire_headers: wire.Headers | None = None
-        self._functions: dict[str, str | None] = {}
 
     def __repr__(self) -> str:
         return f"PreparedConnector({self.connector.get('name')!r})"  # never the credentials
@@ -152,24 +152,15 @@ class PreparedConnector:
             self._wire_headers = wire.encode_headers(remote.with_defaults(self.headers()))
         return self._wire_headers
 
-    def function_name(self, key: str, params: Mapping[str, str]) -> str | None:
-        """The action's pre/post-process function; kept when it has no placeholder to fill."""
-        if key in self._functions:
-            return self._functions[key]
-        name = _function_name(self.action, key, params)
-        if "${" not in str(self.action.get(key) or ""):
-            self._functions[key] = name
-        return name
-
     def run(
-        self, request: Mapping[str, Any], *, settings: Mapping[str, Any], pools: TransportPool
+        self, request: Mapping[str, Any], *, settings: Mapping[str, Any], pools: PoolSource
     ) -> dict[str, Any]:
         """One predict (see ``run_predict``)."""
         raw_params = self.connector.get("parameters")
         request_params = prepare_request_parameters(request.get("parameters") or {}, raw_params)
         base = merge_parameters(self.params, request_params, {})
-        post_function = self.function_name("post_process_function", base)
-        pool = pools.transport(allow_private=safety.allows_private(settings))
+        post_function = _function_name(self.action, "post_process_function", base)
+        pool = pools.pool(allow_private=safety.allows_private(settings))
         results: list[dict[str, Any]] = []
         for processed in _processed_batches(self, request, base):
             params = merge_parameters(self.params, request_params, processed) if processed else base
@@ -188,7 +179,7 @@ def run_predict(
     *,
     settings: Mapping[str, Any],
     action_type: str = "PREDICT",
-    pools: TransportPool | None = None,
+    pools: PoolSource | None = None,
 ) -> dict[str, Any]:
     """Run a predict through ``connector``; returns ``{"inference_results": [...]}``.
 

@@ -89,13 +89,13 @@ def _group_changed() -> EngineError:
 
 
 def _bump_group(tx: Transaction, group: Row, read_seq_no: int | None = None) -> int:
-    """Raise the group's latest_version, if the group is still as read (``read_seq_no``), like ML Commons.
+    """Raise the latest_version of ``group`` (as read in ``tx``), if the group is still as read
+    before (``read_seq_no``), like ML Commons.
 
     2.19.1 reads the group, then updates it on condition of that read's sequence number: of two
     registers into one group that overlap, the later update fails and nothing is registered.
     """
-    current = tx.get(GROUP_INDEX, group.id)
-    if read_seq_no is not None and (current is None or current.seq_no != read_seq_no):
+    if read_seq_no is not None and group.seq_no != read_seq_no:
         raise _group_changed()
     version = int(group.source.get("latest_version", 0)) + 1
     tx.put(

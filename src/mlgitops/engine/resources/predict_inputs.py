@@ -10,34 +10,20 @@ from mlgitops.engine.storage.store import CONNECTOR_INDEX, MODEL_INDEX, Transact
 from mlgitops.errors import EngineError, MlGitOpsError
 
 
-def connector_owner(model_id: str, model: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
-    """Whose credentials a model's connector uses, and the connector itself when it is inline."""
-    if isinstance(model.get("connector"), Mapping):
-        return model_id, dict(model["connector"])
-    return str(model.get("connector_id")), None
-
-
 def resolve_connector(
     ctx: EngineContext, tx: Transaction, model_id: str, model: Mapping[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """The connector a model uses and its decrypted credentials."""
-    owner, connector = connector_owner(model_id, model)
-    if connector is None:
-        connector = stored_connector(tx, owner)
-    return connector, decrypted_credentials(ctx, tx, owner)
-
-
-def stored_connector(tx: Transaction, connector_id: str) -> dict[str, Any]:
-    """A stored connector's document (404 when missing)."""
-    row = tx.get(CONNECTOR_INDEX, connector_id)
-    if row is None:
-        raise EngineError(f"Failed to find connector:{connector_id}", 404, "status_exception")
-    return row.source
-
-
-def decrypted_credentials(ctx: EngineContext, tx: Transaction, owner: str) -> dict[str, str]:
-    """The plaintext credentials of a connector or an inline-connector model."""
-    return {key: value.get_secret_value() for key, value in ctx.vault.load(tx, owner).items()}
+    """The connector a model uses and its decrypted credentials (a missing connector is a 404)."""
+    if isinstance(model.get("connector"), Mapping):
+        owner, connector = model_id, dict(model["connector"])
+    else:
+        owner = str(model.get("connector_id"))
+        row = tx.get(CONNECTOR_INDEX, owner)
+        if row is None:
+            raise EngineError(f"Failed to find connector:{owner}", 404, "status_exception")
+        connector = row.source
+    secrets = ctx.vault.load(tx, owner)
+    return connector, {key: value.get_secret_value() for key, value in secrets.items()}
 
 
 @dataclass(frozen=True)

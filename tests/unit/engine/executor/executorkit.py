@@ -39,6 +39,22 @@ def action(url: str, body: str | None, **extra: Any) -> dict[str, Any]:
     return {"action_type": "PREDICT", "method": "POST", "url": url, "request_body": body, **extra}
 
 
+def cohere_chat(base: str, path: str = "/v1/chat") -> dict[str, Any]:
+    """A Cohere v1 chat connector (no pre/post functions) at ``base`` + ``path``."""
+    return {
+        "name": "cohere chat",
+        "protocol": "http",
+        "parameters": {"model": "command"},
+        "actions": [
+            action(
+                base + path,
+                '{ "message": "${parameters.message}", "model": "${parameters.model}" }',
+                headers={"Authorization": "Bearer ${credential.cohere_key}"},
+            )
+        ],
+    }
+
+
 def openai_chat(base: str) -> dict[str, Any]:
     """The openai_chat blueprint, endpoint parameter pointing at ``base``."""
     return {

@@ -18,21 +18,6 @@ from mlgitops.standin import StandinServer
 WRONG_KEY = "sk-wrong-SECRET-1234567890"
 
 
-def cohere_chat(base: str) -> dict[str, Any]:
-    return {
-        "name": "cohere chat",
-        "protocol": "http",
-        "parameters": {"model": "command"},
-        "actions": [
-            kit.action(
-                f"{base}/v1/chat",
-                '{ "message": "${parameters.message}", "model": "${parameters.model}" }',
-                headers={"Authorization": "Bearer ${credential.cohere_key}"},
-            )
-        ],
-    }
-
-
 def with_client_config(connector: dict[str, Any], **config: Any) -> dict[str, Any]:
     return {**connector, "client_config": config}
 
@@ -41,14 +26,14 @@ def test_unfilled_placeholder_is_refused_before_any_call(standin: StandinServer,
     with pytest.raises(
         EngineError, match=r"^Some parameter placeholder not filled in payload: message$"
     ) as err:
-        run_predict(cohere_chat(standin.url), kit.COHERE_CREDS, {"parameters": {}}, settings=settings)
+        run_predict(kit.cohere_chat(standin.url), kit.COHERE_CREDS, {"parameters": {}}, settings=settings)
     assert err.value.status == 400
     assert standin.requests == []
 
 
 def test_skip_validating_missing_parameters_sends_the_literal(standin: StandinServer, settings) -> None:
     request = {"parameters": {"skip_validating_missing_parameters": "true"}}
-    run_predict(cohere_chat(standin.url), kit.COHERE_CREDS, request, settings=settings)
+    run_predict(kit.cohere_chat(standin.url), kit.COHERE_CREDS, request, settings=settings)
     assert standin.requests[0].json()["message"] == "${parameters.message}"
 
 
@@ -220,7 +205,7 @@ class OnePool:
     def __init__(self, pool: MockPool) -> None:
         self.given = pool
 
-    def transport(self, *, allow_private: bool) -> MockPool:
+    def pool(self, *, allow_private: bool) -> MockPool:
         return self.given
 
 
@@ -268,7 +253,7 @@ def test_long_error_bodies_are_truncated(settings) -> None:
 
 
 def test_non_json_success_is_wrapped_as_a_response_string(settings) -> None:
-    connector = cohere_chat("http://127.0.0.1:9")
+    connector = kit.cohere_chat("http://127.0.0.1:9")
     client = mock_client(200, b"plain text answer").given
     result = run_predict(
         connector,
@@ -297,7 +282,7 @@ def test_non_json_success_is_wrapped_as_a_response_string(settings) -> None:
     ],
 )
 def test_request_problems_are_engine_errors(settings, change, message) -> None:
-    connector = cohere_chat("http://127.0.0.1:9")
+    connector = kit.cohere_chat("http://127.0.0.1:9")
     connector["actions"][0].update(change)
     client = mock_client(200, b'{"data": []}').given
     with pytest.raises(EngineError, match=message) as err:
@@ -316,7 +301,7 @@ def test_a_credential_with_a_newline_never_reaches_the_wire_or_the_error(setting
     creds = {"cohere_key": "line1\nSECRETPART"}
     with pytest.raises(EngineError, match=r"^Header value contains invalid control character$") as err:
         run_predict(
-            cohere_chat("http://127.0.0.1:9"),
+            kit.cohere_chat("http://127.0.0.1:9"),
             creds,
             {"parameters": {"message": "m"}},
             settings=settings,
@@ -335,7 +320,7 @@ def test_charset_parameter_encodes_the_body(settings) -> None:
     request = {"parameters": {"message": "caf\u00e9", "charset": "latin-1"}}
     with MockPool(handler) as client:
         run_predict(
-            cohere_chat("http://127.0.0.1:9"),
+            kit.cohere_chat("http://127.0.0.1:9"),
             kit.COHERE_CREDS,
             request,
             settings=settings,
@@ -344,7 +329,7 @@ def test_charset_parameter_encodes_the_body(settings) -> None:
         with pytest.raises(EngineError, match=r"^Unsupported charset: nope$"):
             bad = {"parameters": {"message": "m", "charset": "nope"}}
             run_predict(
-                cohere_chat("http://127.0.0.1:9"),
+                kit.cohere_chat("http://127.0.0.1:9"),
                 kit.COHERE_CREDS,
                 bad,
                 settings=settings,
@@ -354,7 +339,7 @@ def test_charset_parameter_encodes_the_body(settings) -> None:
 
 
 def scripted_client(outcomes: list[object], calls: list[httpx.Request]) -> MockPool:
-    """A transport whose successive calls raise or answer the given outcomes in order."""
+    """A pool whose successive calls raise or answer the given outcomes in order."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request)
@@ -374,7 +359,7 @@ def test_connection_errors_and_aws_throttling_are_retried(settings) -> None:
     )
     outcomes = [httpcore.ConnectError("refused"), throttled, httpx.Response(200, json={"text": "ok"})]
     connector = with_client_config(
-        cohere_chat("http://127.0.0.1:9"), max_retry_times=5, retry_backoff_millis=1
+        kit.cohere_chat("http://127.0.0.1:9"), max_retry_times=5, retry_backoff_millis=1
     )
     with scripted_client(outcomes, calls) as client:
         result = run_predict(
@@ -391,7 +376,7 @@ def test_connection_errors_and_aws_throttling_are_retried(settings) -> None:
 def test_unlimited_retries_stop_at_the_retry_timeout(settings) -> None:
     calls: list[httpx.Request] = []
     connector = with_client_config(
-        cohere_chat("http://127.0.0.1:9"),
+        kit.cohere_chat("http://127.0.0.1:9"),
         max_retry_times=-1,
         retry_backoff_millis=50,
         retry_timeout_seconds=0,
@@ -416,7 +401,7 @@ def test_a_non_ascii_credential_is_refused_without_echoing_it(settings) -> None:
     creds = {"cohere_key": "k\u00e9y-SECRETPART"}
     with pytest.raises(EngineError, match=r"^Header value contains a non-ASCII character$") as err:
         run_predict(
-            cohere_chat("http://127.0.0.1:9"),
+            kit.cohere_chat("http://127.0.0.1:9"),
             creds,
             {"parameters": {"message": "m"}},
             settings=settings,
@@ -436,6 +421,6 @@ def test_an_outgoing_request_never_shows_its_headers_body_or_signer() -> None:
 
 
 def test_a_prepared_connector_never_shows_its_credentials_or_headers() -> None:
-    prepared = PreparedConnector(cohere_chat("http://127.0.0.1:9"), {"cohere_key": "SECRETPART"})
+    prepared = PreparedConnector(kit.cohere_chat("http://127.0.0.1:9"), {"cohere_key": "SECRETPART"})
     assert prepared.headers()["Authorization"] == "Bearer SECRETPART"
     assert "SECRETPART" not in repr(prepared)

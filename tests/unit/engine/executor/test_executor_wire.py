@@ -38,19 +38,7 @@ class Recorder(BaseHTTPRequestHandler):
         pass
 
 
-def cohere_chat(base: str) -> dict[str, Any]:
-    return {
-        "name": "chat",
-        "protocol": "http",
-        "parameters": {"model": "command"},
-        "actions": [
-            kit.action(
-                f"{base}/v1/chat?api-version=2",
-                '{ "message": "${parameters.message}" }',
-                headers={"Authorization": "Bearer ${credential.cohere_key}"},
-            )
-        ],
-    }
+CHAT_PATH = "/v1/chat?api-version=2"
 
 
 def call(connector: dict[str, Any], settings: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
@@ -66,18 +54,16 @@ def fresh_recorder() -> None:
 
 def test_the_request_is_framed_as_httpx_frames_it(settings) -> None:
     with loopback_server(Recorder) as base:
-        call(cohere_chat(base), settings, {"parameters": {"message": "hi"}})
+        call(kit.cohere_chat(base, CHAT_PATH), settings, {"parameters": {"message": "hi"}})
         (ours, our_body) = Recorder.seen[0]
         given = {name: value for name, value in ours if name not in ("Host", "Content-Length")}
         with httpx.Client() as client:
-            client.send(
-                httpx.Request("POST", f"{base}/v1/chat?api-version=2", headers=given, content=our_body)
-            )
+            client.send(httpx.Request("POST", base + CHAT_PATH, headers=given, content=our_body))
     theirs, their_body = Recorder.seen[1]
     assert ours == theirs
-    assert our_body == their_body == b'{ "message": "hi" }'
+    assert our_body == their_body == b'{ "message": "hi", "model": "command" }'
     assert ours[0] == ("Host", base.removeprefix("http://"))
-    assert ("Content-Length", "19") in ours
+    assert ("Content-Length", "39") in ours
     assert ("User-Agent", f"mlgitops/{__version__}") in ours
     assert ("Authorization", f"Bearer {kit.COHERE_CREDS['cohere_key']}") in ours
 
@@ -92,8 +78,8 @@ def test_a_gzip_answer_is_decoded(settings) -> None:
 def test_the_answer_text_follows_its_charset_else_utf8_with_replacement(settings) -> None:
     Recorder.reply = ("caf\u00e9".encode("latin-1"), {"Content-Type": "text/plain; charset=latin-1"})
     with loopback_server(Recorder) as base:
-        latin = call(cohere_chat(base), settings, {"parameters": {"message": "m"}})
+        latin = call(kit.cohere_chat(base, CHAT_PATH), settings, {"parameters": {"message": "m"}})
         Recorder.reply = (b"bad \xff byte", {"Content-Type": "text/plain"})
-        broken = call(cohere_chat(base), settings, {"parameters": {"message": "m"}})
+        broken = call(kit.cohere_chat(base, CHAT_PATH), settings, {"parameters": {"message": "m"}})
     assert latin["inference_results"][0]["output"][0]["dataAsMap"] == {"response": "caf\u00e9"}
     assert broken["inference_results"][0]["output"][0]["dataAsMap"] == {"response": "bad \ufffd byte"}
