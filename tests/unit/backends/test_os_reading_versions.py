@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_os_reading_fresh import NearRealTime
+from readkit import NearRealTime
 
 from mlgitops.backends.opensearch import reading, resources
 from mlgitops.backends.opensearch.client import MLCommonsClient
