@@ -12,6 +12,7 @@ from mlgitops.manifests.leaves import any_leaf
 from mlgitops.manifests.loading import RawDocument
 from mlgitops.manifests.positions import JsonPath, format_path, key_text
 from mlgitops.manifests.schema_messages import describe, is_secret_path, shown, suggest, type_of
+from mlgitops.model.jsonvalues import JSON_SCALARS
 from mlgitops.model.resources import DOCUMENT_TYPES, Document, Kind
 from mlgitops.model.schemas import build_kind_schema
 
@@ -44,12 +45,9 @@ def _kind_of(raw: RawDocument, data: dict[str, Any]) -> tuple[Kind | None, list[
     return None, [issue_at(raw, ("kind",), message)]
 
 
-_JSON_SCALARS = (str, int, float, bool, type(None))
-
-
 def _only_json(value: Any) -> bool:
     """True when every value is a mapping, list or JSON scalar (the usual case, checked without paths)."""
-    return not any_leaf(value, lambda leaf: not isinstance(leaf, _JSON_SCALARS))
+    return not any_leaf(value, lambda leaf: not isinstance(leaf, JSON_SCALARS))
 
 
 def _non_json_values(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
@@ -60,7 +58,7 @@ def _non_json_values(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _non_json_values(item, (*path, index))
-    elif not isinstance(value, _JSON_SCALARS):
+    elif not isinstance(value, JSON_SCALARS):
         word = "binary data" if isinstance(value, bytes) else f"a {type_of(value)}"
         message = f"{format_path(path)}: YAML reads this value as {word}, which JSON cannot carry; quote it"
         yield path, message

@@ -12,6 +12,7 @@ from typing import Any
 from deepdiff import DeepDiff
 from deepdiff.helper import NotPresent
 
+from mlgitops.model.jsonvalues import JSON_SCALARS
 from mlgitops.model.secrets import looks_secret
 from mlgitops.plan.actions import Change
 
@@ -78,9 +79,6 @@ def masked_change(parts: list[Any], before: Any, after: Any) -> Change:
     return Change(format_path(parts), shown_before, shown_after, sensitive=masked)
 
 
-_SCALARS = (str, int, float, bool, type(None))
-
-
 def _identical(left: Any, right: Any) -> bool:
     """Equal values of equal types all the way down (``1``, ``1.0`` and ``True`` differ, as for deepdiff)."""
     kind = type(left)
@@ -90,7 +88,7 @@ def _identical(left: Any, right: Any) -> bool:
         return _same_mappings(left, right)
     if kind is list or kind is tuple:
         return len(left) == len(right) and all(map(_identical, left, right))
-    if isinstance(left, _SCALARS):
+    if isinstance(left, JSON_SCALARS):
         return bool(left == right)
     if isinstance(left, Mapping):
         return _same_mappings(left, right)

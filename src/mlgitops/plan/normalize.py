@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from mlgitops.model.jsonvalues import JSON_SCALARS
 from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG, NEUTRAL_RATE_LIMITER
 from mlgitops.model.resources import Kind
 
@@ -73,9 +74,6 @@ def _parsed(value: Any) -> Any:
     if isinstance(value, str) and len(value) <= 65536:
         return _parsed_text(value)
     return parse_json_string(value)
-
-
-JSON_SCALARS = (str, int, float, bool, type(None))
 
 
 def drop_empty(value: Any) -> Any:
