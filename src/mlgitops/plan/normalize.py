@@ -101,7 +101,10 @@ def drop_empty(value: Any) -> Any:
 
 
 def normalize_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
-    """Parameters as the server stores them: strings, with JSON inside compared parsed."""
+    """Parameters as the server stores them: strings, with JSON inside compared parsed.
+
+    Parsed values are shared with other calls (``_parsed``): copy them (``drop_empty``) before changing them.
+    """
     out: dict[str, Any] = {}
     for key, value in parameters.items():
         text = value if isinstance(value, str) else canonical_json_text(value)
@@ -110,7 +113,10 @@ def normalize_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def normalize_action(action: Mapping[str, Any]) -> dict[str, Any]:
-    """One connector action: upper-case type and method, request_body parsed when it is JSON."""
+    """One connector action: upper-case type and method, request_body parsed when it is JSON.
+
+    A parsed request_body is shared with other calls (``_parsed``): copy it before changing it.
+    """
     out = dict(action)
     if isinstance(out.get("action_type"), str):
         out["action_type"] = out["action_type"].upper()

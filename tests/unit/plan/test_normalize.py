@@ -2,6 +2,8 @@
 
 # mypy: allow-untyped-defs, allow-untyped-calls
 
+import copy
+
 from mlgitops.model.mlcommons import DEFAULT_CLIENT_CONFIG
 from mlgitops.model.resources import Kind
 from mlgitops.plan.normalize import (
@@ -132,3 +134,46 @@ def test_interface_keys_the_manifest_leaves_out_are_not_compared():
     assert normalize_model(actual, wanted=wanted, name_of=name_of)["interface"] == {
         "output": {"type": "object"}
     }
+
+
+def containers(value):
+    """Every dict and list inside ``value`` (itself included)."""
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from containers(item)
+    elif isinstance(value, list):
+        yield value
+        for item in value:
+            yield from containers(item)
+
+
+def clear_all(value):
+    for container in list(containers(value)):
+        container.clear()
+
+
+def test_normalised_bodies_share_nothing_with_the_parse_cache():
+    """JSON held in strings is parsed once per text; what the planner gets back is its own to change."""
+    connector = {
+        "name": "c",
+        "parameters": {"schema": '{"type": "object", "required": ["input"]}', "limits": {"n": [1, 2]}},
+        "actions": [{"action_type": "predict", "method": "post", "request_body": '{"input": ["${x}"]}'}],
+    }
+    model = {
+        "name": "m",
+        "interface": {"input": '{"type": "object", "properties": {"a": {"type": "string"}}}'},
+    }
+    wanted = {"name": "m", "interface": {"input": {}}}
+    for normalize in (
+        lambda: normalize_connector(connector, access_wanted=False),
+        lambda: normalize_model(model, wanted=wanted, name_of=name_of),
+        lambda: normalize_model({"connector": connector}, wanted={"connector": 1}, name_of=name_of),
+    ):
+        first, second = normalize(), normalize()
+        expected = copy.deepcopy(first)
+        assert first == second
+        assert {id(item) for item in containers(first)}.isdisjoint(id(item) for item in containers(second))
+        clear_all(first)
+        assert second == expected
+        assert normalize() == expected
