@@ -23,8 +23,11 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent / "src"))  # also run without the venv
 
 import opensearch_assemble as assembly
+
+from mlgitops.processes import is_running
 
 NODE_USER = "mlgitops-opensearch"
 HEAP = os.environ.get("MLGITOPS_OPENSEARCH_HEAP", "1g")
@@ -59,22 +62,12 @@ def _default_dir(secure: bool) -> Path:
     return Path("/tmp/mlgitops-opensearch") / ("secure" if secure else "plain")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _read_pid(node_dir: Path) -> int | None:
     try:
         pid = int((node_dir / "opensearch.pid").read_text().strip())
     except (OSError, ValueError):
         return None
-    return pid if _alive(pid) else None
+    return pid if is_running(pid) else None
 
 
 def _describe(node_dir: Path) -> dict[str, object]:
@@ -204,9 +197,9 @@ def stop(node_dir: Path) -> None:
     if pid is not None:
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 60
-        while _alive(pid) and time.monotonic() < deadline:
+        while is_running(pid) and time.monotonic() < deadline:
             time.sleep(0.2)
-        if _alive(pid):
+        if is_running(pid):
             os.kill(pid, signal.SIGKILL)
     (node_dir / "opensearch.pid").unlink(missing_ok=True)
 

@@ -5,7 +5,8 @@ import threading
 import pytest
 
 from mlgitops.backends.opensearch.backend import OpenSearchBackend
-from mlgitops.backends.opensearch.locking import TargetLock
+from mlgitops.backends.opensearch.locking import LOCK_DOC, TargetLock
+from mlgitops.backends.opensearch.records import INDEX
 from mlgitops.cli.wiring import open_backend
 from mlgitops.errors import LockError
 
@@ -61,6 +62,24 @@ def test_a_lock_whose_process_died_on_this_host_is_taken_over(target):
             other_host.acquire("run-b", "bob")
         dead = lock_of(backend, host="ci-runner", pid=1, is_alive=lambda pid: pid != 4242)
         assert dead.acquire("run-b", "bob").run_id == "run-b"
+
+
+@pytest.mark.parametrize("pid", [0, -1, None])
+def test_a_lock_of_this_host_without_a_usable_pid_is_taken_over_once_expired(target, pid):
+    """No recorded process to ask about: the holder counts as alive until the TTL runs out."""
+    now = [1000.0]
+    with open_backend(target) as backend:
+        held = lock_of(backend, clock=lambda: now[0], host="h", pid=pid).acquire(
+            "run-a", "alice", ttl_seconds=60
+        )
+        if pid is None:  # a lock document with no pid at all
+            source = {**backend.client.get_doc(INDEX, LOCK_DOC).source}
+            del source["pid"]
+            backend.client.put_doc(INDEX, LOCK_DOC, source)
+        with pytest.raises(LockError, match=held.lock_id):
+            lock_of(backend, clock=lambda: now[0], host="h").acquire("run-b", "bob")
+        now[0] += 61
+        assert lock_of(backend, clock=lambda: now[0], host="h").acquire("run-b", "bob").holder == "bob"
 
 
 def test_an_expired_lock_is_taken_over(target):

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from mlgitops import processes
 from mlgitops.backends.base import LockInfo
 from mlgitops.backends.opensearch.client import Json, MLCommonsClient
 from mlgitops.backends.opensearch.records import INDEX
@@ -16,17 +17,6 @@ from mlgitops.errors import BackendConflictError, LockError
 logger = logging.getLogger(__name__)
 
 LOCK_DOC = "lock"
-
-
-def pid_alive(pid: int) -> bool:
-    """True when a process with this pid exists on this host."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _info(source: Json) -> LockInfo:
@@ -52,7 +42,8 @@ class TargetLock:
     A lock expires when it was neither created nor renewed (``renew``, the holder's heartbeat) within
     its TTL; a lock whose holder process is gone from this very host (same hostname, pid no longer
     running: a killed run) is stale too; both are taken over with a warning. A lock whose holder is
-    alive on this host is never taken over, expired or not. Any other held lock raises LockError
+    alive on this host is never taken over, expired or not; one of this host without a usable pid
+    only by expiry. Any other held lock raises LockError
     naming the holder and ``mlgitops unlock <lock-id>``.
     """
 
@@ -63,7 +54,7 @@ class TargetLock:
         clock: Callable[[], float] = time.time,
         host: str | None = None,
         pid: int | None = None,
-        is_alive: Callable[[int], bool] = pid_alive,
+        is_alive: Callable[[int], bool] = processes.is_running,
     ) -> None:
         """Bind to a target; ``clock``/``host``/``pid``/``is_alive`` are injectable for tests."""
         self._client = client
@@ -98,9 +89,11 @@ class TargetLock:
         info = _info(held)
         last_sign_of_life = max(float(held.get("created_s", 0)), float(held.get("renewed_s", 0)))
         expired = self._clock() > last_sign_of_life + info.ttl_seconds
-        here = held.get("host") == self._host
-        alive_here = here and self._is_alive(int(held.get("pid", -1)))
-        dead = here and not alive_here
+        pid = held.get("pid")
+        # Only a recorded pid of this host tells alive from dead; without one, the TTL alone decides.
+        pid_here = pid if held.get("host") == self._host and isinstance(pid, int) and pid > 0 else None
+        alive_here = pid_here is not None and self._is_alive(pid_here)
+        dead = pid_here is not None and not alive_here
         if alive_here or not (expired or dead):
             raise _held_error(info)
         reason = "expired" if expired else "its process is gone"

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from mlgitops import processes
 from mlgitops.engine.resources.responses import public, write_response
 from mlgitops.engine.storage import ids, searching
 from mlgitops.engine.storage.store import MODEL_INDEX, TASK_INDEX, Store, Transaction
@@ -52,18 +53,6 @@ def set_state(tx: Transaction, task_id: str, state: str, error: str | None = Non
     tx.put(TASK_INDEX, task_id, source)
 
 
-def _alive(pid: Any) -> bool:
-    if not isinstance(pid, int):
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def recover(store: Store) -> int:
     """Fail tasks (and their DEPLOYING models) left unfinished by a process that no longer runs."""
     with store.write() as tx:
@@ -71,7 +60,7 @@ def recover(store: Store) -> int:
             row
             for state in sorted(UNFINISHED)
             for row in tx.find(TASK_INDEX, "state", state)
-            if not _alive(row.source.get(_PID_KEY))
+            if not processes.is_running(row.source.get(_PID_KEY))
         ]
         for row in orphans:
             set_state(tx, row.id, "FAILED", "the engine process stopped before the task finished")
