@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -80,3 +81,20 @@ def start_engine(directory: Path) -> tuple[subprocess.Popen[str], str]:
 def engine_token(directory: Path) -> str:
     """The bearer token ``mlgitops engine serve`` created in ``directory``."""
     return (directory / "api.token").read_text().strip()
+
+
+@pytest.fixture(name="served")
+def served_fixture(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """``mlgitops engine serve`` in ``tmp_path / "engine"``: its URL and directory.
+
+    Stopped with ^C afterwards, which must end it with exit 130 and no traceback.
+    """
+    directory = tmp_path / "engine"
+    process, url = start_engine(directory)
+    try:
+        yield url, directory
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = stop_signalled(process, 30)
+        assert process.returncode == 130, stderr
+        assert "Traceback" not in stderr

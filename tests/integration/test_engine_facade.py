@@ -1,6 +1,5 @@
 """``mlgitops engine serve`` driven by opensearch-py's ``client.plugins.ml``: the documented lifecycle."""
 
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -9,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from serverkit import JSONHandler, engine_token, loopback_server, start_engine, stop_signalled
+from serverkit import (
+    JSONHandler,
+    engine_token,
+    loopback_server,
+    served_fixture,  # noqa: F401 - the served fixture
+)
 
 opensearchpy = pytest.importorskip("opensearchpy")
 
@@ -27,19 +31,6 @@ class _FakeOpenAI(JSONHandler):
 def fake_openai() -> Iterator[str]:
     with loopback_server(_FakeOpenAI) as url:
         yield url
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    directory = tmp_path / "engine"
-    process, url = start_engine(directory)
-    try:
-        yield url, directory
-    finally:
-        process.send_signal(signal.SIGINT)
-        _, stderr = stop_signalled(process, 30)
-        assert process.returncode == 130, stderr
-        assert "Traceback" not in stderr
 
 
 def test_lifecycle_with_opensearch_py(served: tuple[str, Path], fake_openai: str) -> None:

@@ -5,14 +5,20 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from serverkit import JSONHandler, engine_token, loopback_server, start_engine, stop_signalled
+from serverkit import (
+    JSONHandler,
+    engine_token,
+    loopback_server,
+    served_fixture,  # noqa: F401 - the served fixture
+    start_engine,
+    stop_signalled,
+)
 
 opensearchpy = pytest.importorskip("opensearchpy")
 
@@ -32,19 +38,6 @@ class _Recorder(JSONHandler):
 
 def _recorder() -> type[_Recorder]:
     return type("Recorder", (_Recorder,), {"seen": []})
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    directory = tmp_path / "engine"
-    process, url = start_engine(directory)
-    try:
-        yield url, directory
-    finally:
-        process.send_signal(signal.SIGINT)
-        _, stderr = stop_signalled(process, 30)
-        assert process.returncode == 130, stderr
-        assert "Traceback" not in stderr
 
 
 def _client(url: str, token: str | None) -> Any:
