@@ -1,4 +1,5 @@
-"""Manifest text for tests: a model group, an OpenAI embeddings connector and a remote model, as YAML."""
+"""Manifest text for tests: settings trusting loopback, a model group, an OpenAI embeddings connector and a
+remote model, as YAML."""
 
 OPENAI_EMBEDDINGS = "https://api.openai.com/v1/embeddings"
 INPUT_AND_MODEL = '{ "input": ${parameters.input}, "model": "${parameters.model}" }'
@@ -6,6 +7,18 @@ OPENAI_PROCESSORS = """\
       pre_process_function: connector.pre_process.openai.embedding
       post_process_function: connector.post_process.openai.embedding
 """
+
+
+def trusted_loopback(*more: str) -> str:
+    """A ClusterSettings document letting connectors call 127.0.0.1 on any port (stand-ins and fakes).
+
+    Each of ``more`` is one more ``key: value`` line of its spec.
+    """
+    return (
+        "apiVersion: mlgitops/v1\nkind: ClusterSettings\nmetadata: {name: ml}\nspec:\n"
+        "  plugins.ml_commons.trusted_connector_endpoints_regex: ['^http://127[.]0[.]0[.]1:[0-9]+/.*$']\n"
+        "  plugins.ml_commons.connector.private_ip_enabled: true\n" + "".join(f"  {line}\n" for line in more)
+    )
 
 
 def model_group(name: str, description: str) -> str:

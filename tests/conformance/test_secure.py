@@ -5,19 +5,11 @@
 import pytest
 
 from conformance.conftest import Cli, Target
+from manifestkit import trusted_loopback
 
 pytestmark = pytest.mark.opensearch
 
-SETTINGS = """\
-apiVersion: mlgitops/v1
-kind: ClusterSettings
-metadata: {name: ml}
-spec:
-  scope: persistent
-  plugins.ml_commons.trusted_connector_endpoints_regex: ['^http://127[.]0[.]0[.]1:[0-9]+/.*$']
-  plugins.ml_commons.connector.private_ip_enabled: true
-  plugins.ml_commons.connector_access_control_enabled: true
-"""
+SETTINGS = trusted_loopback("scope: persistent", "plugins.ml_commons.connector_access_control_enabled: true")
 TEAM = """\
 apiVersion: mlgitops/v1
 kind: ModelGroup

@@ -4,22 +4,13 @@ import json
 
 import pytest
 
-from manifestkit import OPENAI_PROCESSORS, documents, openai_connector, remote_model
+from manifestkit import OPENAI_PROCESSORS, documents, openai_connector, remote_model, trusted_loopback
 from mlgitops.cli.main import main
 from mlgitops.standin.server import StandinServer
 
 SECRET = "sk-predict-secret-5150"
-TRUSTED_LOOPBACK = """\
-apiVersion: mlgitops/v1
-kind: ClusterSettings
-metadata: {name: ml}
-spec:
-  scope: persistent
-  plugins.ml_commons.trusted_connector_endpoints_regex: ['^http://127[.]0[.]0[.]1:[0-9]+/.*$']
-  plugins.ml_commons.connector.private_ip_enabled: true
-"""
 MANIFESTS = documents(
-    TRUSTED_LOOPBACK,
+    trusted_loopback("scope: persistent"),
     openai_connector("emb", "OPENAI_API_KEY", url="URL/v1/embeddings", processors=OPENAI_PROCESSORS),
     remote_model("emb", "emb"),
 )

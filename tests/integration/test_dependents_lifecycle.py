@@ -13,16 +13,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from manifestkit import trusted_loopback
 from mlgitops.cli.main import main
 from targetkit import target_client, target_url_fixture  # noqa: F401 - the target_url fixture
 
-BASE = """\
-apiVersion: mlgitops/v1
-kind: ClusterSettings
-metadata: {name: ml}
-spec:
-  plugins.ml_commons.trusted_connector_endpoints_regex: ['^http://127[.]0[.]0[.]1:[0-9]+/.*$']
-  plugins.ml_commons.connector.private_ip_enabled: true
+BASE = (
+    trusted_loopback()
+    + """\
 ---
 apiVersion: mlgitops/v1
 kind: ModelGroup
@@ -44,6 +41,7 @@ kind: Model
 metadata: {name: RUN}
 spec: {function_name: remote, model_group: RUN, connector: RUN, deployed: DEPLOYED}
 """
+)
 USERS = """\
 ---
 apiVersion: mlgitops/v1

@@ -16,18 +16,15 @@ from typing import Any
 import httpx
 import pytest
 
+from manifestkit import trusted_loopback
 from mlgitops.cli.main import main
 from mlgitops.standin.server import StandinServer
 from targetkit import target_client, target_url_fixture  # noqa: F401 - the target_url fixture
 
 KEY = "sk-conformance-test-3141"
-MANIFESTS = """\
-apiVersion: mlgitops/v1
-kind: ClusterSettings
-metadata: {name: ml}
-spec:
-  plugins.ml_commons.trusted_connector_endpoints_regex: ['^http://127[.]0[.]0[.]1:[0-9]+/.*$']
-  plugins.ml_commons.connector.private_ip_enabled: true
+MANIFESTS = (
+    trusted_loopback()
+    + """\
 ---
 apiVersion: mlgitops/v1
 kind: Connector
@@ -54,6 +51,7 @@ kind: Model
 metadata: {name: RUN}
 spec: {function_name: remote, model_group: RUN, connector: RUN}
 """
+)
 MESSAGES = [{"role": "user", "content": "hello"}]
 
 

@@ -23,20 +23,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from manifestkit import trusted_loopback
 from mlgitops.cli.main import main
 from mlgitops.cli.wiring import open_backend
 from mlgitops.standin.server import StandinServer
 from targetkit import target_client, target_url_fixture  # noqa: F401 - the target_url fixture
 
 KEY = "sk-bluegreen-test-7781"
-MANIFESTS = """\
-apiVersion: mlgitops/v1
-kind: ClusterSettings
-metadata: {name: ml}
-spec:
-  plugins.ml_commons.trusted_connector_endpoints_regex: ['^http://127[.]0[.]0[.]1:[0-9]+/.*$']
-  plugins.ml_commons.connector.private_ip_enabled: true
-  plugins.ml_commons.only_run_on_ml_node: false
+MANIFESTS = (
+    trusted_loopback("plugins.ml_commons.only_run_on_ml_node: false")
+    + """\
 ---
 apiVersion: mlgitops/v1
 kind: ModelGroup
@@ -110,6 +106,7 @@ spec:
         model_id: {model: RUN-chat}
         messages: '[{"role": "user", "content": "${parameters.question}"}]'
 """
+)
 
 
 class CallLoop:
