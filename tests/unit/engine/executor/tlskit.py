@@ -1,19 +1,19 @@
 """A throwaway CA and an HTTPS embedding server on loopback that records the SNI name and Host header."""
 
 import datetime
-import json
 import ssl
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from serverkit import JSONHandler, loopback_server
 
 EMBEDDING_ANSWER = {"object": "list", "data": [{"object": "embedding", "index": 0, "embedding": [0.25]}]}
 
@@ -82,21 +82,12 @@ class Seen:
     hosts: list[str | None] = field(default_factory=list)
 
 
-class _EmbeddingHandler(BaseHTTPRequestHandler):
+class _EmbeddingHandler(JSONHandler):
     seen: Seen
 
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers["Content-Length"]))
+    def on_post(self, body: Any) -> None:
         self.seen.hosts.append(self.headers.get("Host"))
-        payload = json.dumps(EMBEDDING_ANSWER).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.send_json(200, EMBEDDING_ANSWER)
 
 
 @contextmanager
@@ -107,13 +98,5 @@ def https_server(ca: TestCA) -> Iterator[tuple[int, Seen]]:
     context.load_cert_chain(str(ca.cert_file), str(ca.key_file))
     context.sni_callback = lambda _sock, name, _ctx: seen.sni.append(name)  # type: ignore[assignment,func-returns-value]
     handler = type("Handler", (_EmbeddingHandler,), {"seen": seen})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], seen
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with loopback_server(handler, tls=context) as url:
+        yield int(url.rsplit(":", 1)[1]), seen
