@@ -4,8 +4,15 @@ SIGKILL stops every thread of the process at once, the background bookkeeping fl
 raising in the one thread that reached the crash point is not enough: the transport dies with it.
 """
 
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+
 import httpx
 
+from mlgitops.backends.opensearch.backend import OpenSearchBackend
+from mlgitops.backends.opensearch.client import MLCommonsClient
+from mlgitops.backends.opensearch.locking import TargetLock
 from mlgitops.engine import LocalEngine
 from mlgitops.engine.http.transport import EngineTransport
 
@@ -29,3 +36,39 @@ class MortalTransport(httpx.BaseTransport):
     def kill(self) -> None:
         self.dead = True
         raise Killed
+
+
+def open_mortal_target(
+    directory: Path, crash_after: int | None = None
+) -> tuple[LocalEngine, OpenSearchBackend]:
+    """The engine in ``directory`` behind a REST backend killed after its ``crash_after``-th mutation.
+
+    Every "process" of a test has the same pid: the lock takes the previous holder for dead, as after a
+    killed run.
+    """
+    engine = LocalEngine(directory)
+    transport = MortalTransport(engine)
+    http = httpx.Client(transport=transport, base_url="http://local-engine")
+    client = MLCommonsClient(http, crash_after_mutation=crash_after, crash=transport.kill)
+    return engine, OpenSearchBackend(client, lock=TargetLock(client, is_alive=lambda pid: False))
+
+
+def crash_at_every_point(
+    root: Path, run: Callable[[Path, int | None], object], check: Callable[[Path], None]
+) -> int:
+    """Kill ``run`` after its 1st, 2nd... mutation (each in a new directory under ``root``), rerun, ``check``.
+
+    Bookkeeping writes share requests as timing allows, so a run's mutation count varies: every point is
+    tried until a run finishes before reaching it; returns that point.
+    """
+    for point in itertools.count(1):
+        directory = root / f"crash-{point}"
+        try:
+            run(directory, point)
+        except Killed:
+            run(directory, None)
+            check(directory)
+            continue
+        check(directory)
+        return point
+    raise AssertionError("unreachable")

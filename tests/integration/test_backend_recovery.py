@@ -9,16 +9,11 @@ import itertools
 import time
 from typing import Any
 
-import httpx
 from pydantic import SecretStr
 
-from crashkit import Killed, MortalTransport
-from mlgitops.backends.opensearch.backend import OpenSearchBackend
-from mlgitops.backends.opensearch.client import MLCommonsClient
-from mlgitops.backends.opensearch.locking import TargetLock
+from crashkit import Killed, crash_at_every_point, open_mortal_target
 from mlgitops.backends.opensearch.records import Bookkeeping, Intent
 from mlgitops.backends.opensearch.recovery import SKEW_MS
-from mlgitops.engine import LocalEngine
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Action, Verb
 
@@ -51,16 +46,6 @@ DESIRED: dict[ResourceKey, dict[str, Any]] = {
 SECRETS = {CONN: {"key": SecretStr(SECRET)}}
 
 
-def open_target(directory, crash_after=None):
-    engine = LocalEngine(directory)
-    transport = MortalTransport(engine)
-    http = httpx.Client(transport=transport, base_url="http://local-engine")
-    client = MLCommonsClient(http, crash_after_mutation=crash_after, crash=transport.kill)
-    # Every "process" here has the same pid: treat the previous holder as dead, like a killed run.
-    lock = TargetLock(client, is_alive=lambda pid: False)
-    return engine, OpenSearchBackend(client, lock=lock)
-
-
 def mini_plan(backend):
     """The smallest planner: create what has no record, deploy what is not deployed."""
     state = backend.read_state([])
@@ -76,7 +61,7 @@ def mini_plan(backend):
 
 
 def reconcile(directory, crash_after=None):
-    engine, backend = open_target(directory, crash_after)
+    engine, backend = open_mortal_target(directory, crash_after)
     try:
         lock = backend.acquire_lock("run", "test@host")
         backend.recover()
@@ -93,7 +78,7 @@ def reconcile(directory, crash_after=None):
 
 
 def inventory(directory):
-    engine, backend = open_target(directory)
+    engine, backend = open_mortal_target(directory)
     try:
         client = backend.client
         everything: dict[str, Any] = {"match_all": {}}
@@ -123,7 +108,7 @@ def assert_converged(directory):
 
 
 def mini_plan_is_empty(directory):
-    engine, backend = open_target(directory)
+    engine, backend = open_mortal_target(directory)
     try:
         return mini_plan(backend) == []
     finally:
@@ -138,20 +123,8 @@ def test_a_clean_run_converges(tmp_path):
 
 
 def test_crash_after_every_mutation_then_rerun_converges(tmp_path):
-    # Bookkeeping writes share requests as timing allows, so a run's mutation count varies: every point
-    # is tried until a run finishes before reaching it.
     assert reconcile(tmp_path / "count") > 8
-    for point in itertools.count(1):
-        directory = tmp_path / f"crash-{point}"
-        try:
-            reconcile(directory, crash_after=point)
-        except Killed:
-            reconcile(directory)
-            assert_converged(directory)
-            continue
-        assert_converged(directory)
-        break
-    assert point > 8
+    assert crash_at_every_point(tmp_path, reconcile, assert_converged) > 8
 
 
 def journal_create(backend, run_id, time_ms):
@@ -161,7 +134,7 @@ def journal_create(backend, run_id, time_ms):
 
 def test_repeated_crashes_leave_no_duplicates(tmp_path):
     # Two runs each journalled and created the connector, then died before writing its record.
-    engine, backend = open_target(tmp_path)
+    engine, backend = open_mortal_target(tmp_path)
     try:
         for run_id in ("run-1", "run-2"):
             journal_create(backend, run_id, int(time.time() * 1000))
@@ -176,7 +149,7 @@ def test_repeated_crashes_leave_no_duplicates(tmp_path):
 
 
 def test_recovery_never_touches_a_look_alike_older_than_the_intent(tmp_path):
-    engine, backend = open_target(tmp_path)
+    engine, backend = open_mortal_target(tmp_path)
     try:
         stranger = backend.client.create_connector(CONNECTOR_BODY | {"credential": {"key": "theirs"}})
         later = int(time.time() * 1000) + 2 * SKEW_MS
@@ -191,7 +164,7 @@ def test_recovery_never_touches_a_look_alike_older_than_the_intent(tmp_path):
 
 def test_a_delete_interrupted_after_the_resource_went_drops_the_record(tmp_path):
     reconcile(tmp_path)
-    engine, backend = open_target(tmp_path)
+    engine, backend = open_mortal_target(tmp_path)
     try:
         group_id = backend.read_state([]).resources[GROUP].resource_id
         model_id = backend.read_state([]).resources[MODEL].resource_id
@@ -230,7 +203,7 @@ def replace_plan(backend):
 
 
 def replace_run(directory, crash_after=None):
-    engine, backend = open_target(directory, crash_after)
+    engine, backend = open_mortal_target(directory, crash_after)
     try:
         lock = backend.acquire_lock("run-replace", "test@host")
         backend.recover()

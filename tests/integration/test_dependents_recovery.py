@@ -4,19 +4,11 @@ A pipeline has no timestamps and its id is its name, so a pipeline left by a cra
 record yet) is adopted; an agent left without a record is adopted, its duplicates deleted.
 """
 
-import itertools
-
 # mypy: allow-untyped-defs, allow-untyped-calls
 from typing import Any
 
-import httpx
-
-from crashkit import Killed, MortalTransport
-from mlgitops.backends.opensearch.backend import OpenSearchBackend
-from mlgitops.backends.opensearch.client import MLCommonsClient
+from crashkit import crash_at_every_point, open_mortal_target
 from mlgitops.backends.opensearch.dependents import read_all
-from mlgitops.backends.opensearch.locking import TargetLock
-from mlgitops.engine import LocalEngine
 from mlgitops.model.resources import Kind, ResourceKey
 from mlgitops.plan.actions import Action, Verb
 from mlgitops.plan.state import DesiredResource
@@ -33,16 +25,8 @@ DESIRED: dict[ResourceKey, dict[str, Any]] = {
 }
 
 
-def open_target(directory, crash_after=None):
-    engine = LocalEngine(directory)
-    transport = MortalTransport(engine)
-    http = httpx.Client(transport=transport, base_url="http://local-engine")
-    client = MLCommonsClient(http, crash_after_mutation=crash_after, crash=transport.kill)
-    return engine, OpenSearchBackend(client, lock=TargetLock(client, is_alive=lambda pid: False))
-
-
 def reconcile(directory, crash_after=None) -> int:
-    engine, backend = open_target(directory, crash_after)
+    engine, backend = open_mortal_target(directory, crash_after)
     try:
         lock = backend.acquire_lock("run", "test@host")
         backend.recover()
@@ -63,7 +47,7 @@ def reconcile(directory, crash_after=None) -> int:
 
 
 def assert_converged(directory) -> None:
-    engine, backend = open_target(directory)
+    engine, backend = open_mortal_target(directory)
     try:
         state = backend.read_state([])
         assert set(state.resources) == set(DESIRED)
@@ -80,16 +64,4 @@ def assert_converged(directory) -> None:
 def test_crash_after_every_mutation_then_rerun_converges(tmp_path):
     assert reconcile(tmp_path / "count") > 6
     assert_converged(tmp_path / "count")
-    # Bookkeeping writes share requests as timing allows, so a run's mutation count varies: every point
-    # is tried until a run finishes before reaching it.
-    for point in itertools.count(1):
-        directory = tmp_path / f"crash-{point}"
-        try:
-            reconcile(directory, crash_after=point)
-        except Killed:
-            reconcile(directory)
-            assert_converged(directory)
-            continue
-        assert_converged(directory)
-        break
-    assert point > 6
+    assert crash_at_every_point(tmp_path, reconcile, assert_converged) > 6
