@@ -1,7 +1,6 @@
 """The master key file: created atomically with 0600 permissions, replaced atomically on rotation."""
 
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,28 +40,19 @@ def _writing(path: Path) -> Iterator[None]:
         raise CredentialStoreError(f"cannot write master key file {path}: {exc.strerror or exc}") from None
 
 
-def _write_temp(directory: Path, key: bytes) -> Path:
-    return private.write_temp(directory, KEY_FILE, (crypto.encode_key(key) + "\n").encode("ascii"))
+def _key_file_bytes(key: bytes) -> bytes:
+    return (crypto.encode_key(key) + "\n").encode("ascii")
 
 
 def create_exclusive(path: Path, key: bytes) -> bool:
     """Create ``path`` holding ``key`` only if it does not exist yet; False when another process won."""
-    with _writing(path):
-        temp = _write_temp(path.parent, key)
-        try:
-            os.link(temp, path)
-        except FileExistsError:
-            return False
-        finally:
-            temp.unlink()
-        private.sync_directory(path.parent)
-    return True
+    return private.create_exclusive(path, _key_file_bytes(key), "master key file")
 
 
 def write_replace(path: Path, key: bytes) -> None:
     """Write ``key`` to ``path``, replacing any existing file atomically."""
     with _writing(path):
-        temp = _write_temp(path.parent, key)
+        temp = private.write_temp(path.parent, KEY_FILE, _key_file_bytes(key))
         try:
             temp.replace(path)
         except BaseException:
