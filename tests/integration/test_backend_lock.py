@@ -1,5 +1,6 @@
 """The target lock and the digest key, stored in the local engine's ``.mlgitops`` index."""
 
+import contextlib
 import threading
 
 import pytest
@@ -92,23 +93,27 @@ def test_an_expired_lock_is_taken_over(target):
         assert lock_of(backend, clock=lambda: now[0], host="h2").acquire("run-b", "bob").holder == "bob"
 
 
+def race(locks):
+    """Every lock acquires at the same moment (behind a barrier); what each got, None when refused."""
+    results = [None] * len(locks)
+    barrier = threading.Barrier(len(locks))
+
+    def contend(n):
+        barrier.wait()
+        with contextlib.suppress(LockError):
+            results[n] = locks[n].acquire(f"run-{n}", f"user{n}")
+
+    threads = [threading.Thread(target=contend, args=(n,)) for n in range(len(locks))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 def test_concurrent_acquirers_get_exactly_one_lock(target):
     with open_backend(target) as backend:
-        results, barrier = [], threading.Barrier(4)
-
-        def contend(n):
-            lock = lock_of(backend, host="h", pid=n, is_alive=lambda pid: True)
-            barrier.wait()
-            try:
-                results.append(lock.acquire(f"run-{n}", f"user{n}"))
-            except LockError:
-                results.append(None)
-
-        threads = [threading.Thread(target=contend, args=(n,)) for n in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        results = race([lock_of(backend, host="h", pid=n, is_alive=lambda pid: True) for n in range(4)])
     assert len([r for r in results if r is not None]) == 1
 
 
@@ -139,22 +144,8 @@ def test_a_new_digest_key_is_known_once_created_without_reading_it_back(tmp_path
 def test_racing_takeovers_of_a_stale_lock_leave_one_holder(target):
     with open_backend(target) as backend:
         lock_of(backend, host="h", pid=99).acquire("run-dead", "ghost")
-        results, barrier = [], threading.Barrier(4)
-
-        def contend(n):
-            lock = lock_of(backend, host="h", pid=n, is_alive=lambda pid: pid != 99)
-            barrier.wait()
-            try:
-                results.append(lock.acquire(f"run-{n}", f"user{n}").lock_id)
-            except LockError:
-                results.append(None)
-
-        threads = [threading.Thread(target=contend, args=(n,)) for n in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        winners = [lock_id for lock_id in results if lock_id is not None]
+        results = race([lock_of(backend, host="h", pid=n, is_alive=lambda pid: pid != 99) for n in range(4)])
+        winners = [info.lock_id for info in results if info is not None]
         assert len(winners) == 1
         held = backend.client.get_doc(".mlgitops", "lock")
         assert held is not None
