@@ -11,9 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from socketserver import BaseServer
+from typing import Any, TypeVar
 
 import pytest
+
+Server = TypeVar("Server", bound=BaseServer)
 
 
 class JSONHandler(BaseHTTPRequestHandler):
@@ -40,6 +43,19 @@ class JSONHandler(BaseHTTPRequestHandler):
 
 
 @contextmanager
+def serving(server: Server) -> Iterator[Server]:
+    """Run ``server`` in a thread for the block; yields it, then shuts it down and closes it."""
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@contextmanager
 def loopback_server(
     handler: type[BaseHTTPRequestHandler], *, tls: ssl.SSLContext | None = None
 ) -> Iterator[str]:
@@ -47,14 +63,8 @@ def loopback_server(
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def stop_signalled(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:

@@ -1,7 +1,5 @@
 """The same reconcile over real HTTP: `mlgitops engine`'s loopback server as an OpenSearch stand-in."""
 
-import threading
-
 import pytest
 
 from manifestkit import documents, model_group, openai_connector, remote_model
@@ -9,6 +7,7 @@ from mlgitops.cli.main import main
 from mlgitops.cli.wiring import open_backend
 from mlgitops.engine import LocalEngine
 from mlgitops.engine.http.server import make_server
+from serverkit import serving
 
 SECRET = "sk-over-http-secret-8080"
 MANIFESTS = documents(
@@ -23,17 +22,13 @@ def served(tmp_path, monkeypatch):
     engine = LocalEngine(tmp_path / "engine")
     server = make_server(engine, "127.0.0.1", 0, token_value="http-test-token-0123456789abcdefghijkl")
     monkeypatch.setenv("MLGITOPS_TOKEN", "http-test-token-0123456789abcdefghijkl")
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
     (tmp_path / "m.yaml").write_text(MANIFESTS)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     try:
-        yield server.url
+        with serving(server):
+            yield server.url
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
         engine.close()
 
 

@@ -2,7 +2,6 @@
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from mlgitops.engine import LocalEngine
 from mlgitops.engine.http.server import EngineServer, make_server
+from serverkit import serving
 
 TOKEN = "test-token-0123456789abcdefghijklmnopqrstuvwxyz"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -23,16 +23,11 @@ RAW_HEADERS = (
 @pytest.fixture
 def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EngineServer]:
     monkeypatch.delenv("MLGITOPS_MASTER_KEY", raising=False)
-    with LocalEngine(tmp_path) as engine:
-        served = make_server(engine, "127.0.0.1", 0, token_value=TOKEN)
-        thread = threading.Thread(target=served.serve_forever, args=(0.05,), daemon=True)
-        thread.start()
-        try:
-            yield served
-        finally:
-            served.shutdown()
-            served.server_close()
-            thread.join()
+    with (
+        LocalEngine(tmp_path) as engine,
+        serving(make_server(engine, "127.0.0.1", 0, token_value=TOKEN)) as served,
+    ):
+        yield served
 
 
 def _raw(server: EngineServer, request: bytes) -> tuple[str, dict[str, object]]:
@@ -86,17 +81,9 @@ def test_ipv6_loopback_is_served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         socket.socket(socket.AF_INET6).close()
     except OSError:
         pytest.skip("no IPv6 on this machine")
-    with LocalEngine(tmp_path) as engine:
-        served = make_server(engine, "::1", 0, token_value=TOKEN)
-        thread = threading.Thread(target=served.serve_forever, args=(0.05,), daemon=True)
-        thread.start()
-        try:
-            assert served.url.startswith("http://[::1]:")
-            assert httpx.get(served.url, headers=AUTH).json()["version"]["distribution"] == "opensearch"
-        finally:
-            served.shutdown()
-            served.server_close()
-            thread.join()
+    with LocalEngine(tmp_path) as engine, serving(make_server(engine, "::1", 0, token_value=TOKEN)) as served:
+        assert served.url.startswith("http://[::1]:")
+        assert httpx.get(served.url, headers=AUTH).json()["version"]["distribution"] == "opensearch"
 
 
 def test_a_chunked_body_is_read(server: EngineServer) -> None:

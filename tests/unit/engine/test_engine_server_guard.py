@@ -5,7 +5,6 @@ import ipaddress
 import json
 import socket
 import ssl
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from mlgitops.engine import LocalEngine
 from mlgitops.engine.http import bodies
 from mlgitops.engine.http.server import EngineServer, TlsFiles, make_server
 from mlgitops.errors import ConfigError
+from serverkit import serving
 
 TOKEN = "guard-token-0123456789abcdefghijklmnopqrstuvwxyz"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -34,20 +34,10 @@ def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalEng
         yield opened
 
 
-def _running(server: EngineServer) -> Iterator[EngineServer]:
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
 @pytest.fixture
 def server(engine: LocalEngine) -> Iterator[EngineServer]:
-    yield from _running(make_server(engine, "127.0.0.1", 0, token_value=TOKEN))
+    with serving(make_server(engine, "127.0.0.1", 0, token_value=TOKEN)) as served:
+        yield served
 
 
 @pytest.fixture
@@ -83,7 +73,7 @@ def test_a_missing_token_says_where_the_token_is(server: EngineServer) -> None:
 
 
 def test_make_server_uses_the_engine_directory_token(engine: LocalEngine) -> None:
-    for served in _running(make_server(engine, "127.0.0.1", 0)):
+    with serving(make_server(engine, "127.0.0.1", 0)) as served:
         token = (engine.directory / "api.token").read_text().strip()
         assert len(token) >= 32
         assert httpx.get(served.url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
@@ -116,7 +106,7 @@ def test_loopback_host_headers_are_accepted(server: EngineServer, host: str) -> 
 
 def test_allowed_hosts_can_be_added(engine: LocalEngine) -> None:
     built = make_server(engine, "127.0.0.1", 0, token_value=TOKEN, allowed_hosts=["search.internal"])
-    for served in _running(built):
+    with serving(built) as served:
         headers = {**AUTH, "Host": f"search.internal:{_port(served)}"}
         assert httpx.get(served.url, headers=headers).status_code == 200
         assert httpx.get(served.url, headers={**AUTH, "Host": "other.internal"}).status_code == 421
@@ -230,7 +220,7 @@ def _self_signed(directory: Path) -> TlsFiles:
 
 def test_tls_serves_https_and_refuses_plain_http(engine: LocalEngine, tmp_path: Path) -> None:
     files = _self_signed(tmp_path)
-    for served in _running(make_server(engine, "127.0.0.1", 0, token_value=TOKEN, tls=files)):
+    with serving(make_server(engine, "127.0.0.1", 0, token_value=TOKEN, tls=files)) as served:
         assert served.url.startswith("https://127.0.0.1:")
         trusted = ssl.create_default_context(cafile=str(files.cert))
         response = httpx.get(served.url, headers=AUTH, verify=trusted)
