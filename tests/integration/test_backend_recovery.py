@@ -60,21 +60,26 @@ def mini_plan(backend):
     return actions
 
 
-def reconcile(directory, crash_after=None):
+def run(directory, crash_after, run_id, planner):
+    """One run: lock, recover, apply what ``planner`` plans, unlock; returns its mutation count."""
     engine, backend = open_mortal_target(directory, crash_after)
     try:
-        lock = backend.acquire_lock("run", "test@host")
+        lock = backend.acquire_lock(run_id, "test@host")
         backend.recover()
         ids: dict[ResourceKey, str] = {}
-        for action in mini_plan(backend):
+        for action in planner(backend):
             found = backend.apply(action, secrets=SECRETS, resolve=ids.get)
-            if found:
+            if found and action.verb is not Verb.DELETE:
                 ids[action.key] = found
         backend.release_lock(lock.lock_id)
         return backend.client._mutations
     finally:
         backend.close()
         engine.close()
+
+
+def reconcile(directory, crash_after=None):
+    return run(directory, crash_after, "run", mini_plan)
 
 
 def inventory(directory):
@@ -203,20 +208,7 @@ def replace_plan(backend):
 
 
 def replace_run(directory, crash_after=None):
-    engine, backend = open_mortal_target(directory, crash_after)
-    try:
-        lock = backend.acquire_lock("run-replace", "test@host")
-        backend.recover()
-        ids: dict[ResourceKey, str] = {}
-        for action in replace_plan(backend):
-            found = backend.apply(action, secrets=SECRETS, resolve=ids.get)
-            if found and action.verb is not Verb.DELETE:
-                ids[action.key] = found
-        backend.release_lock(lock.lock_id)
-        return backend.client._mutations
-    finally:
-        backend.close()
-        engine.close()
+    return run(directory, crash_after, "run-replace", replace_plan)
 
 
 def test_crash_at_every_point_of_a_replace_converges(tmp_path):
