@@ -119,10 +119,12 @@ def apply(root: Path, client_backend: opensearch.OpenSearchBackend) -> None:
         raise SystemExit(f"reconcile failed: {str(outcome.report)[:500]}")
 
 
-def plain_apply(client: httpx.Client, pairs: int, groups: int = 1) -> float:
+def plain_apply(client: httpx.Client, pairs: int, groups: int = 1, confirm: bool = False) -> float:
     """Baseline: the same settings, groups, connectors, models and deploys, one request each, in order.
 
-    Returns the seconds spent in register requests (with one group, the least any apply can take).
+    With ``confirm``, each deploy is followed by GETs of its model until it is no longer DEPLOYING, as
+    a script that checks its deploys does. Returns the seconds spent in register requests (with one
+    group, the least any apply can take).
     """
     client.put("/_cluster/settings", json=SETTINGS).raise_for_status()
     names = ["bench-models"] if groups == 1 else [group_name(index) for index in range(groups)]
@@ -147,6 +149,8 @@ def plain_apply(client: httpx.Client, pairs: int, groups: int = 1) -> float:
         model_id = client.post(f"{ML}/models/_register", json=model).json()["model_id"]
         registering += time.perf_counter() - start
         client.post(f"{ML}/models/{model_id}/_deploy").raise_for_status()
+        while confirm and client.get(f"{ML}/models/{model_id}").json()["model_state"] == "DEPLOYING":
+            pass
     return registering
 
 
@@ -174,13 +178,13 @@ def spread_over_groups(root: Path, groups: int) -> Path:
     return root
 
 
-def sequential_rest(directory: Path, n: int) -> float:
+def sequential_rest(directory: Path, n: int, confirm: bool = False) -> float:
     """Seconds of ``plain_apply`` of ``n`` resources into a new engine in ``directory``."""
     with (
         LocalEngine(directory) as plain,
         httpx.Client(transport=EngineTransport(plain), base_url=LOCAL_BASE_URL) as raw,
     ):
-        return timed(lambda: plain_apply(raw, n // 2), 1)
+        return timed(lambda: plain_apply(raw, n // 2, confirm=confirm), 1)
 
 
 def plain_read(client: httpx.Client) -> int:
@@ -274,6 +278,8 @@ def run_size(tmp: Path, n: int, table: Table) -> None:
         # machine's other I/O: its mean before and after the apply bounds that drift.
         base_apply = (before + sequential_rest(tmp / f"plain-{n}-after", n)) / 2
         table.add("apply (vs sequential REST)", n, seconds, base_apply)
+        confirmed = sequential_rest(tmp / f"plain-{n}-confirmed", n, confirm=True)
+        table.add("  same script, deploys confirmed", n, confirmed, base_apply)
         with httpx.Client(transport=EngineTransport(engine), base_url=LOCAL_BASE_URL) as raw:
             base_read, converged = interleaved(
                 lambda: plain_read(raw), lambda: plan(root, engine, True), max(repeat, 3)

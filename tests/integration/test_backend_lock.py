@@ -41,6 +41,28 @@ def test_release_frees_the_lock_and_ignores_other_ids(target):
         assert backend.acquire_lock("run-b", "bob@laptop").holder == "bob@laptop"
 
 
+def test_release_after_a_takeover_leaves_the_new_holders_lock_in_one_conditional_delete(target):
+    now = [1000.0]
+    with open_backend(target) as backend:
+        first = lock_of(backend, clock=lambda: now[0], host="h1")
+        held = first.acquire("run-a", "alice", ttl_seconds=60)
+        now[0] += 61  # expired: another host takes it over while alice still thinks she holds it
+        taken = lock_of(backend, clock=lambda: now[0], host="h2").acquire("run-b", "bob")
+        sent = []
+        original = backend.client.request
+
+        def counting(method, path, **kwargs):
+            sent.append((method, path))
+            return original(method, path, **kwargs)
+
+        backend.client.request = counting
+        first.release(held.lock_id)
+        assert [method for method, _ in sent] == ["DELETE"]
+        backend.client.request = original
+        current = first.current()
+        assert current is not None and current.lock_id == taken.lock_id
+
+
 def test_breaking_needs_the_exact_lock_id(target):
     with open_backend(target) as backend:
         held = backend.acquire_lock("run-a", "alice@ci")

@@ -13,10 +13,12 @@ tasks of each kind per node by default; a register journals its intent before it
 started at once; the others stay ready until one of them finishes.
 """
 
+import contextlib
 import heapq
 import logging
+import queue
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 
 from mlgitops.errors import MlGitOpsError
 from mlgitops.model.resources import Kind
@@ -166,22 +168,34 @@ def run_actions(
     """
     run = _Run(actions, progress)
     width = max(1, parallelism)
+    finished: queue.SimpleQueue[StepResult] = queue.SimpleQueue()
+
+    def work(action: Action) -> None:
+        result = StepResult(action, Status.FAILED, "internal error: the step was interrupted")
+        try:
+            result = _run_one(apply_one, action)
+        finally:
+            finished.put(result)
+
     with ThreadPoolExecutor(max_workers=width, thread_name_prefix="mlgitops-apply") as pool:
-        running: dict[Future[StepResult], int] = {}
+        running = 0
         while True:
-            while len(running) < width:
+            while running < width:
                 action = run.next_ready()
                 if action is None:
                     break
-                running[pool.submit(_run_one, apply_one, action)] = action.index
+                pool.submit(work, action)
+                running += 1
             if not running:
                 if run.unpark_all():
                     continue
                 break
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in sorted(done, key=running.__getitem__):
-                running.pop(future)
-                result = future.result()
+            results = [finished.get()]
+            with contextlib.suppress(queue.Empty):
+                while True:  # every step that finished meanwhile, handled in plan order
+                    results.append(finished.get_nowait())
+            running -= len(results)
+            for result in sorted(results, key=lambda result: result.action.index):
                 run.release(result.action)
                 run.finish(result)
     missing = [index for index in run.actions if index not in run.results]

@@ -193,3 +193,34 @@ def test_posts_within_the_linger_share_one_request_and_flush_does_not_wait_for_i
     writer.post([BulkOperation("index", ".mlgitops", "record:late", {"n": 5})])
     writer.flush()  # sends it now, not after the linger
     assert ids_of(target.requests[-1]) == ["record:late"]
+
+
+def test_a_posted_delete_cancels_the_posted_index_still_queued_but_not_one_sent_or_written_over() -> None:
+    target = BulkTarget()
+    target.release.set()
+    writer = GroupWriter(
+        MLCommonsClient(httpx.Client(transport=httpx.MockTransport(target), base_url="http://t")), linger=5
+    )
+    writer.post([BulkOperation("index", ".mlgitops", "intent:1", {"n": 1})])
+    writer.post([BulkOperation("index", ".mlgitops", "record:a", {"n": 1})])
+    writer.post([BulkOperation("index", ".mlgitops", "record:b", {"n": 1})])
+    writer.write([BulkOperation("index", ".mlgitops", "record:b", {"n": 2})])  # takes the queue along
+    writer.post([BulkOperation("index", ".mlgitops", "intent:2", {"n": 1})])
+    writer.post([BulkOperation("index", ".mlgitops", "intent:3", {"n": 1})])
+    writer.write([BulkOperation("index", ".mlgitops", "intent:3", {"n": 2})])  # must land before a delete
+    writer.post([BulkOperation("index", ".mlgitops", "intent:4", {"n": 1})])
+    writer.post(
+        [
+            BulkOperation("index", ".mlgitops", "record:c", {"n": 1}),
+            BulkOperation("delete", ".mlgitops", "intent:1"),  # already sent: the delete goes out
+            BulkOperation("delete", ".mlgitops", "intent:2"),  # sent with the write of intent:3
+            BulkOperation("delete", ".mlgitops", "intent:4"),  # still queued: neither is sent
+        ]
+    )
+    writer.post([BulkOperation("delete", ".mlgitops", "intent:3")])
+    writer.flush()
+    assert [ids_of(request) for request in target.requests] == [
+        ["intent:1", "record:a", "record:b", "record:b"],
+        ["intent:2", "intent:3", "intent:3"],
+        ["record:c", "intent:1", "intent:2", "intent:3"],
+    ]

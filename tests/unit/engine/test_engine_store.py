@@ -59,6 +59,29 @@ def test_versions_and_sequence_numbers(tmp_path: Path) -> None:
     store.close()
 
 
+def test_sequence_numbers_grow_across_nested_and_later_transactions_and_a_rollback_spends_none(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "db")
+    with store.write() as tx:
+        first = tx.put("idx", "a", {"x": 1})
+        with store.write() as nested:
+            inner = nested.put("idx", "b", {"x": 1})
+        last = tx.put("idx", "c", {"x": 1})
+    assert first.seq_no < inner.seq_no < last.seq_no
+    with pytest.raises(RuntimeError), store.write() as tx:
+        tx.put("idx", "d", {"x": 1})
+        raise RuntimeError("boom")
+    store.close()
+    reopened = Store(tmp_path / "db")  # the number is stored, not only kept in memory
+    with reopened.write() as tx:
+        after = tx.put("idx", "e", {"x": 1})
+    with reopened.read() as tx:
+        assert tx.meta_get("seq_no") == str(after.seq_no)
+    assert after.seq_no == last.seq_no + 1
+    reopened.close()
+
+
 _CRASH_CHILD = f"""
     import os, sys
     from pathlib import Path

@@ -11,6 +11,10 @@ the first of them (the posts of concurrent steps share its request); a waited wr
 them along. ``flush`` sends them at once, waits until every posted write is on the target and raises the
 first failure among them. The queue is first in, first out, so a posted write always lands before any
 write queued after it.
+
+A posted delete of a document whose posted index is still queued cancels it: neither is sent (the
+intent of a quick idempotent step, closed before its linger ended, never reaches the target). Nothing
+is lost by that: a posted write may be lost to a crash anyway, and the document would be gone after both.
 """
 
 import threading
@@ -57,11 +61,15 @@ class GroupWriter:
         self._posted: list[_Pending] = []
         self._flushing = False
         self._lingering = False
+        # Posted index operations still queued, by document: a later posted delete cancels them.
+        self._cancellable: dict[tuple[str, str], tuple[_Pending, BulkOperation]] = {}
 
     def write(self, operations: Sequence[BulkOperation]) -> None:
         """Apply ``operations`` in order; returns once they are on the target, raises the first failure."""
         pending = _Pending(list(operations))
         with self._cond:
+            for operation in operations:  # an index posted earlier must land before this write
+                self._cancellable.pop((operation.index, operation.doc_id), None)
             self._queue.append(pending)
             self._drain(lambda: pending.done)
         if pending.error is not None:
@@ -69,14 +77,28 @@ class GroupWriter:
 
     def post(self, operations: Sequence[BulkOperation]) -> None:
         """Queue ``operations`` and return at once; a background flush sends them (see ``flush``)."""
-        pending = _Pending(list(operations))
+        pending = _Pending([])
         with self._cond:
+            self._coalesce(pending, operations)
             self._queue.append(pending)
             self._posted.append(pending)
             if self._lingering:
                 return  # the background flush on its way takes this one too
             self._lingering = True
         threading.Thread(target=self._background, name="mlgitops-bookkeeping", daemon=True).start()
+
+    def _coalesce(self, pending: _Pending, operations: Sequence[BulkOperation]) -> None:
+        """Add ``operations`` to ``pending``, dropping each delete and the queued posted index it undoes."""
+        for operation in operations:
+            key = (operation.index, operation.doc_id)
+            earlier = self._cancellable.pop(key, None)
+            if earlier is not None and operation.action == "delete":
+                holder, indexed = earlier
+                holder.operations = [kept for kept in holder.operations if kept is not indexed]
+                continue
+            pending.operations.append(operation)
+            if operation.action == "index":
+                self._cancellable[key] = (pending, operation)
 
     def flush(self) -> None:
         """Wait until every posted write is on the target; raises the first that failed (once)."""
@@ -103,6 +125,7 @@ class GroupWriter:
                 continue
             self._flushing = True
             batch, self._queue = self._queue, []
+            self._cancellable.clear()  # what is taken is sent
             self._cond.release()
             try:
                 self._send(batch)

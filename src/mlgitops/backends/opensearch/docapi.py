@@ -82,9 +82,15 @@ class DocumentApi:
             "PUT", f"/{index}/_create/{_quote(doc_id)}", body=source, params={"refresh": "true"}
         )
 
-    def delete_doc(self, index: str, doc_id: str) -> bool:
-        """Delete a document; False when it was already gone."""
-        return self._delete(f"/{index}/_doc/{_quote(doc_id)}", params={"refresh": "true"})
+    def delete_doc(
+        self, index: str, doc_id: str, *, if_seq_no: int | None = None, if_primary_term: int | None = None
+    ) -> bool:
+        """Delete a document (only if unchanged since ``if_seq_no``/``if_primary_term`` when given: a
+        BackendConflictError otherwise); False when it was already gone."""
+        params = {"refresh": "true"}
+        if if_seq_no is not None and if_primary_term is not None:
+            params |= {"if_seq_no": str(if_seq_no), "if_primary_term": str(if_primary_term)}
+        return self._delete(f"/{index}/_doc/{_quote(doc_id)}", params=params)
 
     def bulk(self, operations: Sequence[BulkOperation]) -> list[Json]:
         """Index and delete documents in one ``_bulk`` request, in order; one result per operation.

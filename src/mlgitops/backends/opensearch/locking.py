@@ -1,5 +1,6 @@
 """The target lock: document ``lock`` in ``.mlgitops``, created atomically with ``_create``."""
 
+import contextlib
 import logging
 import os
 import secrets
@@ -62,6 +63,13 @@ class TargetLock:
         self._host = host or socket.gethostname()
         self._pid = os.getpid() if pid is None else pid
         self._is_alive = is_alive
+        # The version of each lock this process wrote, by lock id: releasing it deletes exactly that.
+        self._written: dict[str, tuple[int, int]] = {}
+
+    def _note(self, lock_id: object, response: Json) -> None:
+        seq_no, term = response.get("_seq_no"), response.get("_primary_term")
+        if isinstance(seq_no, int) and isinstance(term, int) and not isinstance(seq_no, bool):
+            self._written[str(lock_id)] = (seq_no, term)
 
     def acquire(self, run_id: str, holder: str, ttl_seconds: int = 3600) -> LockInfo:
         """Take the lock or raise LockError; a stale lock is taken over."""
@@ -72,7 +80,7 @@ class TargetLock:
             "ttl_seconds": ttl_seconds, "host": self._host, "pid": self._pid,
         }  # fmt: skip
         try:
-            self._client.create_doc(INDEX, LOCK_DOC, source)
+            self._note(source["lock_id"], self._client.create_doc(INDEX, LOCK_DOC, source))
         except BackendConflictError:
             self._take_over(source)
         return _info(source)
@@ -99,15 +107,16 @@ class TargetLock:
         reason = "expired" if expired else "its process is gone"
         logger.warning("taking over stale lock %s of %s (%s)", info.lock_id, info.holder, reason)
         try:
-            self._client.put_doc(
+            written = self._client.put_doc(
                 INDEX, LOCK_DOC, source, if_seq_no=document.seq_no, if_primary_term=document.primary_term
             )
         except BackendConflictError:
             self._raise_current()
+        self._note(source["lock_id"], written)
 
     def _create_or_fail(self, source: Json) -> None:
         try:
-            self._client.create_doc(INDEX, LOCK_DOC, source)
+            self._note(source["lock_id"], self._client.create_doc(INDEX, LOCK_DOC, source))
         except BackendConflictError:
             self._raise_current()
 
@@ -132,14 +141,24 @@ class TargetLock:
             raise LockError(f"lock {lock_id} was broken or taken over (now held by {holder})")
         source = {**document.source, "renewed_s": self._clock()}
         try:
-            self._client.put_doc(
+            written = self._client.put_doc(
                 INDEX, LOCK_DOC, source, if_seq_no=document.seq_no, if_primary_term=document.primary_term
             )
         except BackendConflictError as exc:
             raise LockError(f"lock {lock_id} changed while renewing it (broken or taken over)") from exc
+        self._note(lock_id, written)
 
     def release(self, lock_id: str) -> None:
-        """Release our lock; a lock held under another id is left alone."""
+        """Release our lock; a lock held under another id, or changed since we wrote it, is left alone.
+
+        A lock this process wrote goes in one conditional delete of the version it wrote (nothing can
+        take it over in between); another is read first.
+        """
+        written = self._written.pop(lock_id, None)
+        if written is not None:
+            with contextlib.suppress(BackendConflictError):  # broken and taken since: not ours any more
+                self._client.delete_doc(INDEX, LOCK_DOC, if_seq_no=written[0], if_primary_term=written[1])
+            return
         held = self.current()
         if held is not None and held.lock_id == lock_id:
             self._client.delete_doc(INDEX, LOCK_DOC)

@@ -60,7 +60,7 @@ class Documents:
         self._window = max_result_window
 
     def _exists(self, tx: Transaction, index: str) -> bool:
-        return index in SYSTEM_TABLES or index in tx.index_names()
+        return index in SYSTEM_TABLES or tx.has_index(index)
 
     def index(
         self,

@@ -115,12 +115,23 @@ class Sealer(Protocol):
         ...
 
 
+class _SeqNo:
+    """The store-wide sequence number within one transaction: read once, written back before COMMIT."""
+
+    def __init__(self) -> None:
+        self.value: int | None = None
+        self.changed = False
+
+
 class Transaction:
     """Reads and writes inside one SQLite transaction."""
 
-    def __init__(self, conn: sqlite3.Connection, sealer: Sealer | None = None) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, sealer: Sealer | None = None, seq: _SeqNo | None = None
+    ) -> None:
         self._conn = conn
         self._sealer = sealer
+        self._seq = _SeqNo() if seq is None else seq
 
     def _sealing(self, index: str) -> Sealer | None:
         return self._sealer if self._sealer is not None and self._sealer.applies_to(index) else None
@@ -187,15 +198,31 @@ class Transaction:
         return int(self._exec(f"SELECT COUNT(*) FROM {table} WHERE 1 = 1{extra}", params).fetchone()[0])  # noqa: S608
 
     def next_seq_no(self) -> int:
-        """A store-wide increasing sequence number."""
-        current = int(self.meta_get("seq_no") or "-1") + 1
-        self.meta_set("seq_no", str(current))
-        return current
+        """A store-wide increasing sequence number (stored when the transaction commits)."""
+        if self._seq.value is None:
+            self._seq.value = int(self.meta_get("seq_no") or "-1")
+        self._seq.value += 1
+        self._seq.changed = True
+        return self._seq.value
+
+    def store_seq_no(self) -> None:
+        """Write the sequence number back (before COMMIT) when this transaction moved it on."""
+        if self._seq.changed and self._seq.value is not None:
+            self.meta_set("seq_no", str(self._seq.value))
+            self._seq.changed = False
+
+    def _version(self, index: str, doc_id: str) -> int | None:
+        table, extra, params = self._where(index)
+        found = self._exec(
+            f"SELECT version FROM {table} WHERE id = ?{extra}",  # noqa: S608 - fixed names
+            (doc_id, *params),
+        ).fetchone()
+        return None if found is None else int(found[0])
 
     def put(self, index: str, doc_id: str, source: dict[str, Any]) -> Row:
         """Create or replace a document; bumps its version and sequence number."""
-        existing = self.get(index, doc_id)
-        version = 1 if existing is None else existing.version + 1
+        existing = self._version(index, doc_id)
+        version = 1 if existing is None else existing + 1
         seq_no = self.next_seq_no()
         sealer = self._sealing(index)
         stored = source if sealer is None else sealer.seal(self, index, doc_id, source)
@@ -253,9 +280,13 @@ class Transaction:
         """The user-created document indices."""
         return [r[0] for r in self._exec("SELECT name FROM indices ORDER BY name").fetchall()]
 
+    def has_index(self, name: str) -> bool:
+        """True when the user-created document index ``name`` exists."""
+        return self._exec("SELECT 1 FROM indices WHERE name = ?", (name,)).fetchone() is not None
+
     def create_index(self, name: str, created_ms: int) -> bool:
         """Create a document index; False when it already exists."""
-        if name in self.index_names():
+        if self.has_index(name):
             return False
         self._write("INSERT INTO indices (name, created_time) VALUES (?, ?)", (name, created_ms))
         return True
@@ -308,6 +339,7 @@ class Store:
         self.sealer: Sealer | None = None
         self._lock = threading.RLock()
         self._depth = 0
+        self._seq = _SeqNo()
         self._log: durability.WalSync | None = None
         try:
             private.create_database_file(path)
@@ -353,7 +385,7 @@ class Store:
             if self._depth:
                 self._depth += 1
                 try:
-                    yield Transaction(self._conn, self.sealer)
+                    yield Transaction(self._conn, self.sealer, self._seq)
                 finally:
                     self._depth -= 1
                 return
@@ -362,9 +394,12 @@ class Store:
             except sqlite3.Error as exc:
                 raise self._failed(exc) from exc
             self._depth = 1
+            self._seq = _SeqNo()
             changes = self._conn.total_changes
             try:
-                yield Transaction(self._conn, self.sealer)
+                outer = Transaction(self._conn, self.sealer, self._seq)
+                yield outer
+                outer.store_seq_no()
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise self._failed(exc) from exc
