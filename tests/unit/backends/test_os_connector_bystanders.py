@@ -136,3 +136,4 @@ def test_bystanders_past_what_one_refusal_shows_are_handled_round_by_round() -> 
     assert sorted(deploys) == sorted(
         f"POST /_plugins/_ml/models/{m}/_deploy" for m in [BYSTANDER, *cluster.crowd]
     )
+    assert cluster.calls.count("POST /.mlgitops/_search") == 1  # the records are read once, not each round

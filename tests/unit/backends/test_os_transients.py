@@ -199,6 +199,21 @@ def test_the_first_write_creates_the_index_and_waits_for_its_shard_once():
     ]
 
 
+def test_an_index_that_just_served_a_document_is_written_without_a_check():
+    calls: list[str] = []
+
+    def handler(request):
+        calls.append(f"{request.method} {request.url.path}")
+        if request.method == "GET":
+            return httpx.Response(200, json={"_id": "digest-key", "found": True, "_source": {"key": "k"}})
+        return httpx.Response(201, json={"result": "created"})
+
+    client, _ = make(handler)
+    assert client.get_doc(".mlgitops", "digest-key") is not None
+    client.create_doc(".mlgitops", "lock", {"holder": "me"})
+    assert calls == ["GET /.mlgitops/_doc/digest-key", "PUT /.mlgitops/_create/lock"]
+
+
 def test_an_index_whose_shard_is_slow_to_start_is_polled_until_healthy():
     slow = [(408, {"status": "red", "timed_out": True}), (200, {"status": "yellow", "timed_out": False})]
     handler, calls = index_server(False, slow)

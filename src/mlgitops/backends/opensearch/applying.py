@@ -281,6 +281,7 @@ class Applier:
         models than its (shortened) message shows is answered round by round, until the update passes.
         """
         undeployed: list[str] = []
+        owned: set[str] | None = None  # the ids mlgitops owns, read at the first refusal only
         try:
             for _ in range(_BYSTANDER_ROUNDS):
                 try:
@@ -290,7 +291,9 @@ class Applier:
                     named = [model_id for model_id in blocking_models(str(exc)) if model_id not in undeployed]
                     if not named:
                         raise
-                    bystanders = self._owned_bystanders(connector_id, named, exc)
+                    if owned is None:
+                        owned = {record.resource_id for record in self._book.read_records().values()}
+                    bystanders = self._owned_bystanders(connector_id, named, owned, exc)
                 for model_id in named:
                     self._client.undeploy_model(model_id)
                 undeployed += bystanders
@@ -300,7 +303,7 @@ class Applier:
                 self.deploy(model_id)
 
     def _owned_bystanders(
-        self, connector_id: str, named: list[str], refusal: BackendRejectedError
+        self, connector_id: str, named: list[str], owned: set[str], refusal: BackendRejectedError
     ) -> list[str]:
         """The models of other connectors among ``named``; raises the refusal when one is not owned."""
         bystanders = [
@@ -308,7 +311,6 @@ class Applier:
             for model_id in named
             if (self._client.get_model(model_id) or {}).get("connector_id") != connector_id
         ]
-        owned = {record.resource_id for record in self._book.read_records().values()}
         foreign = [model_id for model_id in bystanders if model_id not in owned]
         if foreign or not bystanders:
             raise BackendRejectedError(

@@ -297,6 +297,9 @@ class MLCommonsClient(DocumentApi):
         """Create ``index`` before its first write and wait for its shard (once per client)."""
         self._first_run.ensure_index(index, self.request)
 
+    def _index_serves(self, index: str) -> None:
+        self._first_run.index_serves(index)
+
 
 class _Retryable(Exception):  # noqa: N818 - internal control flow, never escapes the client
     def __init__(

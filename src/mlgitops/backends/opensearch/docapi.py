@@ -55,6 +55,7 @@ class DocumentApi:
         found = self._get_or_none(f"/{index}/_doc/{_quote(doc_id)}")
         if found is None or not found.get("found", True):
             return None
+        self._index_serves(index)
         return Document(
             doc_id, dict(found.get("_source") or {}), found.get("_seq_no"), found.get("_primary_term")
         )
@@ -147,6 +148,9 @@ class DocumentApi:
             cursor = last - 1 if cursor is None or last - 1 > cursor else last
 
     # -- helpers ----------------------------------------------------------------------------------
+
+    def _index_serves(self, index: str) -> None:
+        """``index`` exists and its shard just served a read (no check before its first write)."""
 
     def _ensure_index(self, index: str) -> None:
         """Make sure ``index`` exists and is ready before a write; the client may wait for its shards."""

@@ -164,6 +164,11 @@ class FirstRunGates:
         with lock:
             yield
 
+    def index_serves(self, index: str) -> None:
+        """``index`` answered a read of one of its documents: it exists and its shard is started."""
+        with self._guard:
+            self._indexes.add(index)
+
     def ensure_index(self, index: str, request: Request) -> None:
         """Create ``index`` when missing and wait until its shard serves requests (once per index)."""
         if index in self._indexes:
