@@ -30,6 +30,7 @@ def java_double(value: float) -> str:
 
 
 _FLOAT32 = struct.Struct("f")
+_UNESCAPED_NON_ASCII = json.JSONEncoder(ensure_ascii=False)  # built once, not per string
 _FLOAT32_BITS = struct.Struct("I")
 _FORMATS = {digits: f"%.{digits}g" for digits in range(1, 10)}
 _FLT_MIN = 2.0**-126  # the smallest normal float32
@@ -202,7 +203,7 @@ def java_string(value: Any) -> str:
 
 def escape_json(text: str) -> str:
     """ML Commons' ``StringUtils.escapeJson``: the body of a JSON string literal, without the quotes."""
-    return json.dumps(text, ensure_ascii=False)[1:-1]
+    return _UNESCAPED_NON_ASCII.encode(text)[1:-1]
 
 
 def is_json_container(text: str) -> bool:

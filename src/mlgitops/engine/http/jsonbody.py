@@ -32,12 +32,20 @@ class _DuplicateKeyError(ValueError):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKeyError(key)
-        result[key] = value
+    result = dict(pairs)  # built in C; fewer entries than pairs means a key is repeated
+    if len(result) != len(pairs):
+        raise _DuplicateKeyError(_first_repeated(pairs))
     return result
+
+
+def _first_repeated(pairs: list[tuple[str, Any]]) -> str:
+    """The first key of ``pairs`` that an earlier pair has (there is one)."""
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            break
+        seen.add(key)
+    return key
 
 
 def _string_end(text: str, start: int) -> int:
