@@ -80,9 +80,12 @@ def _duplicate_position(text: str) -> tuple[int, int]:
     return 1, 1
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates)  # built once, not per body
+
+
 def _loads(text: str) -> Any:
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates)
+        return _DECODER.decode(text)
     except RecursionError:
         raise EngineError(
             "request body nests objects and arrays too deeply", 400, "parse_exception"
