@@ -83,10 +83,11 @@ def _resolve(
     body: str, literal: str, namespace: str, values: Mapping[str, str], depth: int, resolving: tuple[str, ...]
 ) -> str:
     name, sep, default = body.partition(":-")
-    if name in values and name not in resolving and depth < _MAX_DEPTH:
-        return _substitute(str(values[name]), namespace, values, depth + 1, (*resolving, name))
     if name in values:
-        return str(values[name])
+        value = str(values[name])
+        if name in resolving or depth >= _MAX_DEPTH or "${" + namespace + "." not in value:
+            return value  # nothing in it to resolve (or no further resolving allowed)
+        return _substitute(value, namespace, values, depth + 1, (*resolving, name))
     if sep:
         return default
     return literal

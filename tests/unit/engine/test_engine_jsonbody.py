@@ -61,6 +61,11 @@ def test_duplicate_keys_are_refused_at_any_level() -> None:
             jsonbody.parse(body)
 
 
+def test_a_duplicate_error_names_the_first_key_read_twice() -> None:
+    with pytest.raises(EngineError, match=r"^Duplicate field 'b'\n at \[.*; line: 1, column: 21\]$"):
+        jsonbody.parse(b'{"a": 1, "b": 2, "b": 3, "a": 4}')
+
+
 def test_invalid_json_names_the_position() -> None:
     with pytest.raises(
         EngineError, match=r"double-quote to start field name\n at \[.*; line: 2, column: 3\]$"

@@ -30,8 +30,11 @@ def java_double(value: float) -> str:
 
 
 _FLOAT32 = struct.Struct("f")
+_UNESCAPED_NON_ASCII = json.JSONEncoder(ensure_ascii=False)  # built once, not per string
 _FLOAT32_BITS = struct.Struct("I")
 _FORMATS = {digits: f"%.{digits}g" for digits in range(1, 10)}
+_FLT_MIN = 2.0**-126  # the smallest normal float32
+_FLT_MAX = (2.0 - 2.0**-23) * 2.0**127
 _GROUPED_FROM = 48  # shorter vectors are searched value by value (less set-up per value)
 _SAMPLE = 8
 
@@ -68,15 +71,17 @@ def to_float32_all(values: Sequence[float]) -> list[float]:
     A value that is a decimal of at most six significant digits (``%.6g`` gives it back) and
     rounds to a normal float32 is its own answer: distinct decimals of at most six digits lie more
     than a float32 spacing apart (FLT_DIG is 6), so the shortest decimal that reads back is that
-    one. Otherwise the same search over digit counts as ``to_float32``; on long vectors it
-    runs on groups of values that share their search bounds, each step formatting, parsing and
-    rounding to float32 a whole group in C. Powers of two, zeros, infinities and NaN take
-    ``to_float32`` itself.
+    one (powers of two included). A vector made only of such values is returned at once. Otherwise
+    the same search over digit counts as ``to_float32``; on long vectors it runs on groups of values
+    that share their search bounds, each step formatting, parsing and rounding to float32 a whole
+    group in C. Other powers of two, zeros, infinities and NaN take ``to_float32`` itself.
     """
     singles = array("f", values).tolist()
+    short = _short_decimals(values)
+    if all(short) and singles and _all_normal(singles):
+        return list(map(float, values))
     bits = array("I", array("f", singles).tobytes())
     out = list(singles)
-    short = _short_decimals(values)
     regular: list[int] = []
     for index, pattern in enumerate(bits):
         if pattern & 0x7FFFFF == 0 or pattern & 0x7F800000 == 0x7F800000:
@@ -92,9 +97,18 @@ def to_float32_all(values: Sequence[float]) -> list[float]:
     return _grouped(regular, singles, out)
 
 
+def _all_normal(singles: list[float]) -> bool:
+    """Whether every float32 value is normal: finite and not zero or subnormal."""
+    magnitudes = list(map(abs, singles))
+    return min(magnitudes) >= _FLT_MIN and max(magnitudes) <= _FLT_MAX
+
+
 def _short_decimals(values: Sequence[float]) -> list[bool]:
     """Which values are decimals of at most six significant digits (none looked for when a sample
-    of the first ones has none: model output printed from float32 seldom has)."""
+    of the first ones has none: model output printed from float32 seldom has; a vector of at most
+    two samples is looked at whole)."""
+    if len(values) <= 2 * _SAMPLE:
+        return list(map(eq, _reparsed(values, 6), values))
     sample = list(map(eq, _reparsed(values[:_SAMPLE], 6), values[:_SAMPLE]))
     if True not in sample:
         return [False] * len(values)
@@ -189,7 +203,7 @@ def java_string(value: Any) -> str:
 
 def escape_json(text: str) -> str:
     """ML Commons' ``StringUtils.escapeJson``: the body of a JSON string literal, without the quotes."""
-    return json.dumps(text, ensure_ascii=False)[1:-1]
+    return _UNESCAPED_NON_ASCII.encode(text)[1:-1]
 
 
 def is_json_container(text: str) -> bool:

@@ -88,7 +88,7 @@ def validate_payload(payload: str | None, params: Mapping[str, str]) -> None:
 
 def build_url(url_template: str, params: Mapping[str, str]) -> str:
     """The action URL with ``${parameters.*}`` filled from the merged parameters."""
-    return substitute(url_template, PARAMETERS, params)
+    return substitute(url_template, PARAMETERS, params) if "${" in url_template else url_template
 
 
 def build_headers(

@@ -33,7 +33,10 @@ def find_action(connector: Mapping[str, Any], action_type: str) -> Mapping[str, 
 def _function_name(action: Mapping[str, Any], key: str, params: Mapping[str, str]) -> str | None:
     """The action's pre/post-process function, its ``${parameters.*}`` filled in."""
     name = action.get(key)
-    return substitute(str(name), PARAMETERS, params) if name else None
+    if not name:
+        return None
+    text = str(name)
+    return substitute(text, PARAMETERS, params) if "${" in text else text
 
 
 def _processed_batches(

@@ -108,15 +108,19 @@ def exchange(pool: Pool, request: httpcore.Request, timeout: dict[str, Any]) -> 
     return _answer(response.status, list(response.headers), data)
 
 
-def _needs_decoding(name: bytes, value: bytes) -> bool:
-    lowered = name.lower()
-    if lowered == b"content-encoding":
-        return value.strip().lower() not in (b"", b"identity")
-    return lowered == b"content-type" and b"charset" in value.lower()
+def _needs_decoding(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == b"content-encoding":
+            if value.strip().lower() not in (b"", b"identity"):
+                return True
+        elif lowered == b"content-type" and b"charset" in value.lower():
+            return True
+    return False
 
 
 def _answer(status: int, headers: list[tuple[bytes, bytes]], data: bytes) -> Answer:
-    if not any(_needs_decoding(name, value) for name, value in headers):
+    if not _needs_decoding(headers):
         return Answer(status, headers, data, data.decode("utf-8", errors="replace"))
     decoded = httpx.Response(status, headers=headers, content=data)
     return Answer(status, headers, decoded.content, decoded.text)

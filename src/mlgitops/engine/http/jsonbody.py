@@ -32,12 +32,20 @@ class _DuplicateKeyError(ValueError):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKeyError(key)
-        result[key] = value
+    result = dict(pairs)  # built in C; fewer entries than pairs means a key is repeated
+    if len(result) != len(pairs):
+        raise _DuplicateKeyError(_first_repeated(pairs))
     return result
+
+
+def _first_repeated(pairs: list[tuple[str, Any]]) -> str:
+    """The first key of ``pairs`` that an earlier pair has (there is one)."""
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            break
+        seen.add(key)
+    return key
 
 
 def _string_end(text: str, start: int) -> int:
@@ -72,9 +80,12 @@ def _duplicate_position(text: str) -> tuple[int, int]:
     return 1, 1
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates)  # built once, not per body
+
+
 def _loads(text: str) -> Any:
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates)
+        return _DECODER.decode(text)
     except RecursionError:
         raise EngineError(
             "request body nests objects and arrays too deeply", 400, "parse_exception"

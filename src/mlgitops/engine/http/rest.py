@@ -97,8 +97,7 @@ def _serve(
     try:
         bulk = path.endswith("/_bulk")  # NDJSON, parsed by the handler
         parsed = None if bulk else jsonbody.parse(body)
-        position = {} if bulk else jsonbody.root_position(body)
-        result = handler(Call(engine, params, dict(query), parsed, position, raw=body))
+        result = handler(Call(engine, params, dict(query), parsed, raw=body))
     except ParsingError as exc:
         located = jsonbody.value_position(body, exc.field) if exc.field else None
         return error_response(exc.status, exc.error_type, str(exc), located or exc.details)

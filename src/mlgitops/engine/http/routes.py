@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlgitops.engine.api import LocalEngine
+from mlgitops.engine.http import jsonbody
 from mlgitops.engine.resources.responses import parsing_error
 from mlgitops.errors import EngineError
 
@@ -20,7 +21,6 @@ class Call:
     path: Mapping[str, str]
     query: Mapping[str, str]
     body: Any = field(repr=False)  # may hold plaintext credentials (connector create/update)
-    position: Mapping[str, object] = field(default_factory=dict)  # line/col of the body's first token
     raw: bytes | None = field(default=None, repr=False)  # the unparsed body (``_bulk`` is NDJSON)
 
     @property
@@ -29,7 +29,7 @@ class Call:
         if self.body is None or isinstance(self.body, dict):
             return self.body
         error = parsing_error("START_OBJECT", self.body)
-        raise EngineError(str(error), error.status, error.error_type, dict(self.position))
+        raise EngineError(str(error), error.status, error.error_type, jsonbody.root_position(self.raw))
 
     def required(
         self, message: str, status: int = 400, error_type: str = "parse_exception"

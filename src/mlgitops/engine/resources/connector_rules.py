@@ -17,9 +17,12 @@ _ACTION_FIELDS = ("headers", "request_body", "pre_process_function", "post_proce
 _COPIED = ("name", "version", "description", "protocol")
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # built once, not per value
+
+
 def stringify(value: Any) -> str:
     """Parameter values are stored as strings; other JSON values as compact JSON, non-ASCII kept (Gson)."""
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return value if isinstance(value, str) else _COMPACT.encode(value)
 
 
 def _action(raw: Any) -> dict[str, Any]:

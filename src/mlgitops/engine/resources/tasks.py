@@ -95,6 +95,8 @@ class TaskRunner:
 
     def run_deferred(self, count: int | None = None) -> None:
         """Run the oldest ``count`` deferred jobs (all of them by default), in order."""
+        if count == 0:
+            return
         with self._lock:
             count = len(self._deferred) if count is None else min(count, len(self._deferred))
             jobs, self._deferred = self._deferred[:count], self._deferred[count:]

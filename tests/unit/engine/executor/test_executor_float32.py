@@ -94,3 +94,20 @@ def test_short_decimals_across_every_exponent_match_the_full_scan() -> None:
         value for pair in zip(values, [rng.uniform(-1, 1) for _ in values], strict=True) for value in pair
     ]
     assert to_float32_all(mixed) == [shortest_by_scan(v) for v in mixed]
+
+
+def test_vectors_of_short_normal_decimals_are_their_own_answer() -> None:
+    rng = random.Random(20261204)
+    vectors = [[round(rng.uniform(-1, 1), 4) for _ in range(size)] for size in (1, 2, 8, 9, 16, 47, 48, 300)]
+    vectors.append([0.5, 0.25, 1.0, 2.0, 1024.0, -0.125, 65536.0, 2.0**-20 * 1.0])  # powers of two
+    vectors.append([1.17550e-38, 3.40282e38, -1.17550e-38, -3.40282e38, 1e-37, 1e38])  # the normal ends
+    for vector in vectors:
+        assert to_float32_all(vector) == [shortest_by_scan(v) for v in vector]
+
+
+def test_one_zero_subnormal_or_overflowing_value_leaves_the_vector_fast_path() -> None:
+    for odd in (0.0, -0.0, 1e-40, 1.5e-44, 1.17549e-38, 3.40283e38, -1e39, 3.5e38):
+        vector = [0.1234, odd, -0.5678, 0.25]
+        got = to_float32_all(vector)
+        want = [to_float32(v) for v in vector]
+        assert [(v, math.copysign(1, v)) for v in got] == [(v, math.copysign(1, v)) for v in want]
