@@ -279,7 +279,7 @@ def run_size(tmp: Path, n: int, table: Table) -> None:
         table.add("apply (vs sequential REST)", n, seconds, base_apply)
         with httpx.Client(transport=EngineTransport(engine), base_url=LOCAL_BASE_URL) as raw:
             base_read, converged = interleaved(
-                lambda: plain_read(raw), lambda: plan(root, engine, True), max(repeat, 3)
+                lambda: plain_read(raw), lambda: plan(root, engine, True), max(repeat, 5)
             )
         table.add("plan, converged (vs paged reads)", n, converged, base_read)
         one_change(root)
