@@ -2,7 +2,7 @@
 
 Every step is timed beside a baseline measured in the same run: a plain YAML load (validate, plan
 against an empty target), the same creates sent one by one over REST (apply), plain paged searches of
-the target's documents (no-op plan, one change; the no-op plan and the reads alternate, medians of 3
+the target's documents (no-op plan, one change; the no-op plan and the reads alternate, medians of 5
 rounds at least, so both see the same load). The growth exponent is between the last two sizes
 (1 = linear). Every step uses the manifest cache as the CLI does (on disk, a new cache object per
 run, like a new process); "validate, first run" empties it before each run. Last, applies through a
