@@ -192,15 +192,22 @@ def _decode_document(item: dict[str, Any], data: bytes, marks: bytes, path: Path
         tuple(tuple(found) for found in duplicates) if duplicates else (),
         tuple((tuple(found), str(text)) for found, text in retyped) if retyped else (),
     )
-    document = _validated(item["kind"], data, RawDocument(path, index, None, positions))
+    document = _validated(item["kind"], data, path, index, positions)
     if document is None:
         return None
     sourced = SourcedDocument(document, path, line, column, index, positions)
-    declared = tuple(ResourceKey(KIND_BY_NAME[kind], str(name)) for kind, name in item["declared"])
+    declared = tuple(_declared(sourced.key, kind, name) for kind, name in item["declared"])
     return DocumentOutcome(declared, sourced, _issues(item["issues"]))  # never stored again: no data kept
 
 
-def _validated(kind: Any, data: bytes, raw: RawDocument) -> Document | None:
+def _declared(key: ResourceKey, kind: Any, name: Any) -> ResourceKey:
+    """A stored declared identity; the document's own key when it is that one (the usual case)."""
+    if key.kind == kind and key.name == name:
+        return key
+    return ResourceKey(KIND_BY_NAME[kind], str(name))
+
+
+def _validated(kind: Any, data: bytes, path: Path, index: int, positions: Positions) -> Document | None:
     """The document's model, or None when the stored data does not validate without any issue.
 
     Strict and by alias, pydantic's own JSON parser builds the model straight from the stored text;
@@ -212,6 +219,7 @@ def _validated(kind: Any, data: bytes, raw: RawDocument) -> Document | None:
             return cast(Document, model.model_validate_json(data, strict=True, by_alias=True, by_name=False))
         except PydanticValidationError:
             pass
+    raw = RawDocument(path, index, None, positions)
     document, problems = validate_document(raw, json.loads(data), decoded_json=True)
     return None if problems else document
 

@@ -12,7 +12,7 @@ from typing import Any
 from mlgitops.manifests.documents import SourcedDocument
 from mlgitops.manifests.issues import Issue
 from mlgitops.model.dependents import REFERENCE_KEY, is_reference, model_id_fields
-from mlgitops.model.resources import AgentDocument, Kind, ModelDocument, ResourceKey
+from mlgitops.model.resources import DEPENDENT_KINDS, AgentDocument, Kind, ModelDocument, ResourceKey
 
 _DEPENDENT_DOCUMENTS = ("IngestPipeline", "SearchPipeline", "Agent")
 
@@ -23,12 +23,15 @@ def check_dependents(documents: Sequence[SourcedDocument], names: Set[ResourceKe
     ``names`` holds every declared resource (also those that failed validation, whose references are
     not reported again).
     """
+    dependents = [doc for doc in documents if doc.key.kind in DEPENDENT_KINDS]
+    if not dependents:
+        return
     deployed = {
         doc.document.metadata.name: doc.document.spec.deployed
         for doc in documents
         if isinstance(doc.document, ModelDocument)
     }
-    for doc in documents:
+    for doc in dependents:
         if doc.document.kind_name() in _DEPENDENT_DOCUMENTS:
             spec = doc.document.spec.model_dump(exclude_none=True, by_alias=True)
             yield from _references(doc, spec, names, deployed)

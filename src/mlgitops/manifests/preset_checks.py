@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator, Mapping
 
+from mlgitops.manifests.connector_memo import ConnectorMemo
 from mlgitops.manifests.documents import SourcedDocument
 from mlgitops.manifests.issues import Issue
 from mlgitops.manifests.positions import JsonPath
@@ -12,7 +13,10 @@ _PRESET_FIELDS = {"parameters", "actions"}  # all that decides the preset and wh
 
 
 def check_preset(
-    doc: SourcedDocument, document: ModelDocument, connectors: Mapping[str, ConnectorSpec]
+    doc: SourcedDocument,
+    document: ModelDocument,
+    connectors: Mapping[str, ConnectorSpec],
+    memo: ConnectorMemo | None = None,
 ) -> Iterator[Issue]:
     """A warning at the Model's connector when 2.19 would attach a preset that refuses every answer.
 
@@ -29,6 +33,11 @@ def check_preset(
         at, connector = ("spec", "connector"), connectors[spec.connector]
     else:
         return
-    conflict = presets.preset_conflict(connector.model_dump(include=_PRESET_FIELDS, exclude_none=True))
+    conflict = preset_conflict_of(connector) if memo is None else memo.of_body(connector, preset_conflict_of)
     if conflict is not None:
         yield doc.issue(at, conflict, "warning")
+
+
+def preset_conflict_of(connector: ConnectorSpec) -> str | None:
+    """``presets.preset_conflict`` of a connector body (reads its parameters and actions only)."""
+    return presets.preset_conflict(connector.model_dump(include=_PRESET_FIELDS, exclude_none=True))

@@ -59,7 +59,7 @@ def check_documents(
     for doc in documents:
         issues.extend(_check_one(doc, checks))
         if isinstance(doc.document, ModelDocument):
-            issues.extend(check_preset(doc, doc.document, connectors))
+            issues.extend(check_preset(doc, doc.document, connectors, checks.memo))
     issues.extend(check_dependents(documents, names))
     return issues
 

@@ -109,8 +109,10 @@ def _both_scopes(by_scope: dict[str, SourcedDocument]) -> Iterator[Issue]:
 def _remote_inference_off(doc: SourcedDocument, documents: Sequence[SourcedDocument]) -> Iterator[Issue]:
     """Section 2.1 step 1: with remote inference disabled, every connector and remote model is refused."""
     assert isinstance(doc.document, ClusterSettingsDocument)
+    if doc.document.spec.get(REMOTE_INFERENCE_KEY) is not False:
+        return
     remote = [d for d in documents if d.kind in (Kind.CONNECTOR, Kind.MODEL)]
-    if doc.document.spec.get(REMOTE_INFERENCE_KEY) is False and remote:
+    if remote:
         message = (
             f"{REMOTE_INFERENCE_KEY} is false but the manifests define {len(remote)} connector(s)/model(s): "
             "ML Commons refuses them (Remote Inference is currently disabled)"

@@ -9,7 +9,10 @@ from mlgitops.plan.actions import Change
 from mlgitops.plan.diffing import build_changes, build_secret_changes
 from mlgitops.plan.normalize import (
     NameOf,
-    normalize_connector,
+    connector_fields,
+    drop_empty,
+    identical_when_cleaned,
+    model_fields,
     normalize_group,
     normalize_model,
     without_granted_roles,
@@ -72,13 +75,18 @@ def _compare_connector(
     desired: DesiredResource, actual: ActualResource, recorded: Mapping[str, str] | None
 ) -> Comparison:
     access = "access_mode" in desired.body
-    before = without_granted_roles(normalize_connector(actual.document, access_wanted=access), desired.body)
-    after = normalize_connector(desired.body, access_wanted=access)
-    changes = build_changes(before, after) + build_secret_changes(
-        "credential.", recorded, desired.secret_digests
-    )
+    before = without_granted_roles(connector_fields(actual.document, access_wanted=access), desired.body)
+    after = connector_fields(desired.body, access_wanted=access)
+    changes = _changes(before, after) + build_secret_changes("credential.", recorded, desired.secret_digests)
     reasons = _connector_replace_reasons(actual.document, desired.body, recorded, desired.secret_digests)
     return Comparison(changes, reasons)
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[Change, ...]:
+    """``build_changes`` of both sides with empty values dropped (an equal pair is found without copies)."""
+    if identical_when_cleaned(before, after):
+        return ()
+    return build_changes(drop_empty(before), drop_empty(after))
 
 
 def _connector_replace_reasons(
@@ -105,8 +113,8 @@ def _compare_model(
 ) -> Comparison:
     name_of = build_name_of(state)
     after = normalize_model(desired.body, wanted=desired.body, name_of=name_of)
-    before = normalize_model(actual.document, wanted=after, name_of=name_of)
-    changes = build_changes(before, after)
+    before = model_fields(actual.document, wanted=after, name_of=name_of)
+    changes = _changes(before, after)
     wanted_inline = isinstance(desired.body.get("connector"), Mapping)
     has_inline = isinstance(actual.document.get("connector"), Mapping)
     reasons: list[str] = []

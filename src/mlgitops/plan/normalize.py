@@ -100,6 +100,95 @@ def drop_empty(value: Any) -> Any:
     return value
 
 
+def identical_when_cleaned(left: Any, right: Any) -> bool:
+    """True when ``drop_empty`` of both sides gives identical values, found without copying either.
+
+    Equal types all the way down, as ``diffing`` compares (``1``, ``1.0`` and ``True`` differ). Only
+    plain JSON (dict, list, str, int, float, bool, None) is judged: anything else answers False, so a
+    caller falls back to cleaning both sides and comparing them.
+    """
+    try:
+        return _same_cleaned(left, right)
+    except _NotPlainError:
+        return False
+
+
+class _NotPlainError(Exception):
+    """A value that is not plain JSON: ``identical_when_cleaned`` leaves it to the full comparison."""
+
+
+_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _same_cleaned(left: Any, right: Any) -> bool:
+    kind = type(left)
+    if kind is dict:
+        return type(right) is dict and _same_cleaned_mappings(left, right)
+    if kind is list:
+        if type(right) is not list:
+            _require_plain(right)
+            return False
+        return len(left) == len(right) and all(map(_same_cleaned, left, right))
+    if kind not in _PLAIN_SCALARS:
+        raise _NotPlainError
+    if type(right) is not kind:
+        _require_plain(right)
+        return False
+    return bool(left == right)
+
+
+def _same_cleaned_mappings(left: dict[Any, Any], right: dict[Any, Any]) -> bool:
+    if left.keys() != right.keys():
+        return _same_kept_entries(left, right)
+    for key, value in left.items():
+        other = right[key]
+        kind = type(value)
+        if kind is type(other) and (kind is str or kind is int or kind is bool or kind is float):
+            if value != other:  # the usual leaf, compared without a call
+                return False
+            continue
+        away = _cleaned_away(value)
+        if away is not _cleaned_away(other) or not (away or _same_cleaned(value, other)):
+            return False
+    return True
+
+
+def _same_kept_entries(left: dict[Any, Any], right: dict[Any, Any]) -> bool:
+    """Mappings with other keys: the same once the entries ``drop_empty`` leaves out are gone."""
+    kept = 0
+    for key, value in left.items():
+        if _cleaned_away(value):
+            continue
+        if key not in right:
+            return False
+        other = right[key]
+        if _cleaned_away(other) or not _same_cleaned(value, other):
+            return False
+        kept += 1
+    return kept == sum(1 for other in right.values() if not _cleaned_away(other))
+
+
+def _cleaned_away(value: Any) -> bool:
+    """True when ``drop_empty`` leaves ``value`` out of the mapping holding it."""
+    kind = type(value)
+    if kind is str:
+        return not value
+    if value is None:
+        return True
+    if kind is dict:
+        return all(map(_cleaned_away, value.values()))
+    if kind is list:
+        return not value
+    if kind not in _PLAIN_SCALARS:
+        raise _NotPlainError
+    return False
+
+
+def _require_plain(value: Any) -> None:
+    if type(value) not in _PLAIN_SCALARS and type(value) is not dict and type(value) is not list:
+        raise _NotPlainError
+
+
 def normalize_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
     """Parameters as the server stores them: strings, with JSON inside compared parsed.
 
@@ -138,6 +227,11 @@ def normalize_client_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def normalize_connector(body: Mapping[str, Any], *, access_wanted: bool) -> dict[str, Any]:
     """A connector body or GET document, reduced to comparable fields."""
+    return drop_empty(connector_fields(body, access_wanted=access_wanted))  # type: ignore[no-any-return]
+
+
+def connector_fields(body: Mapping[str, Any], *, access_wanted: bool) -> dict[str, Any]:
+    """``normalize_connector`` before its empty values are dropped."""
     doc = dict(body)
     if "access" in doc and "access_mode" not in doc and access_wanted:
         doc["access_mode"] = doc["access"]
@@ -147,7 +241,7 @@ def normalize_connector(body: Mapping[str, Any], *, access_wanted: bool) -> dict
     out["parameters"] = normalize_parameters(doc.get("parameters") or {})
     out["actions"] = [normalize_action(action) for action in doc.get("actions") or []]
     out["client_config"] = normalize_client_config(doc.get("client_config"))
-    return drop_empty(out)  # type: ignore[no-any-return]
+    return out
 
 
 def normalize_group(body: Mapping[str, Any], *, access_wanted: bool) -> dict[str, Any]:
@@ -174,6 +268,11 @@ def normalize_model(body: Mapping[str, Any], *, wanted: Mapping[str, Any], name_
     ``wanted`` is the normalised desired body: server defaults it does not set (an auto-filled
     ``interface``, the group created after the model's name) are ignored.
     """
+    return drop_empty(model_fields(body, wanted=wanted, name_of=name_of))  # type: ignore[no-any-return]
+
+
+def model_fields(body: Mapping[str, Any], *, wanted: Mapping[str, Any], name_of: NameOf) -> dict[str, Any]:
+    """``normalize_model`` before its empty values are dropped."""
     doc = dict(body)
     if "model_group_id" in doc:
         doc["model_group"] = name_of(Kind.MODEL_GROUP, str(doc.pop("model_group_id")))
@@ -196,7 +295,7 @@ def normalize_model(body: Mapping[str, Any], *, wanted: Mapping[str, Any], name_
     if isinstance(out.get("interface"), Mapping):
         out["interface"] = {key: _parsed(value) for key, value in out["interface"].items()}
     _ignore_unwanted(out, wanted)
-    return drop_empty(out)  # type: ignore[no-any-return]
+    return out
 
 
 def _ignore_unwanted(out: dict[str, Any], wanted: Mapping[str, Any]) -> None:

@@ -74,3 +74,22 @@ def test_a_body_whose_json_text_could_stand_for_another_is_checked_alone(tmp_pat
     assert [memo_key(context(spec)) is None for spec in specs] == [True, True, False]
     urls = [next(message for _, message, _ in items if "matches no trusted" in message) for items in found]
     assert ["/NaN'" in urls[0], "/Infinity'" in urls[1], "/text'" in urls[2]] == [True, True, True]
+
+
+def test_a_body_only_check_runs_once_per_equal_body(tmp_path: Path) -> None:
+    memo = ConnectorMemo()
+    specs = [spec_of(named(index), tmp_path) for index in range(3)]
+    other = spec_of(named(3).replace("gpt-4o-mini", "gpt-4o"), tmp_path)
+    calls: list[ConnectorSpec] = []
+
+    def check(spec: ConnectorSpec) -> str:
+        calls.append(spec)
+        return str(spec.parameters)
+
+    unseen = memo.of_body(specs[0], check)  # not keyed by findings yet: checked on its own
+    for spec in (*specs, other):
+        memo.findings(context(spec))
+    shared = [memo.of_body(spec, check) for spec in (*specs, other, other)]
+    assert shared == [check(spec) for spec in (*specs, other, other)]
+    assert unseen == shared[0]
+    assert len(calls) == 1 + 2 + 5  # the unseen call, one per distinct body, then the direct calls

@@ -47,6 +47,12 @@ def test_digest_depends_on_key_and_value():
     assert build_digest(b"a", value).startswith("hmac-sha256:")
 
 
+def test_digest_is_standard_hmac_sha256() -> None:
+    """Records keep digests across versions: RFC 4231 test case 2 pins the algorithm and encoding."""
+    digest = build_digest(b"Jefe", SecretStr("what do ya want for nothing?"))
+    assert digest == "hmac-sha256:5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+
+
 def test_model_references_and_dependencies():
     spec = {
         "function_name": "remote",

@@ -84,11 +84,12 @@ def read_all(client: MLCommonsClient, kind: Kind, versions: dict[str, str] | Non
     """
     found: dict[str, Json] = {}
     for hit in client.scan(_SEARCH_PATHS[kind], {"match_all": {}}):
-        document = dict(hit.get("_source") or {})
+        source = hit.get("_source")
+        document: Json = source if type(source) is dict else dict(source or {})  # kept as read, not copied
         connector = document.get("connector")
         if isinstance(connector, dict) and "credential" in connector:
             # An inline connector's encrypted credential: GET leaves it out, so must a search read.
-            document["connector"] = {k: v for k, v in connector.items() if k != "credential"}
+            document = {**document, "connector": {k: v for k, v in connector.items() if k != "credential"}}
         resource_id = str(hit["_id"])
         found[resource_id] = document
         if versions is not None and (version := _version(hit)) is not None:

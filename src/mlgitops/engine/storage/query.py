@@ -107,6 +107,42 @@ _QUERIES: dict[str, Callable[[Source, Source, str], bool]] = {
 }
 
 
+Predicate = Callable[[Source, str], bool]
+
+
+def predicate(query: Source | None) -> Predicate | None:
+    """``matches`` for one query, prepared once for the many rows of a search: None when all match.
+
+    ``match_all`` and a well-formed ``term``/``terms`` query (the bookkeeping reads) skip the parsing
+    per row; any other query is evaluated by ``matches`` row by row, errors included.
+    """
+    if not query:
+        return None
+    if isinstance(query, Mapping) and len(query) == 1:
+        name, spec = next(iter(query.items()))
+        if name == "match_all":
+            return None
+        if name in ("term", "terms") and isinstance(spec, Mapping) and len(spec) == 1:
+            field, wanted = next(iter(spec.items()))
+            values = [unwrap(wanted, "value")] if name == "term" else wanted
+            if isinstance(field, str) and isinstance(values, list):
+                return _any_value_of(field.removesuffix(".keyword").split("."), values)
+    return lambda source, doc_id: matches(query, source, doc_id)
+
+
+def _any_value_of(parts: list[str], values: list[Any]) -> Predicate:
+    def test(source: Source, _id: str) -> bool:
+        node: Any = source
+        for part in parts:
+            if not isinstance(node, Mapping) or part not in node:
+                return False
+            node = node[part]
+        found = node if isinstance(node, list) else (node,)
+        return any(_same(v, w) for v in found for w in values)
+
+    return test
+
+
 def matches(query: Source | None, source: Source, doc_id: str) -> bool:
     """True when the document satisfies the query (None means match_all)."""
     if not query:

@@ -9,7 +9,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from mlgitops.engine.storage.query import field_values, matches, single, unwrap
+from mlgitops.engine.storage.query import field_values, predicate, single, unwrap
 from mlgitops.engine.storage.store import Row
 from mlgitops.errors import EngineError
 
@@ -102,8 +102,9 @@ def _streamed(fetch: Fetch, query: Any, after: list[Any] | None, want: int) -> l
     page: list[Row] = []
     if want <= 0:
         return page
+    test = predicate(query)
     for row in fetch(int(after[0]) if after else -1):
-        if matches(query, row.source, row.id):
+        if test is None or test(row.source, row.id):
             page.append(row)
             if len(page) >= want:
                 break
@@ -113,8 +114,9 @@ def _streamed(fetch: Fetch, query: Any, after: list[Any] | None, want: int) -> l
 def _count(fetch: Fetch, query: Any, limit: int) -> int:
     """Matches of the whole index, counting no further than ``limit + 1`` (all when ``limit`` is -1)."""
     counted = 0
+    test = predicate(query)
     for row in fetch(-1):
-        if matches(query, row.source, row.id):
+        if test is None or test(row.source, row.id):
             counted += 1
             if 0 <= limit < counted:
                 break
@@ -124,8 +126,11 @@ def _count(fetch: Fetch, query: Any, limit: int) -> int:
 def _sorted(
     fetch: Fetch, query: Any, keys: list[SortKey], after: list[Any] | None
 ) -> tuple[list[tuple[Row, list[Any]]], int]:
+    test = predicate(query)
     hits = [
-        (row, [_value(row, f) for f, _ in keys]) for row in fetch(-1) if matches(query, row.source, row.id)
+        (row, [_value(row, f) for f, _ in keys])
+        for row in fetch(-1)
+        if test is None or test(row.source, row.id)
     ]
     total = len(hits)
     if keys:
