@@ -7,6 +7,7 @@ from pydantic import SecretStr
 
 from mlgitops.backends.base import Backend
 from mlgitops.backends.opensearch import dependents
+from mlgitops.backends.opensearch.reading import FINGERPRINT_SCHEME
 from mlgitops.cli.wiring import open_backend
 from mlgitops.errors import BackendRejectedError, ConfigError, PlanError
 from mlgitops.model.resources import Kind, ResourceKey
@@ -205,6 +206,7 @@ def test_fingerprint_is_stable_and_changes_when_the_target_changes(backend):
     ids = run(backend, first_run_actions())
     first = backend.read_state([]).fingerprint
     assert backend.read_state([]).fingerprint == first
+    assert first.startswith(f"{FINGERPRINT_SCHEME}:")  # a saved plan's refusal tells schemes apart
     backend.client.update_model_group(ids[GROUP], {"description": "changed behind our back"})
     second = backend.read_state([]).fingerprint
     assert second != first

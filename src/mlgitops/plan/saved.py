@@ -10,6 +10,10 @@ from mlgitops.plan.actions import Action, Change, Plan, Verb
 SAVED_FORMAT = "mlgitops-saved-plan"
 SAVED_VERSION = "1"
 STALE_MESSAGE = "the target changed since this plan was made; run plan again"
+OTHER_SCHEME_MESSAGE = (
+    "this plan was made by another version of mlgitops, which fingerprints the target differently; "
+    "run plan again with this version"
+)
 
 
 def _change_data(change: Change) -> dict[str, Any]:
@@ -114,4 +118,12 @@ def check_saved_plan(plan: Plan, *, fingerprint: str, target: str) -> None:
     """Refuse a saved plan made for another target or from a state that has changed since."""
     check_saved_target(plan, target)
     if plan.fingerprint != fingerprint:
+        if _scheme(plan.fingerprint) != _scheme(fingerprint):
+            raise PlanError(OTHER_SCHEME_MESSAGE)
         raise PlanError(STALE_MESSAGE)
+
+
+def _scheme(fingerprint: str) -> str:
+    """What comes before the digest (``sha256``, ``target-v3``...); "" for a bare digest."""
+    scheme, separator, _ = fingerprint.rpartition(":")
+    return scheme if separator else ""

@@ -2,6 +2,7 @@
 
 # mypy: allow-untyped-defs, allow-untyped-calls
 
+import dataclasses
 import json
 
 import pytest
@@ -9,7 +10,13 @@ from plan_states import full_desired, full_state, state
 
 from mlgitops.errors import PlanError
 from mlgitops.plan.planning import build_plan
-from mlgitops.plan.saved import STALE_MESSAGE, build_saved_plan, check_saved_plan, parse_saved_plan
+from mlgitops.plan.saved import (
+    OTHER_SCHEME_MESSAGE,
+    STALE_MESSAGE,
+    build_saved_plan,
+    check_saved_plan,
+    parse_saved_plan,
+)
 
 
 def test_round_trip_through_json():
@@ -27,6 +34,19 @@ def test_stale_or_foreign_plans_are_refused():
     assert str(caught.value) == STALE_MESSAGE
     with pytest.raises(PlanError, match="made for target"):
         check_saved_plan(plan, fingerprint=plan.fingerprint, target="local:y")
+
+
+def test_a_plan_fingerprinted_by_another_scheme_is_refused_as_made_by_another_version():
+    plan = build_plan(full_desired(), full_state(), target="local:x")
+    older = dataclasses.replace(plan, fingerprint="0" * 64)  # a bare digest, as older versions wrote
+    for current in ("target-v3:" + "0" * 64, "target-v4:" + "1" * 64):
+        with pytest.raises(PlanError) as caught:
+            check_saved_plan(older, fingerprint=current, target="local:x")
+        assert str(caught.value) == OTHER_SCHEME_MESSAGE
+    same_scheme = dataclasses.replace(plan, fingerprint="target-v3:" + "2" * 64)
+    with pytest.raises(PlanError) as caught:
+        check_saved_plan(same_scheme, fingerprint="target-v3:" + "3" * 64, target="local:x")
+    assert str(caught.value) == STALE_MESSAGE
 
 
 @pytest.mark.parametrize(

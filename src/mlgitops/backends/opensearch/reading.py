@@ -209,6 +209,11 @@ def _desired_group_id(item: DesiredResource, records: Mapping[ResourceKey, Owner
     return None if record is None else record.resource_id
 
 
+# Names how ``build_fingerprint`` reads a target: a saved plan whose fingerprint has another scheme was
+# made by a version of mlgitops that fingerprints differently (its refusal says so, not "changed").
+FINGERPRINT_SCHEME = "target-v3"
+
+
 def build_fingerprint(
     owned: Mapping[ResourceKey, ActualResource],
     unowned: Mapping[ResourceKey, ActualResource],
@@ -235,4 +240,4 @@ def build_fingerprint(
             ["record", str(key), record.resource_id, sorted(record.secret_digests.items()), record.protected]
         )
     payload = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return f"{FINGERPRINT_SCHEME}:{hashlib.sha256(payload.encode()).hexdigest()}"
