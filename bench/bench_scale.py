@@ -1,7 +1,7 @@
 """Benchmark: validate, plan, apply, no-op plan and one change at 100 / 1,000 / 10,000 resources.
 
 Every step is timed beside a baseline measured in the same run: a plain YAML load (validate, plan
-against an empty target), the same creates sent one by one over REST (apply), plain paged searches of
+against an empty target), the same requests with the same bodies sent one by one over REST (apply), plain paged searches of
 the target's documents (no-op plan, one change; the no-op plan and the reads alternate, medians of 5
 rounds at least, so both see the same load). The growth exponent is between the last two sizes
 (1 = linear). Every step uses the manifest cache as the CLI does (on disk, a new cache object per
@@ -16,6 +16,7 @@ as the bound), and with the models spread over 10 groups.
 
 import argparse
 import contextlib
+import dataclasses
 import math
 import os
 import shutil
@@ -26,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
@@ -41,7 +43,6 @@ from mlgitops.manifests.loading import find_manifest_files
 from mlgitops.service import plan_once, reconcile_once
 
 ML = "/_plugins/_ml"
-SETTINGS = {"persistent": {"plugins.ml_commons.trusted_connector_endpoints_regex": [".*"]}}
 
 
 def timed(run: Callable[[], object], repeat: int, before: Callable[[], object] | None = None) -> float:
@@ -119,32 +120,60 @@ def apply(root: Path, client_backend: opensearch.OpenSearchBackend) -> None:
         raise SystemExit(f"reconcile failed: {str(outcome.report)[:500]}")
 
 
-def plain_apply(client: httpx.Client, pairs: int, groups: int = 1, confirm: bool = False) -> float:
-    """Baseline: the same settings, groups, connectors, models and deploys, one request each, in order.
+@dataclasses.dataclass(frozen=True)
+class PlainBodies:
+    """What a tree declares, as the ML Commons request bodies a plain script sends (credentials filled)."""
+
+    settings: dict[str, Any]
+    groups: list[dict[str, Any]]
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]]  # (connector, model: ``model_group`` by name)
+
+
+def plain_bodies(root: Path) -> PlainBodies:
+    """The settings, group, connector and model bodies of a ``write_tree`` tree (read before timing)."""
+    settings: dict[str, Any] = {}
+    groups: list[dict[str, Any]] = []
+    connectors: dict[str, dict[str, Any]] = {}
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for path in find_manifest_files([root])[0]:
+        for document in yaml.safe_load_all(path.read_text()):
+            kind, name, spec = document["kind"], document["metadata"]["name"], dict(document["spec"])
+            if kind == "ClusterSettings":
+                settings = {spec.pop("scope", "persistent"): spec}
+            elif kind == "ModelGroup":
+                groups.append({"name": name, **spec})
+            elif kind == "Connector":
+                spec["credential"] = {key: os.environ[ref["env"]] for key, ref in spec["credential"].items()}
+                connectors[name] = spec
+            elif kind == "Model":
+                model = {
+                    "name": name,
+                    "function_name": spec["function_name"],
+                    "description": spec["description"],
+                    "model_group": spec["model_group"],
+                }
+                pairs.append((connectors[spec["connector"]], model))
+    return PlainBodies(settings, groups, pairs)
+
+
+def plain_apply(client: httpx.Client, bodies: PlainBodies, confirm: bool = False) -> float:
+    """Baseline: the same settings, groups, connectors, models and deploys as the apply, with the same
+    bodies, one request each, in order.
 
     With ``confirm``, each deploy is followed by GETs of its model until it is no longer DEPLOYING, as
     a script that checks its deploys does. Returns the seconds spent in register requests (with one
     group, the least any apply can take).
     """
-    client.put("/_cluster/settings", json=SETTINGS).raise_for_status()
-    names = ["bench-models"] if groups == 1 else [group_name(index) for index in range(groups)]
-    group_ids = [
-        client.post(f"{ML}/model_groups/_register", json={"name": name}).json()["model_group_id"]
-        for name in names
-    ]
+    client.put("/_cluster/settings", json=bodies.settings).raise_for_status()
+    group_ids = {
+        group["name"]: client.post(f"{ML}/model_groups/_register", json=group).json()["model_group_id"]
+        for group in bodies.groups
+    }
     registering = 0.0
-    for index in range(pairs):
-        action = {
-            "action_type": "predict", "method": "POST", "url": "https://api.openai.com/v1/embeddings",
-            "headers": {"Authorization": "Bearer ${credential.openAI_key}"}, "request_body": "{}",
-        }  # fmt: skip
-        connector = {
-            "name": f"Bench connector {index}", "version": "1", "protocol": "http", "actions": [action],
-            "parameters": {"endpoint": "api.openai.com"}, "credential": {"openAI_key": "sk-bench"},
-        }  # fmt: skip
+    for connector, declared in bodies.pairs:
         connector_id = client.post(f"{ML}/connectors/_create", json=connector).json()["connector_id"]
-        model = {"name": f"bench-{index:04d}", "function_name": "remote",
-                 "model_group_id": group_ids[index % groups], "connector_id": connector_id}  # fmt: skip
+        model = {key: value for key, value in declared.items() if key != "model_group"}
+        model |= {"model_group_id": group_ids[declared["model_group"]], "connector_id": connector_id}
         start = time.perf_counter()
         model_id = client.post(f"{ML}/models/_register", json=model).json()["model_id"]
         registering += time.perf_counter() - start
@@ -160,7 +189,7 @@ def group_name(index: int) -> str:
 
 
 def spread_over_groups(root: Path, groups: int) -> Path:
-    """Rewrite a ``write_tree`` tree so that model i is in group i % ``groups`` (as ``plain_apply`` does)."""
+    """Rewrite a ``write_tree`` tree so that model i is in group i % ``groups``."""
     documents = [
         f"apiVersion: mlgitops/v1\nkind: ModelGroup\nmetadata:\n  name: {group_name(index)}\n"
         f"spec:\n  description: Remote models generated by bench_scale\n"
@@ -178,13 +207,14 @@ def spread_over_groups(root: Path, groups: int) -> Path:
     return root
 
 
-def sequential_rest(directory: Path, n: int, confirm: bool = False) -> float:
-    """Seconds of ``plain_apply`` of ``n`` resources into a new engine in ``directory``."""
+def sequential_rest(directory: Path, root: Path, confirm: bool = False) -> float:
+    """Seconds of ``plain_apply`` of the tree at ``root`` into a new engine in ``directory``."""
+    bodies = plain_bodies(root)
     with (
         LocalEngine(directory) as plain,
         httpx.Client(transport=EngineTransport(plain), base_url=LOCAL_BASE_URL) as raw,
     ):
-        return timed(lambda: plain_apply(raw, n // 2, confirm=confirm), 1)
+        return timed(lambda: plain_apply(raw, bodies, confirm=confirm), 1)
 
 
 def plain_read(client: httpx.Client) -> int:
@@ -274,14 +304,14 @@ def run_size(tmp: Path, n: int, table: Table) -> None:
         table.add(
             "plan, all in one file (vs YAML load)", n, timed(lambda: plan(single, empty), repeat), base_yaml
         )
-    before = sequential_rest(tmp / f"plain-{n}", n)
+    before = sequential_rest(tmp / f"plain-{n}", root)
     with LocalEngine(tmp / f"target-{n}") as engine, connected(engine) as backend:
         seconds = timed(lambda: apply(root, backend), 1)
         # The sequential script waits for the disk's sync of every write, whose latency drifts with the
         # machine's other I/O: its mean before and after the apply bounds that drift.
-        base_apply = (before + sequential_rest(tmp / f"plain-{n}-after", n)) / 2
+        base_apply = (before + sequential_rest(tmp / f"plain-{n}-after", root)) / 2
         table.add("apply (vs sequential REST)", n, seconds, base_apply)
-        confirmed = sequential_rest(tmp / f"plain-{n}-confirmed", n, confirm=True)
+        confirmed = sequential_rest(tmp / f"plain-{n}-confirmed", root, confirm=True)
         table.add("  same script, deploys confirmed", n, confirmed, base_apply)
         with httpx.Client(transport=EngineTransport(engine), base_url=LOCAL_BASE_URL) as raw:
             base_read, converged = interleaved(
@@ -325,7 +355,8 @@ def run_latency(tmp: Path, n: int, latency: float, table: Table, groups: int = 1
         spread_over_groups(root, groups)
     registering: list[float] = []
     with served(base_dir / "plain", latency) as url, httpx.Client(base_url=url, timeout=60) as raw:
-        base = timed(lambda: registering.append(plain_apply(raw, n // 2, groups)), 1)
+        bodies = plain_bodies(root)
+        base = timed(lambda: registering.append(plain_apply(raw, bodies)), 1)
     with served(base_dir / "target", latency) as url:
         backend = opensearch.connect(url, env={})
         try:
