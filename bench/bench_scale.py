@@ -1,14 +1,14 @@
 """Benchmark: validate, plan, apply, no-op plan and one change at 100 / 1,000 / 10,000 resources.
 
 Every step is timed beside a baseline measured in the same run: a plain YAML load (validate, plan
-against an empty target), the same requests with the same bodies sent one by one over REST (apply), plain paged searches of
-the target's documents (no-op plan, one change; the no-op plan and the reads alternate, medians of 5
-rounds at least, so both see the same load). The growth exponent is between the last two sizes
-(1 = linear). Every step uses the manifest cache as the CLI does (on disk, a new cache object per
-run, like a new process); "validate, first run" empties it before each run. Last, applies through a
-loopback server that adds 20 ms to every request: with every model in one group (ML Commons takes
-registers into one group one at a time, so the sequential script's own register round trips are shown
-as the bound), and with the models spread over 10 groups.
+against an empty target), the same requests with the same bodies sent one by one over REST (apply),
+plain paged searches of the target's documents (no-op plan, one change; the no-op plan and the reads
+alternate, medians of 5 rounds at least, so both see the same load). The growth exponent is between
+the last two sizes (1 = linear). Every step uses the manifest cache as the CLI does (on disk, a new
+cache object per run, like a new process); "validate, first run" empties it before each run. Last,
+applies through a loopback server that adds 20 ms to every request: with every model in one group
+(ML Commons takes registers into one group one at a time, so the sequential script's own register
+round trips are shown as the bound), and with the models spread over 10 groups.
 
     .venv/bin/python bench/bench_scale.py [--sizes 100,1000,10000] [--latency-size 200] [--latency-ms 20]
         [--latency-groups 10]
