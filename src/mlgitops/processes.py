@@ -3,13 +3,21 @@
 import os
 
 
-def is_running(pid: object) -> bool:
-    """True when ``pid`` is a positive integer naming a process that exists on this host.
+def usable_pid(value: object) -> int | None:
+    """``value`` when it can name one process (a positive integer), else None.
 
-    Anything else names no single process and is False: a missing or malformed pid, and 0 or a
-    negative number, which ``kill`` would read as a process group or as every process.
+    A missing or malformed pid names none, and 0 or a negative number would be read by ``kill`` as a
+    process group or as every process.
     """
-    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        return None
+    return value
+
+
+def is_running(pid: object) -> bool:
+    """True when ``pid`` is a usable pid (``usable_pid``) naming a process that exists on this host."""
+    pid = usable_pid(pid)
+    if pid is None:
         return False
     try:
         os.kill(pid, 0)

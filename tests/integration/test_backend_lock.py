@@ -87,7 +87,7 @@ def test_a_lock_whose_process_died_on_this_host_is_taken_over(target):
         assert dead.acquire("run-b", "bob").run_id == "run-b"
 
 
-@pytest.mark.parametrize("pid", [0, -1, None])
+@pytest.mark.parametrize("pid", [0, -1, True, None])
 def test_a_lock_of_this_host_without_a_usable_pid_is_taken_over_once_expired(target, pid):
     """No recorded process to ask about: the holder counts as alive until the TTL runs out."""
     now = [1000.0]

@@ -97,9 +97,8 @@ class TargetLock:
         info = _info(held)
         last_sign_of_life = max(float(held.get("created_s", 0)), float(held.get("renewed_s", 0)))
         expired = self._clock() > last_sign_of_life + info.ttl_seconds
-        pid = held.get("pid")
         # Only a recorded pid of this host tells alive from dead; without one, the TTL alone decides.
-        pid_here = pid if held.get("host") == self._host and isinstance(pid, int) and pid > 0 else None
+        pid_here = processes.usable_pid(held.get("pid")) if held.get("host") == self._host else None
         alive_here = pid_here is not None and self._is_alive(pid_here)
         dead = pid_here is not None and not alive_here
         if alive_here or not (expired or dead):
