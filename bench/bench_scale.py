@@ -126,7 +126,7 @@ class PlainBodies:
 
     settings: dict[str, Any]
     groups: list[dict[str, Any]]
-    pairs: list[tuple[dict[str, Any], dict[str, Any]]]  # (connector, model: ``model_group`` by name)
+    pairs: list[tuple[dict[str, Any], dict[str, Any], str]]  # (connector, model, its group's name)
 
 
 def plain_bodies(root: Path) -> PlainBodies:
@@ -134,7 +134,7 @@ def plain_bodies(root: Path) -> PlainBodies:
     settings: dict[str, Any] = {}
     groups: list[dict[str, Any]] = []
     connectors: dict[str, dict[str, Any]] = {}
-    pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    pairs: list[tuple[dict[str, Any], dict[str, Any], str]] = []
     for path in find_manifest_files([root])[0]:
         for document in yaml.safe_load_all(path.read_text()):
             kind, name, spec = document["kind"], document["metadata"]["name"], dict(document["spec"])
@@ -150,9 +150,8 @@ def plain_bodies(root: Path) -> PlainBodies:
                     "name": name,
                     "function_name": spec["function_name"],
                     "description": spec["description"],
-                    "model_group": spec["model_group"],
                 }
-                pairs.append((connectors[spec["connector"]], model))
+                pairs.append((connectors[spec["connector"]], model, spec["model_group"]))
     return PlainBodies(settings, groups, pairs)
 
 
@@ -170,10 +169,9 @@ def plain_apply(client: httpx.Client, bodies: PlainBodies, confirm: bool = False
         for group in bodies.groups
     }
     registering = 0.0
-    for connector, declared in bodies.pairs:
+    for connector, declared, group in bodies.pairs:
         connector_id = client.post(f"{ML}/connectors/_create", json=connector).json()["connector_id"]
-        model = {key: value for key, value in declared.items() if key != "model_group"}
-        model |= {"model_group_id": group_ids[declared["model_group"]], "connector_id": connector_id}
+        model = {**declared, "model_group_id": group_ids[group], "connector_id": connector_id}
         start = time.perf_counter()
         model_id = client.post(f"{ML}/models/_register", json=model).json()["model_id"]
         registering += time.perf_counter() - start
