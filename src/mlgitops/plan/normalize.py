@@ -117,7 +117,7 @@ class _NotPlainError(Exception):
     """A value that is not plain JSON: ``identical_when_cleaned`` leaves it to the full comparison."""
 
 
-_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
+_PLAIN_SCALARS = frozenset(JSON_SCALARS)  # matched by exact type: a subclass (IntEnum...) is not plain
 
 
 def _same_cleaned(left: Any, right: Any) -> bool:
